@@ -1,0 +1,116 @@
+"""The shared vocabulary of syncd: frozen value types that cross layer boundaries.
+
+Imports nothing from syncd. Three path vocabularies never mix:
+
+* ``abs_path: Path`` — a path on disk;
+* ``RelPath`` — POSIX, relative to a folder's root; may hold surrogate escapes
+  (``os.fsdecode``) for names that are not valid UTF-8;
+* ``B2Name`` — the file name in the bucket, prefix included, valid UTF-8.
+
+Times are integer ms since the Unix epoch (UTC) unless a name says otherwise
+(``mtime_ns``, ``timeout_s``).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NewType
+
+RelPath = NewType("RelPath", str)
+B2Name = NewType("B2Name", str)
+
+
+def rel_path_key(rel_path: str) -> bytes:
+    """The sort key of a path: its bytes, so every layer orders paths the same way."""
+    return os.fsencode(rel_path)
+
+
+class ChangeKind(enum.Enum):
+    """What a producer believes happened to a path; a hint, never a verdict."""
+
+    CHANGED = "changed"  # created or modified: stat it and compare with the index
+    DELETED = "deleted"  # may be gone: confirm before any hide
+    SUBTREE = "subtree"  # a directory appeared, moved or was missed: rescan under it
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalChange:
+    """One hint recorded in the journal by the watcher, the scanner or the reconciler."""
+
+    folder: str
+    rel_path: RelPath
+    kind: ChangeKind
+    observed_ms: int
+
+
+ChangeSink = Callable[[Sequence[LocalChange]], None]
+"""Where producers send hints; in the daemon this is the journal's ``record``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalState:
+    """What ``lstat`` says about a regular file under a folder root."""
+
+    rel_path: RelPath
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    dev: int
+    inode: int
+
+    @property
+    def mtime_ms(self) -> int:
+        """The mtime as B2's ``src_last_modified_millis`` wants it (floor to ms)."""
+        return self.mtime_ns // 1_000_000
+
+    def same_identity(self, other: LocalState | IndexEntry) -> bool:
+        """True when (dev, inode, size, mtime_ns, ctime_ns) all match: the quick check."""
+        return (
+            self.dev == other.dev
+            and self.inode == other.inode
+            and self.size == other.size
+            and self.mtime_ns == other.mtime_ns
+            and self.ctime_ns == other.ctime_ns
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexEntry:
+    """What syncd last put on B2 for one local path, recorded after B2 confirmed it."""
+
+    folder: str
+    rel_path: RelPath
+    b2_name: B2Name
+    dev: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    sha1: str
+    file_id: str
+    upload_timestamp_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Job:
+    """A pending change claimed by one worker under a lease."""
+
+    id: int
+    folder: str
+    rel_path: RelPath
+    kind: ChangeKind
+    attempts: int
+    first_seen_ms: int
+    generation: int  # bumped by every new hint; complete() keeps the row if it moved
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedItem:
+    """A local item that will not be synced, with the reason shown to the user once."""
+
+    folder: str
+    rel_path: RelPath
+    reason: str

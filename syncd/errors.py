@@ -1,0 +1,186 @@
+"""The whole exception tree of syncd; every class says how to recover.
+
+Imports nothing from syncd. Foreign exceptions (httpx, sqlite, OSError) are
+translated into these classes once, at the adapter that meets them, and chained
+with ``raise ... from exc``.
+
+::
+
+    SyncdError                      base; ``recovery`` says who handles it and how
+    ├── ConfigError                 FATAL    bad or missing config -> exit 78
+    ├── JournalError                FATAL    journal unusable
+    │   └── JournalLockedError      FATAL    another syncd owns this journal
+    ├── LocalError                  PER_JOB  carries ``rel_path``
+    │   ├── FileVanishedError       PER_JOB  gone before or while reading: drop the job
+    │   ├── FileChangedError        PER_JOB  changed while read: requeue
+    │   ├── LocalAccessError        PER_JOB  unreadable, or a name B2 cannot hold
+    │   └── SpecialFileError        PER_JOB  FIFO, socket, device: skipped, never opened
+    ├── SafetyStopError             PAUSE    a guard refused (mass delete, root gone)
+    └── RemoteError                 carries ``status``, ``code``, ``retry_after_s``
+        ├── RemoteTransientError    BACKOFF  5xx, 408, resets, timeouts
+        │   ├── RateLimitedError    BACKOFF  429; honour ``retry_after_s``
+        │   └── AmbiguousOutcomeError BACKOFF sent, no answer: probe before re-sending
+        ├── AuthExpiredError        REAUTH   re-authorize once, then replay
+        ├── UploadTargetError       NEW_UPLOAD_TARGET  drop the URL, take a fresh one
+        ├── AuthRejectedError       FATAL    wrong key or missing capability -> exit 77
+        ├── CapExceededError        PAUSE    storage/transaction/download cap
+        ├── RemoteNotFoundError     PER_JOB
+        ├── RemoteConflictError     PER_JOB  the remote changed under us (409, already hidden)
+        ├── RemoteBadRequestError   PER_JOB  invalid name or request
+        └── RemoteProtocolError     BACKOFF  a response that is not what B2 sends
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Recovery(enum.Enum):
+    """How an error is recovered from, and so which layer handles it."""
+
+    BACKOFF = "backoff"
+    REAUTH = "reauth"
+    NEW_UPLOAD_TARGET = "new_upload_target"
+    PER_JOB = "per_job"
+    PAUSE = "pause"
+    FATAL = "fatal"
+
+
+class SyncdError(Exception):
+    """Base of every error syncd raises on purpose."""
+
+    recovery: Recovery = Recovery.FATAL
+    exit_code: int = 1
+
+
+class ConfigError(SyncdError):
+    """The configuration is missing, malformed or names something that cannot work."""
+
+    exit_code = 78  # EX_CONFIG
+
+
+class JournalError(SyncdError):
+    """The journal database cannot be opened, read or written."""
+
+    exit_code = 74  # EX_IOERR
+
+
+class JournalLockedError(JournalError):
+    """Another syncd process holds the journal's instance lock."""
+
+    exit_code = 75  # EX_TEMPFAIL
+
+
+class LocalError(SyncdError):
+    """A problem with one local file; the job fails, the rest goes on."""
+
+    recovery = Recovery.PER_JOB
+
+    def __init__(self, message: str, *, rel_path: str = "") -> None:
+        super().__init__(message)
+        self.rel_path = rel_path
+
+
+class FileVanishedError(LocalError):
+    """The file disappeared before or while it was read."""
+
+
+class FileChangedError(LocalError):
+    """The file changed while it was read; the job is queued again."""
+
+
+class LocalAccessError(LocalError):
+    """The file cannot be read, or its name cannot become a B2 name."""
+
+
+class SpecialFileError(LocalError):
+    """A FIFO, socket or device: skipped without ever being opened."""
+
+
+class SafetyStopError(SyncdError):
+    """A safety guard refused to go on (mass delete, missing or replaced root)."""
+
+    recovery = Recovery.PAUSE
+
+
+class RemoteError(SyncdError):
+    """An error reported by B2 or met on the way to it."""
+
+    recovery = Recovery.BACKOFF
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        code: str = "",
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.retry_after_s = retry_after_s
+
+
+class RemoteTransientError(RemoteError):
+    """5xx, 408, connection resets and timeouts: back off and retry."""
+
+    exit_code = 75
+
+
+class RateLimitedError(RemoteTransientError):
+    """429: wait at least ``retry_after_s`` before the next request."""
+
+
+class AmbiguousOutcomeError(RemoteTransientError):
+    """The request was sent and no answer came: probe before re-sending."""
+
+
+class AuthExpiredError(RemoteError):
+    """The account token expired or went bad: re-authorize once and replay."""
+
+    recovery = Recovery.REAUTH
+
+
+class UploadTargetError(RemoteError):
+    """The upload URL failed: throw it away and take a fresh one."""
+
+    recovery = Recovery.NEW_UPLOAD_TARGET
+
+
+class AuthRejectedError(RemoteError):
+    """Wrong key, or the key lacks a capability or bucket the config needs."""
+
+    recovery = Recovery.FATAL
+    exit_code = 77  # EX_NOPERM
+
+
+class CapExceededError(RemoteError):
+    """A storage, transaction or download cap was reached: stop claiming work."""
+
+    recovery = Recovery.PAUSE
+    exit_code = 75
+
+
+class RemoteNotFoundError(RemoteError):
+    """The file, version or bucket does not exist."""
+
+    recovery = Recovery.PER_JOB
+
+
+class RemoteConflictError(RemoteError):
+    """The remote state is not what the request assumed."""
+
+    recovery = Recovery.PER_JOB
+
+
+class RemoteBadRequestError(RemoteError):
+    """B2 refused the request as invalid (bad name, bad file info, bad part)."""
+
+    recovery = Recovery.PER_JOB
+
+
+class RemoteProtocolError(RemoteError):
+    """The answer is not what B2 sends (HTML from a proxy, truncated or odd JSON)."""
+
+    recovery = Recovery.BACKOFF
