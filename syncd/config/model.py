@@ -1,8 +1,7 @@
-"""Configuration: TOML read once, validated once, into frozen dataclasses.
+"""The configuration as frozen dataclasses, filled and validated by ``loader``.
 
-Imports only ``syncd.errors``. This is the only module that reads the config file,
-environment variables and the key file. Every problem is a ``ConfigError`` whose
-message is one readable line naming the key (``folder[2].bucket: ...``).
+Imports nothing. Defaults here are the documented defaults of
+``config.example.toml``; a test keeps the two in step.
 """
 
 from __future__ import annotations

@@ -1,0 +1,31 @@
+"""Configuration: frozen dataclasses (``model``) and the one loader that fills them.
+
+Imports only ``syncd.errors``. This package is the only reader of the config file,
+environment variables and key files.
+"""
+
+from syncd.config.loader import load_config
+from syncd.config.model import (
+    EMBEDDED_REALM,
+    PRODUCTION_REALM,
+    TEST_MODES,
+    B2Config,
+    Config,
+    FolderConfig,
+    LogConfig,
+    StateConfig,
+    SyncConfig,
+)
+
+__all__ = [
+    "EMBEDDED_REALM",
+    "PRODUCTION_REALM",
+    "TEST_MODES",
+    "B2Config",
+    "Config",
+    "FolderConfig",
+    "LogConfig",
+    "StateConfig",
+    "SyncConfig",
+    "load_config",
+]

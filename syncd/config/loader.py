@@ -1,0 +1,272 @@
+"""Load a TOML config file into ``Config``; every problem is one readable line.
+
+Imports ``syncd.errors`` and its sibling modules. This is the only place that reads
+the config file, environment variables (``key_env``) and key files (``key_file``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import stat
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from syncd.config.model import (
+    EMBEDDED_REALM,
+    PRODUCTION_REALM,
+    TEST_MODES,
+    B2Config,
+    Config,
+    FolderConfig,
+    LogConfig,
+    StateConfig,
+    SyncConfig,
+)
+from syncd.config.reader import TableReader
+from syncd.errors import ConfigError
+
+_BUCKET_RE = re.compile(r"^[a-z0-9-]{6,63}$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+EMBEDDED_KEY_ID = "syncd-embedded"
+
+
+def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:
+    """Read, parse and validate ``path``; raise ConfigError with one readable line."""
+    env = os.environ if environ is None else environ
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return parse_config(raw, source=path, environ=env)
+
+
+def parse_config(raw: dict[str, Any], *, source: Path, environ: Mapping[str, str]) -> Config:
+    """Validate an already parsed TOML document."""
+    top = TableReader(raw, "")
+    b2 = _b2(top.table("b2"), environ)
+    state = _state(top.table("state"))
+    log = _log(top.table("log"))
+    sync = _sync(top.table("sync"))
+    folder_tables = top.tables("folder")
+    top.finish()
+    if not folder_tables:
+        raise ConfigError("folder: at least one [[folder]] table is required")
+    folders = tuple(_folder(t, i) for i, t in enumerate(folder_tables))
+    _check_folders(folders, state)
+    return Config(source=source, b2=b2, state=state, log=log, sync=sync, folders=folders)
+
+
+def _b2(t: TableReader, environ: Mapping[str, str]) -> B2Config:
+    realm = t.string("realm", PRODUCTION_REALM)
+    if realm != EMBEDDED_REALM and not re.match(r"^https?://[^/\s]+/?$", realm):
+        raise t.fail("realm", f'must be "embedded" or a URL like {PRODUCTION_REALM}; got "{realm}"')
+    if realm.startswith("http://") and not _is_loopback_url(realm):
+        raise t.fail("realm", "plain http is only allowed for loopback addresses; use https")
+    if t.has("key") or t.has("application_key"):
+        name = "key" if t.has("key") else "application_key"
+        raise t.fail(name, "the application key never goes in the config; use key_env or key_file")
+    test_mode = t.optional_string("test_mode")
+    if test_mode is not None and test_mode not in TEST_MODES:
+        raise t.fail("test_mode", f'must be one of {", ".join(TEST_MODES)}; got "{test_mode}"')
+    if realm == EMBEDDED_REALM:
+        key_id = t.optional_string("key_id") or EMBEDDED_KEY_ID
+        key, source = secrets.token_hex(20), "embedded"
+        t.optional_string("key_env")
+        t.optional_string("key_file")
+    else:
+        key_id = t.string("key_id", required=True)
+        key, source = _application_key(t, environ)
+    defaults = B2Config(realm=realm, key_id="", application_key="", key_source="")
+    config = B2Config(
+        realm=realm.rstrip("/"),
+        key_id=key_id,
+        application_key=key,
+        key_source=source,
+        test_mode=test_mode,
+        content_type=t.string("content_type", defaults.content_type),
+        large_file_threshold_bytes=t.integer("large_file_threshold_bytes", None, minimum=1),
+        part_size_bytes=t.integer("part_size_bytes", None, minimum=1),
+        upload_threads=_int(t, "upload_threads", defaults.upload_threads, 1, 64),
+        download_parallel_threshold_bytes=_int(
+            t, "download_parallel_threshold_bytes", defaults.download_parallel_threshold_bytes, 1
+        ),
+        download_threads=_int(t, "download_threads", defaults.download_threads, 1, 64),
+        connect_timeout_s=t.number("connect_timeout_s", defaults.connect_timeout_s, minimum=0.1),
+        read_timeout_s=t.number("read_timeout_s", defaults.read_timeout_s, minimum=0.1),
+        upload_read_timeout_s=t.number(
+            "upload_read_timeout_s", defaults.upload_read_timeout_s, minimum=0.1
+        ),
+        max_attempts=_int(t, "max_attempts", defaults.max_attempts, 1, 100),
+        backoff_base_s=t.number("backoff_base_s", defaults.backoff_base_s, minimum=0.0),
+        backoff_cap_s=t.number("backoff_cap_s", defaults.backoff_cap_s, minimum=0.0),
+    )
+    t.finish()
+    return config
+
+
+def _int(t: TableReader, key: str, default: int, minimum: int, maximum: int | None = None) -> int:
+    value = t.integer(key, default, minimum=minimum, maximum=maximum)
+    assert value is not None  # a non-None default was given
+    return value
+
+
+def _is_loopback_url(url: str) -> bool:
+    host = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _application_key(t: TableReader, environ: Mapping[str, str]) -> tuple[str, str]:
+    key_env = t.optional_string("key_env")
+    key_file = t.absolute_path("key_file", required=False)
+    if key_env and key_file:
+        raise t.fail("key_file", "give key_env or key_file, not both")
+    if key_env:
+        value = environ.get(key_env, "").strip()
+        if not value:
+            raise t.fail("key_env", f"environment variable {key_env} is not set or empty")
+        return value, f"env:{key_env}"
+    if key_file:
+        return _read_key_file(t, key_file), f"file:{key_file}"
+    raise t.fail(
+        "key_env", "missing: say where the application key comes from (key_env or key_file)"
+    )
+
+
+def _read_key_file(t: TableReader, path: Path) -> str:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise t.fail("key_file", f"{path} does not exist") from None
+    except OSError as exc:
+        raise t.fail("key_file", f"{path}: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise t.fail("key_file", f"{path} is not a regular file")
+    if st.st_mode & 0o077:
+        mode = stat.S_IMODE(st.st_mode)
+        raise t.fail(
+            "key_file", f"{path} is readable by group or others (mode {mode:04o}); chmod 600 it"
+        )
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise t.fail("key_file", f"{path}: cannot read: {exc}") from None
+    if not value:
+        raise t.fail("key_file", f"{path} is empty")
+    return value
+
+
+def _state(t: TableReader) -> StateConfig:
+    path = t.absolute_path("dir")
+    assert path is not None  # required
+    if path.exists() and not path.is_dir():
+        raise t.fail("dir", f"{path} exists and is not a directory")
+    if not path.exists() and not path.parent.is_dir():
+        raise t.fail("dir", f"{path.parent} does not exist")
+    t.finish()
+    return StateConfig(dir=path)
+
+
+def _log(t: TableReader) -> LogConfig:
+    config = LogConfig(
+        level=t.choice("level", "info", ("debug", "info", "warning", "error")),
+        format=t.choice("format", "auto", ("auto", "json", "console")),
+    )
+    t.finish()
+    return config
+
+
+def _sync(t: TableReader) -> SyncConfig:
+    d = SyncConfig()
+    config = SyncConfig(
+        workers=_int(t, "workers", d.workers, 1, 64),
+        settle_s=t.number("settle_s", d.settle_s),
+        max_deferral_s=t.number("max_deferral_s", d.max_deferral_s),
+        delete_hold_s=t.number("delete_hold_s", d.delete_hold_s),
+        lease_s=t.number("lease_s", d.lease_s, minimum=1.0),
+        rescan_interval_s=t.number("rescan_interval_s", d.rescan_interval_s, minimum=1.0),
+        reconcile_interval_s=t.number("reconcile_interval_s", d.reconcile_interval_s, minimum=1.0),
+        jitter_s=t.number("jitter_s", d.jitter_s),
+        delete=t.choice("delete", d.delete, ("hide", "keep", "delete-all-versions")),
+        touch=t.choice("touch", d.touch, ("copy", "upload", "ignore")),
+        mass_delete_ratio=t.number("mass_delete_ratio", d.mass_delete_ratio, maximum=1.0),
+        mass_delete_count=_int(t, "mass_delete_count", d.mass_delete_count, 0),
+        retry_base_s=t.number("retry_base_s", d.retry_base_s),
+        retry_cap_s=t.number("retry_cap_s", d.retry_cap_s),
+    )
+    t.finish()
+    if config.max_deferral_s < config.settle_s:
+        raise ConfigError("sync.max_deferral_s: must be at least sync.settle_s")
+    return config
+
+
+def _folder(t: TableReader, index: int) -> FolderConfig:
+    path = t.absolute_path("path")
+    assert path is not None  # required
+    if not path.exists():
+        raise t.fail("path", f"{path} does not exist")
+    if not path.is_dir():
+        raise t.fail("path", f"{path} is not a directory")
+    bucket = t.string("bucket", required=True)
+    if not _BUCKET_RE.match(bucket) or bucket.startswith("b2-"):
+        raise t.fail(
+            "bucket",
+            f'"{bucket}" is not a valid B2 bucket name '
+            "(6-63 characters: a-z, 0-9 and '-', not starting with 'b2-')",
+        )
+    prefix = t.string("prefix", "", allow_empty=True)
+    if prefix and (prefix.startswith("/") or not prefix.endswith("/") or "//" in prefix):
+        raise t.fail(
+            "prefix", f'must end with "/" and not start with "/" (e.g. "web1/"); got "{prefix}"'
+        )
+    name = t.optional_string("name") or path.name or f"folder{index}"
+    if not _NAME_RE.match(name):
+        raise t.fail("name", f'"{name}" must be 1-64 of A-Z a-z 0-9 . _ -')
+    defaults = FolderConfig(name="", path=path, bucket=bucket)
+    config = FolderConfig(
+        name=name,
+        path=path,
+        bucket=bucket,
+        prefix=prefix,
+        exclude=t.strings("exclude"),
+        exclude_if_present=(
+            t.optional_string("exclude_if_present")
+            if t.has("exclude_if_present")
+            else defaults.exclude_if_present
+        ),
+        max_size_bytes=t.integer("max_size_bytes", None, minimum=1),
+        follow_symlinks=t.boolean("follow_symlinks", defaults.follow_symlinks),
+        one_file_system=t.boolean("one_file_system", defaults.one_file_system),
+    )
+    t.finish()
+    return config
+
+
+def _check_folders(folders: tuple[FolderConfig, ...], state: StateConfig) -> None:
+    names: set[str] = set()
+    targets: set[tuple[str, str]] = set()
+    for i, folder in enumerate(folders):
+        where = f"folder[{i}]"
+        if folder.name in names:
+            raise ConfigError(f'{where}.name: "{folder.name}" is used twice; give each a name')
+        names.add(folder.name)
+        target = (folder.bucket, folder.prefix)
+        if target in targets:
+            raise ConfigError(
+                f"{where}.prefix: another folder already syncs to this bucket and prefix"
+            )
+        targets.add(target)
+        resolved = folder.path.resolve()
+        if state.dir.resolve().is_relative_to(resolved):
+            raise ConfigError(f"state.dir: must not be inside folder[{i}].path ({folder.path})")
+        for j, other in enumerate(folders[:i]):
+            other_resolved = other.path.resolve()
+            if resolved.is_relative_to(other_resolved) or other_resolved.is_relative_to(resolved):
+                raise ConfigError(f"{where}.path: overlaps folder[{j}].path ({other.path})")

@@ -1,0 +1,113 @@
+"""Logging set up once: structlog for syncd, the stdlib loggers of libraries routed
+through it, and a processor that removes secrets wherever they appear.
+
+Imports ``syncd.config``. This module holds the only ``structlog.configure`` call.
+Logs go to stderr (stdout stays free for ``--json`` results): JSON lines when stderr
+is not a terminal (journald, launchd, pipes), the readable console renderer when it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any, TextIO
+
+import structlog
+
+from syncd.config import LogConfig
+
+REDACTED = "[redacted]"
+_SECRET_KEY_RE = re.compile(
+    r"(^|_)(authorization|token|secret|password|application_key|key)($|_)|_token|token_",
+    re.IGNORECASE,
+)
+_SECRET_TEXT_RES = (
+    re.compile(r"(authorization['\"]?\s*[:=]\s*['\"]?)([^'\",\s]+(?: [^'\",\s]+)?)", re.I),
+    re.compile(r"\bBasic [A-Za-z0-9+/=]{8,}"),
+    re.compile(r"\b[34]_[A-Za-z0-9_\-=.]{30,}"),  # B2 account, upload and download tokens
+)
+_NOISY = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "uvicorn.access": logging.WARNING}
+
+
+class SecretRedactor:
+    """A structlog processor: drop secret-looking keys and scrub secrets from text."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets = tuple(s for s in secrets if len(s) >= 8)
+
+    def scrub(self, text: str) -> str:
+        """Remove every known secret and token-shaped string from ``text``."""
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        text = _SECRET_TEXT_RES[0].sub(lambda m: m.group(1) + REDACTED, text)
+        for pattern in _SECRET_TEXT_RES[1:]:
+            text = pattern.sub(REDACTED, text)
+        return text
+
+    def _clean(self, key: str, value: Any) -> Any:
+        if key != "event" and _SECRET_KEY_RE.search(key) and not key.endswith(("_id", "_env")):
+            return REDACTED
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {k: self._clean(str(k), v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._clean("", v) for v in value)
+        return value
+
+    def __call__(
+        self, _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        """Return the event with secrets removed."""
+        for key in list(event_dict):
+            event_dict[key] = self._clean(key, event_dict[key])
+        return event_dict
+
+
+def configure_logging(
+    config: LogConfig, *, secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> None:
+    """Configure structlog and the stdlib root logger once, for the whole process."""
+    out = stream or sys.stderr
+    as_json = config.format == "json" or (config.format == "auto" and not out.isatty())
+    redactor = SecretRedactor(secrets)
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info
+        if as_json
+        else structlog.processors.StackInfoRenderer(),
+        redactor,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+    )
+    level = getattr(logging, config.level.upper())
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=shared,
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name, noisy_level in _NOISY.items():
+        logging.getLogger(name).setLevel(max(level, noisy_level))
