@@ -161,7 +161,7 @@ def test_inline_key_refused(tmp_path: Path, folder: Path) -> None:
 def test_key_env_unset(tmp_path: Path, folder: Path) -> None:
     """An unset key variable is named."""
     path = write(tmp_path, base(tmp_path, folder))
-    with pytest.raises(ConfigError, match="b2.key_env: environment variable SYNCD_TEST_KEY"):
+    with pytest.raises(ConfigError, match=r"b2\.key_env: environment variable SYNCD_TEST_KEY"):
         load_config(path, environ={})
 
 
