@@ -1,0 +1,277 @@
+"""Walk a folder and yield its regular files in path-byte order, ready to be
+merge-joined with the journal's index.
+
+Imports ``syncd.config``, ``syncd.domain`` and ``syncd.watch.filters``. The walk is a
+generator over an explicit stack: only one sorted listing per open directory is held,
+never the tree. Within a directory, entries are sorted by name bytes with directories
+keyed as ``name + b"/"``; a depth-first walk in that order yields full paths in global
+byte order (``a-b`` < ``a.txt`` < ``a/b`` < ``a0``).
+
+Nothing is ever opened except directories: FIFOs, sockets and devices are reported
+from ``lstat`` alone. What could not be looked at goes into ``Scanner.unreadable`` so
+that its absence is never read as "deleted".
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+
+from syncd.config import FolderConfig
+from syncd.domain import LocalState, RelPath, SkippedItem
+from syncd.watch.filters import Filters, symlink_problem
+
+_GONE = (errno.ENOENT, errno.ENOTDIR)
+Entry = LocalState | SkippedItem
+
+
+class Unseen:
+    """Paths whose absence from a scan proves nothing: below a directory that could not
+    be read or was not entered, skipped files, and whatever the filters exclude.
+
+    ``rel_path in unseen`` is what ``diff_to_changes`` asks before a DELETED.
+    """
+
+    def __init__(self, filters: Filters | None = None) -> None:
+        self._filters = filters
+        self.dirs: set[str] = set()
+        self.files: set[str] = set()
+
+    def add_dir(self, rel_path: str) -> None:
+        """Everything at or below ``rel_path`` is unknown ("" is the whole folder)."""
+        self.dirs.add(rel_path)
+
+    def add_file(self, rel_path: str) -> None:
+        """This one path is unknown."""
+        self.files.add(rel_path)
+
+    def __contains__(self, rel_path: object) -> bool:
+        if not isinstance(rel_path, str):
+            return False
+        if rel_path in self.files or "" in self.dirs or rel_path in self.dirs:
+            return True
+        if self.dirs:
+            parts = rel_path.split("/")
+            for i in range(1, len(parts)):
+                if "/".join(parts[:i]) in self.dirs:
+                    return True
+        return self._filters is not None and self._filters.excluded(rel_path, is_dir=False)
+
+
+@dataclass(slots=True)
+class _Frame:
+    """One open directory of the walk: its sorted entries and identity."""
+
+    rel: str
+    ident: tuple[int, int]
+    entries: Iterator[os.DirEntry[bytes]] = field(default_factory=lambda: iter(()))
+
+
+def _join(rel_dir: str, name: str) -> str:
+    return f"{rel_dir}/{name}" if rel_dir else name
+
+
+def _is_dir(entry: os.DirEntry[bytes], *, follow: bool) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=follow and entry.is_symlink())
+    except OSError:
+        return False
+
+
+def state_of(rel_path: str, st: os.stat_result) -> LocalState:
+    """The LocalState of a stat result."""
+    return LocalState(
+        rel_path=RelPath(rel_path),
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        ctime_ns=st.st_ctime_ns,
+        dev=st.st_dev,
+        inode=st.st_ino,
+    )
+
+
+class Scanner:
+    """Walks one folder; ``scan`` may be called again for another pass."""
+
+    def __init__(self, folder: FolderConfig, *, filters: Filters | None = None) -> None:
+        self._folder = folder
+        self._root = os.fsencode(folder.path)
+        self._filters = filters if filters is not None else Filters.of(folder)
+        marker = folder.exclude_if_present
+        self._marker = os.fsencode(marker) if marker else None
+        self._root_real = ""
+        self._root_dev = 0
+        self.unreadable = Unseen(self._filters)
+
+    def scan(self, under: RelPath | None = None) -> Iterator[Entry]:
+        """Yield the regular files at or below ``under`` (the whole folder if None or
+        ""), sorted by path bytes, and a SkippedItem for each item that is not synced.
+
+        ``self.unreadable`` is replaced by a fresh ``Unseen`` when ``scan`` is called
+        and fills in as the generator runs. A missing or unreadable root yields one
+        SkippedItem and marks the whole folder unseen: never "everything deleted".
+        """
+        if under and any(part in ("", ".", "..") for part in under.split("/")):
+            raise ValueError(f"not a relative path inside the folder: {under!r}")
+        self.unreadable = Unseen(self._filters)
+        return self._scan(under or "", self.unreadable)
+
+    def _skip(self, rel_path: str, reason: str) -> SkippedItem:
+        return SkippedItem(folder=self._folder.name, rel_path=RelPath(rel_path), reason=reason)
+
+    def _scan(self, under: str, unseen: Unseen) -> Iterator[Entry]:
+        try:
+            root_st = os.stat(self._root)
+        except OSError as exc:
+            unseen.add_dir("")
+            yield self._skip("", f"folder root cannot be read: {exc.strerror}")
+            return
+        if not stat.S_ISDIR(root_st.st_mode):
+            unseen.add_dir("")
+            yield self._skip("", "folder root is not a directory")
+            return
+        self._root_real = os.fsdecode(os.path.realpath(self._root))
+        self._root_dev = root_st.st_dev
+        ancestors = {(root_st.st_dev, root_st.st_ino)}
+        top = _Frame(rel="", ident=(root_st.st_dev, root_st.st_ino))
+        abs_dir = self._root
+        if under:
+            found = yield from self._descend_to(under, unseen, ancestors)
+            if found is None:
+                return
+            top = _Frame(rel=under, ident=found)
+            abs_dir = self._root + b"/" + os.fsencode(under)
+        problem = self._open(top, abs_dir, unseen)
+        if problem is not None:
+            yield problem
+        yield from self._walk([top], unseen, ancestors)
+
+    def _descend_to(
+        self, under: str, unseen: Unseen, ancestors: set[tuple[int, int]]
+    ) -> Generator[Entry, None, tuple[int, int] | None]:
+        """Check each step from the root down to ``under`` (links, filters, markers,
+        filesystem, loops). Yields ``under`` itself if it is a file; returns the
+        directory's identity when there is a directory to walk, else None."""
+        rel = ""
+        abs_dir = self._root
+        found: tuple[int, int] | None = None
+        parts = under.split("/")
+        for i, part in enumerate(parts):
+            if self._has_marker(abs_dir):
+                unseen.add_dir(under)
+                return None
+            rel = _join(rel, part)
+            path = abs_dir + b"/" + os.fsencode(part)
+            result = self._classify(rel, path, unseen, keyed_dir=None)
+            is_dir = isinstance(result, tuple)
+            if result is not None and self._filters.matches(rel, is_dir=is_dir):
+                unseen.add_dir(under)
+                return None
+            if not isinstance(result, tuple):
+                if result is not None and i == len(parts) - 1:
+                    yield result
+                return None
+            if result in ancestors:
+                unseen.add_dir(under)
+                yield self._skip(rel, "directory loop (the same directory is above it)")
+                return None
+            ancestors.add(result)
+            abs_dir = path
+            found = result
+        return found
+
+    def _has_marker(self, abs_dir: bytes) -> bool:
+        if self._marker is None:
+            return False
+        try:
+            os.lstat(abs_dir + b"/" + self._marker)
+        except OSError:
+            return False
+        return True
+
+    def _open(self, frame: _Frame, abs_dir: bytes, unseen: Unseen) -> SkippedItem | None:
+        """List ``abs_dir`` into ``frame``; a SkippedItem when it cannot be read."""
+        try:
+            with os.scandir(abs_dir) as it:
+                entries = list(it)
+        except OSError as exc:
+            if exc.errno in _GONE:
+                return None
+            unseen.add_dir(frame.rel)
+            return self._skip(frame.rel, f"directory cannot be read: {exc.strerror}")
+        if self._marker is not None and any(e.name == self._marker for e in entries):
+            unseen.add_dir(frame.rel)
+            return None
+        follow = self._filters.follow_symlinks
+        entries.sort(key=lambda e: e.name + b"/" if _is_dir(e, follow=follow) else e.name)
+        frame.entries = iter(entries)
+        return None
+
+    def _walk(
+        self, stack: list[_Frame], unseen: Unseen, ancestors: set[tuple[int, int]]
+    ) -> Iterator[Entry]:
+        follow = self._filters.follow_symlinks
+        while stack:
+            frame = stack[-1]
+            entry = next(frame.entries, None)
+            if entry is None:
+                ancestors.discard(stack.pop().ident)
+                continue
+            rel = _join(frame.rel, os.fsdecode(entry.name))
+            keyed_dir = _is_dir(entry, follow=follow)
+            if self._filters.matches(rel, is_dir=keyed_dir):
+                continue
+            result = self._classify(rel, entry.path, unseen, keyed_dir=keyed_dir)
+            if not isinstance(result, tuple):
+                if result is not None:
+                    yield result
+                continue
+            if result in ancestors:
+                unseen.add_dir(rel)
+                yield self._skip(rel, "directory loop (the same directory is above it)")
+                continue
+            child = _Frame(rel=rel, ident=result)
+            problem = self._open(child, entry.path, unseen)
+            if problem is not None:
+                yield problem
+            stack.append(child)
+            ancestors.add(result)
+
+    def _classify(
+        self, rel: str, path: bytes, unseen: Unseen, *, keyed_dir: bool | None
+    ) -> Entry | tuple[int, int] | None:
+        """What one path is: a file's state, a directory's (dev, inode) to enter, a
+        SkippedItem, or None (gone, or changed type since it was listed).
+        ``keyed_dir`` is how the listing sorted it (None: not from a listing)."""
+        try:
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                problem = symlink_problem(
+                    self._root_real, os.fsdecode(path), follow=self._filters.follow_symlinks
+                )
+                if problem is not None:
+                    return self._skip(rel, problem)
+                st = os.stat(path)
+        except OSError as exc:
+            if exc.errno in _GONE:
+                return None
+            unseen.add_dir(rel)
+            return self._skip(rel, f"cannot be looked at: {exc.strerror}")
+        is_dir = stat.S_ISDIR(st.st_mode)
+        if keyed_dir is not None and keyed_dir != is_dir:
+            unseen.add_dir(rel)  # changed type since the listing: its place in the order is lost
+            return None
+        if is_dir:
+            if self._folder.one_file_system and st.st_dev != self._root_dev:
+                unseen.add_dir(rel)
+                return self._skip(rel, "on another filesystem (one_file_system is on)")
+            return (st.st_dev, st.st_ino)
+        if not stat.S_ISREG(st.st_mode):
+            return self._skip(rel, "not a regular file (FIFO, socket or device)")
+        if self._filters.too_large(st.st_size):
+            unseen.add_file(rel)
+            return self._skip(rel, f"larger than max_size_bytes ({st.st_size} bytes)")
+        return state_of(rel, st)
