@@ -13,6 +13,8 @@ import click
 from syncd import __version__
 from syncd.cli.config_cmd import check_config
 from syncd.cli.emulator_cmd import emulator
+from syncd.cli.run_cmd import approve, run
+from syncd.cli.sync_cmd import sync_now
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -22,13 +24,18 @@ def cli() -> None:
 
     \b
     Start here:
-      syncd check-config FILE    validate a config file (exit 78 when it is wrong)
-      syncd emulator ...         run a local B2-compatible server for tests and demos
+      syncd check-config FILE        validate a config file (exit 78 when it is wrong)
+      syncd sync-now --config FILE   sync every folder once (cron, scripts, CI)
+      syncd run --config FILE        the daemon (systemd, launchd)
+      syncd approve --config FILE    release a paused mass delete
+      syncd emulator ...             a local B2-compatible server for tests and demos
+
+    Try it without an account: set realm = "embedded" in [b2] (see README.md).
     """
 
 
-cli.add_command(check_config)
-cli.add_command(emulator)
+for command in (check_config, sync_now, run, approve, emulator):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -1,0 +1,177 @@
+"""Build an ``App`` from a Config: journal, B2 client, folders, workers.
+
+Imports every layer below the app. Starts the embedded emulator when the realm is
+"embedded". ``App.run_once`` is sync-now; the daemon adds a ``Runtime``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from syncd.b2 import B2Client, build_client, make_http_client
+from syncd.clock import Clock, SystemClock
+from syncd.config import EMBEDDED_REALM, Config
+from syncd.emulator import EmulatorOptions, EmulatorServer
+from syncd.engine.guard import DeleteGuard, RootGuard
+from syncd.engine.report import RunReport
+from syncd.engine.rescan import Rescanner, Timing
+from syncd.engine.worker import FolderRuntime, WorkerPool
+from syncd.errors import SafetyStopError
+from syncd.journal import Journal
+from syncd.journal.lock import InstanceLock
+
+log = structlog.get_logger(__name__)
+JOURNAL_NAME = "journal.sqlite3"
+LOCK_NAME = "syncd.lock"
+NEEDED_CAPABILITIES = frozenset({"listBuckets", "listFiles", "readFiles", "writeFiles"})
+
+
+@dataclass
+class App:
+    """syncd, built: the parts and the threads that connect them."""
+
+    config: Config
+    clock: Clock
+    journal: Journal
+    client: B2Client
+    folders: dict[str, FolderRuntime]
+    report: RunReport
+    pool: WorkerPool
+    rescanner: Rescanner
+    stop: threading.Event
+    emulator: EmulatorServer | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def run_once(self) -> RunReport:
+        """Scan every folder, drain the journal, and return what happened (sync-now)."""
+        for name in self.folders:
+            self.rescanner.rescan(name)
+        self.pool.drain()
+        return self.report
+
+    def close(self) -> None:
+        """Release everything, in reverse order of building."""
+        self.client.close()
+        self.journal.close()
+        if self.emulator is not None:
+            self.emulator.stop()
+
+
+def state_path(config: Config, name: str) -> Path:
+    """A file in the state directory."""
+    return config.state.dir / name
+
+
+def start_embedded(config: Config) -> EmulatorServer:
+    """Start the emulator in-process with its data under the state dir."""
+    server = EmulatorServer(
+        EmulatorOptions(
+            host="127.0.0.1",
+            port=0,
+            data_dir=state_path(config, "emulator"),
+            key_id=config.b2.key_id,
+            key=config.b2.application_key,
+            buckets=tuple(sorted({f.bucket for f in config.folders})),
+        )
+    )
+    server.start()
+    log.info("embedded_emulator_started", url=server.base_url)
+    return server
+
+
+def build(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
+    stop: threading.Event | None = None,
+    immediate: bool = False,
+) -> App:
+    """Build syncd from ``config``; ``immediate`` skips the settle windows (sync-now)."""
+    clock = clock or SystemClock()
+    rng = rng or random.Random()  # noqa: S311  (jitter, not secrets)
+    stop = stop or threading.Event()
+    config.state.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    emulator = start_embedded(config) if config.b2.realm == EMBEDDED_REALM else None
+    realm_url = emulator.base_url if emulator is not None else config.b2.realm
+    journal = Journal.open(state_path(config, JOURNAL_NAME), clock=clock)
+    http = make_http_client(config.b2)
+    client = build_client(config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng)
+    try:
+        client.authorize()
+        report = RunReport()
+        runtimes: dict[str, FolderRuntime] = {}
+        problems: list[str] = []
+        for folder in config.folders:
+            need = NEEDED_CAPABILITIES
+            if config.sync.delete == "delete-all-versions":
+                need = need | {"deleteFiles"}
+            bucket = client.check_access(folder.bucket, folder.prefix, need=need)
+            guard = RootGuard(folder, journal)
+            try:
+                guard.establish()
+            except SafetyStopError as exc:
+                problems.append(str(exc))
+                report.pause(str(exc))
+                log.error("folder_unavailable", folder=folder.name, reason=str(exc))
+                continue
+            runtimes[folder.name] = FolderRuntime(config=folder, bucket=bucket, root=guard)
+    except BaseException:
+        client.close()
+        journal.close()
+        if emulator is not None:
+            emulator.stop()
+        raise
+    rescanner = Rescanner(
+        journal=journal,
+        folders={name: rt.config for name, rt in runtimes.items()},
+        clock=clock,
+        timing=Timing.of(config.sync, immediate=immediate),
+        report=report,
+    )
+    pool = WorkerPool(
+        journal=journal,
+        client=client,
+        folders=runtimes,
+        sync=config.sync,
+        clock=clock,
+        report=report,
+        rescan=rescanner.rescan,
+        rng=rng,
+        stop=stop,
+    )
+    rescanner.set_wake(pool.wake)
+    return App(
+        config=config,
+        clock=clock,
+        journal=journal,
+        client=client,
+        folders=runtimes,
+        report=report,
+        pool=pool,
+        rescanner=rescanner,
+        stop=stop,
+        emulator=emulator,
+        problems=problems,
+    )
+
+
+def lock_state(config: Config) -> InstanceLock:
+    """The instance lock of this config's journal (one syncd per journal)."""
+    config.state.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return InstanceLock(state_path(config, LOCK_NAME))
+
+
+def approve_deletes(config: Config, folders: list[str]) -> list[tuple[str, int]]:
+    """Approve the pending deletes of ``folders``; return (folder, count) pairs."""
+    journal = Journal.open(state_path(config, JOURNAL_NAME), clock=SystemClock())
+    try:
+        guard = DeleteGuard(journal, config.sync)
+        return [(name, guard.approve(name)) for name in folders]
+    finally:
+        journal.close()

@@ -1,0 +1,123 @@
+"""The daemon's moving parts around an App: watcher, scheduler and workers, started
+and stopped in order, plus the one-line status for systemd.
+
+Imports the app's ``build`` module, the watch and schedule adapters and the engine.
+Background passes run at a random offset within each period, chosen once per client
+and kept in the journal, so a fleet of clients never lists the bucket at one moment.
+"""
+
+from __future__ import annotations
+
+import random
+
+import structlog
+
+from syncd.app.build import App
+from syncd.domain import ChangeKind, LocalChange, RelPath
+from syncd.engine.reconcile import Reconciler
+from syncd.schedule import Scheduler
+from syncd.watch import Watcher
+
+log = structlog.get_logger(__name__)
+
+
+class Runtime:
+    """Starts and stops what ``syncd run`` needs beyond ``App``."""
+
+    def __init__(self, app: App, *, rng: random.Random | None = None) -> None:
+        self._app = app
+        self._rng = rng or random.Random()  # noqa: S311  (schedule offsets, not secrets)
+        folders = [rt.config for rt in app.folders.values()]
+        self._watcher = Watcher(
+            folders,
+            sink=app.rescanner.record,
+            clock=app.clock,
+            on_root_lost=self._root_lost,
+            on_rescan_needed=self._rescan_needed,
+        )
+        self._scheduler = Scheduler(clock=app.clock)
+        self._reconciler = Reconciler(
+            journal=app.journal, client=app.client, folders=app.folders, clock=app.clock
+        )
+        self._lost: set[str] = set()
+
+    def _offset(self, name: str, interval_s: float) -> float:
+        key = f"schedule_offset:{name}"
+        stored = self._app.journal.get_meta(key)
+        if stored is not None:
+            return float(stored) % interval_s
+        offset = self._rng.uniform(0, interval_s)
+        self._app.journal.set_meta(key, repr(offset))
+        return offset
+
+    def _root_lost(self, folder: str) -> None:
+        self._lost.add(folder)
+        log.error("root_lost", folder=folder)
+
+    def _rescan_needed(self, folder: str, under: RelPath | None) -> None:
+        change = LocalChange(
+            folder=folder,
+            rel_path=under or RelPath(""),
+            kind=ChangeKind.SUBTREE,
+            observed_ms=self._app.clock.now_ms(),
+        )
+        self._app.rescanner.record([change])
+
+    def _rescan_all(self) -> None:
+        for name in self._app.folders:
+            self._rescan_needed(name, None)
+
+    def _reconcile_all(self) -> None:
+        for name in self._app.folders:
+            self._reconciler.reconcile(name)
+
+    def start(self) -> None:
+        """Workers first, then the watcher (events are recorded from now on), then the
+        scheduler with a rescan right away (it catches what happened while stopped)."""
+        sync = self._app.config.sync
+        self._app.pool.start()
+        self._watcher.start()
+        self._scheduler.add_periodic(
+            "rescan",
+            self._rescan_all,
+            interval_s=sync.rescan_interval_s,
+            offset_s=self._offset("rescan", sync.rescan_interval_s),
+            jitter_s=sync.jitter_s,
+        )
+        self._scheduler.add_periodic(
+            "reconcile",
+            self._reconcile_all,
+            interval_s=sync.reconcile_interval_s,
+            offset_s=self._offset("reconcile", sync.reconcile_interval_s),
+            jitter_s=sync.jitter_s,
+        )
+        self._scheduler.start()
+        self._rescan_all()
+
+    def healthy(self) -> bool:
+        """True while the watcher's threads live."""
+        return self._watcher.healthy()
+
+    def status_line(self) -> str:
+        """What systemctl status shows."""
+        journal, report = self._app.journal, self._app.report
+        parts = [
+            f"{journal.pending_count()} pending",
+            f"{report.uploaded_files} uploaded",
+            f"{len(journal.failures())} failing",
+        ]
+        if self._lost:
+            parts.append("root lost: " + ",".join(sorted(self._lost)))
+        if report.paused:
+            parts.append("paused: " + report.paused[-1])
+        return "; ".join(parts)
+
+    def shutdown(self, timeout_s: float) -> None:
+        """Producers first, then workers (bounded), then leases released."""
+        self._scheduler.shutdown(wait=False)
+        self._watcher.stop()
+        self._app.stop.set()
+        if not self._app.pool.join(timeout_s):
+            log.warning("workers_still_busy", timeout_s=timeout_s)
+        released = self._app.journal.release_all_leases()
+        log.info("daemon_stopped", leases_released=released)

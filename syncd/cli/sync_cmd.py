@@ -1,0 +1,96 @@
+"""``syncd sync-now``: scan every folder, upload what changed, and exit with a
+code that says how it went."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from syncd.cli.guard import run_guarded
+from syncd.cli.progress import JobProgress
+from syncd.config import load_config
+from syncd.engine.report import RunReport
+from syncd.errors import AuthRejectedError
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_REMOTE_UNAVAILABLE = 75
+
+
+def exit_code(report: RunReport) -> int:
+    """0 when all is on B2, 1 when some items failed, 75 when B2 could not be reached."""
+    if report.fatal is not None:
+        return AuthRejectedError.exit_code
+    if report.failed and report.remote_unavailable:
+        return EXIT_REMOTE_UNAVAILABLE
+    if report.failed or report.paused:
+        return EXIT_SOME_FAILED
+    return EXIT_OK
+
+
+def print_summary(report: RunReport) -> None:
+    """A short human summary on stdout."""
+    r = report
+    mib = r.uploaded_bytes / (1 << 20)
+    click.echo(
+        f"uploaded {r.uploaded_files} files ({mib:.1f} MiB), copied {r.copied_files}, "
+        f"hidden {r.hidden_files}, unchanged {r.unchanged_files}, "
+        f"skipped {len(r.skipped)}, failed {len(r.failed)}"
+    )
+    for item in r.skipped:
+        click.echo(f"  skipped {item.folder}:{item.rel_path}: {item.error}")
+    for item in r.failed:
+        click.echo(f"  failed  {item.folder}:{item.rel_path}: {item.error}")
+    for reason in r.paused:
+        click.echo(f"  paused: {reason}")
+    if r.fatal:
+        click.echo(f"  stopped: {r.fatal}")
+
+
+@click.command("sync-now")
+@click.option(
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The config file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+def sync_now(config_path: Path, as_json: bool, progress: bool | None) -> None:
+    """Sync every folder once and exit.
+
+    \b
+    Exit codes:
+      0   everything is on B2
+      1   some items failed or were paused (listed in the summary; retried next run)
+      75  B2 could not be reached, or another syncd holds the journal
+      77  the key was refused, or lacks a capability the config needs
+      78  the config is invalid
+    """
+    from syncd.app import build, lock_state
+    from syncd.logs import configure_logging
+
+    def body() -> int:
+        config = load_config(config_path)
+        configure_logging(config.log, secrets=[config.b2.application_key])
+        with lock_state(config):
+            app = build(config, immediate=True)
+            try:
+                show = sys.stdout.isatty() and not as_json if progress is None else progress
+                with JobProgress(app.report, enabled=show):
+                    report = app.run_once()
+            finally:
+                app.close()
+        if as_json:
+            click.echo(json.dumps({**report.as_dict(), "exit_code": exit_code(report)}, indent=2))
+        else:
+            print_summary(report)
+        return exit_code(report)
+
+    run_guarded(body)

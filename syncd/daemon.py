@@ -1,0 +1,95 @@
+"""The daemon's lifecycle: lock, signals, ordered start, READY, watchdog pings tied
+to worker health, SIGHUP reload, and an ordered, bounded shutdown.
+
+Imports ``syncd.app`` and below. Runs in the main thread, which alone installs
+signal handlers and holds the instance lock.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+import structlog
+
+from syncd.app import App, Runtime, build, lock_state
+from syncd.config import Config, load_config
+from syncd.errors import ConfigError
+from syncd.logs import configure_logging
+from syncd.notify import ServiceNotifier
+
+log = structlog.get_logger(__name__)
+SHUTDOWN_S = 30.0
+TICK_S = 5.0
+
+
+class Daemon:
+    """``syncd run``: owns the stop Event and the reload flag."""
+
+    def __init__(self, config_path: Path) -> None:
+        self._path = config_path
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self._notifier = ServiceNotifier()
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGHUP:
+            self._reload.set()
+        self._stop.set()
+
+    def run(self) -> int:
+        """Serve until SIGTERM/SIGINT; reload on SIGHUP; return the exit code."""
+        config = load_config(self._path)
+        configure_logging(config.log, secrets=[config.b2.application_key])
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+        with lock_state(config):
+            while True:
+                code = self._serve(config)
+                if not self._reload.is_set() or code != 0:
+                    return code
+                config = self._reloaded(config)
+
+    def _reloaded(self, config: Config) -> Config:
+        self._reload.clear()
+        self._stop.clear()
+        try:
+            new = load_config(self._path)
+        except ConfigError as exc:
+            log.error("reload_refused", error=str(exc))
+            return config
+        if new.state.dir != config.state.dir:
+            log.error("reload_refused", error="state.dir cannot change while running")
+            return config
+        log.info("config_reloaded")
+        return new
+
+    def _serve(self, config: Config) -> int:
+        self._notifier.status("starting")
+        app = build(config, stop=self._stop)
+        runtime = Runtime(app)
+        try:
+            runtime.start()
+            self._notifier.ready(runtime.status_line())
+            log.info("daemon_ready", folders=len(app.folders))
+            self._watch(app, runtime)
+        finally:
+            self._notifier.stopping()
+            runtime.shutdown(SHUTDOWN_S)
+            app.close()
+        if app.pool.fatal is not None:
+            log.error("daemon_stopped", error=str(app.pool.fatal))
+            return app.pool.fatal.exit_code
+        return 0
+
+    def _watch(self, app: App, runtime: Runtime) -> None:
+        interval = self._notifier.watchdog_interval_s()
+        tick = min(TICK_S, interval) if interval else TICK_S
+        while not self._stop.wait(tick):
+            if app.pool.healthy(max_age_s=max(60.0, 3 * tick)) and runtime.healthy():
+                self._notifier.watchdog()
+            else:
+                log.error("daemon_unhealthy", watcher=runtime.healthy())
+            self._notifier.status(runtime.status_line())

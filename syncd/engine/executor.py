@@ -1,0 +1,152 @@
+"""Carry out one planned action against B2 and say what the index must now hold.
+
+Imports ``syncd.b2`` (the task-level client), the domain and ``engine.plan``. The
+returned ``Outcome`` is written to the journal by the worker, only after B2 answered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import structlog
+
+from syncd.b2 import B2Client, Bucket
+from syncd.config import FolderConfig
+from syncd.domain import B2Name, IndexEntry, LocalState
+from syncd.engine.plan import (
+    Action,
+    CopyFrom,
+    DeleteAllVersions,
+    Forget,
+    Hide,
+    NeedHash,
+    Refresh,
+    Skip,
+    Upload,
+)
+from syncd.engine.report import RunReport
+from syncd.errors import RemoteBadRequestError, RemoteNotFoundError
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """What the index must hold for the path once B2 confirmed the action."""
+
+    index: IndexEntry | None = None
+    remove_index: bool = False
+
+
+def entry_for(
+    folder: str, b2_name: B2Name, local: LocalState, *, sha1: str, file_id: str, uploaded_ms: int
+) -> IndexEntry:
+    """The index entry recording that ``local`` is on B2 as ``file_id``."""
+    return IndexEntry(
+        folder=folder,
+        rel_path=local.rel_path,
+        b2_name=b2_name,
+        dev=local.dev,
+        inode=local.inode,
+        size=local.size,
+        mtime_ns=local.mtime_ns,
+        ctime_ns=local.ctime_ns,
+        sha1=sha1,
+        file_id=file_id,
+        upload_timestamp_ms=uploaded_ms,
+    )
+
+
+class Executor:
+    """Turns actions into B2 calls for one folder's bucket."""
+
+    def __init__(self, client: B2Client, report: RunReport) -> None:
+        self._client = client
+        self._report = report
+
+    def execute(self, action: Action, folder: FolderConfig, bucket: Bucket) -> Outcome:
+        """Run ``action``; raise the error tree's classes on failure."""
+        match action:
+            case Upload():
+                return self._upload(action, folder, bucket)
+            case CopyFrom():
+                return self._copy(action, folder, bucket)
+            case Hide():
+                return self._hide(action, bucket)
+            case DeleteAllVersions():
+                return self._delete_all(action, bucket)
+            case Forget():
+                return Outcome(remove_index=True)
+            case Refresh():
+                entry = entry_for(
+                    folder.name,
+                    action.indexed.b2_name,
+                    action.local,
+                    sha1=action.indexed.sha1,
+                    file_id=action.indexed.file_id,
+                    uploaded_ms=action.indexed.upload_timestamp_ms,
+                )
+                self._report.add("refreshed_files")
+                return Outcome(index=entry)
+            case Skip():
+                self._report.add("unchanged_files")
+                return Outcome()
+            case NeedHash():
+                raise AssertionError("NeedHash is resolved by the worker before execution")
+
+    def _upload(self, action: Upload, folder: FolderConfig, bucket: Bucket) -> Outcome:
+        result = self._client.upload_file(
+            bucket,
+            action.b2_name,
+            folder.path / action.local.rel_path,
+            action.local,
+            on_progress=self._report.sent,
+        )
+        self._report.add("uploaded_files")
+        self._report.add("uploaded_bytes", action.local.size)
+        entry = entry_for(
+            folder.name,
+            action.b2_name,
+            action.local,
+            sha1=result.sha1,
+            file_id=result.version.file_id,
+            uploaded_ms=result.version.upload_timestamp_ms,
+        )
+        return Outcome(index=entry)
+
+    def _copy(self, action: CopyFrom, folder: FolderConfig, bucket: Bucket) -> Outcome:
+        version = self._client.copy_file_id(
+            action.source.file_id,
+            bucket,
+            action.b2_name,
+            src_last_modified_ms=action.local.mtime_ms,
+        )
+        self._report.add("copied_files")
+        log.info("copied", b2_name=action.b2_name, reason=action.reason, source=action.source.b2_name)
+        entry = entry_for(
+            folder.name,
+            action.b2_name,
+            action.local,
+            sha1=action.source.sha1,
+            file_id=version.file_id,
+            uploaded_ms=version.upload_timestamp_ms,
+        )
+        return Outcome(index=entry)
+
+    def _hide(self, action: Hide, bucket: Bucket) -> Outcome:
+        try:
+            self._client.hide(bucket, action.indexed.b2_name)
+        except (RemoteBadRequestError, RemoteNotFoundError) as exc:
+            if exc.code not in ("already_hidden", "no_such_file", "file_not_present"):
+                raise
+            log.info("hide_not_needed", b2_name=action.indexed.b2_name, code=exc.code)
+        self._report.add("hidden_files")
+        return Outcome(remove_index=True)
+
+    def _delete_all(self, action: DeleteAllVersions, bucket: Bucket) -> Outcome:
+        name = action.indexed.b2_name
+        versions = [v for v in self._client.iter_versions(bucket, name) if v.file_name == name]
+        for version in versions:
+            self._client.delete_version(version)
+            self._report.add("deleted_versions")
+        return Outcome(remove_index=True)
+

@@ -1,0 +1,145 @@
+"""Safety guards in front of every hide: the root must be the root we know, and a
+pass may not hide more than a threshold of a folder without ``syncd approve``.
+
+Imports the journal adapter, ``syncd.config``, ``syncd.errors`` and ``engine.local``.
+A marker file carrying a random folder id is written into the root on first use and
+its id kept in the journal: an unmounted, emptied or replaced root has no marker (or
+another id, or another device) and so never turns into mass hides.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+import uuid
+
+import structlog
+
+from syncd.config import FolderConfig, SyncConfig
+from syncd.domain import ChangeKind
+from syncd.engine.local import MARKER_NAME
+from syncd.errors import SafetyStopError
+from syncd.journal import Journal
+
+log = structlog.get_logger(__name__)
+
+
+def root_key(folder: str) -> str:
+    """Journal meta key of a folder's recorded root identity."""
+    return f"root:{folder}"
+
+
+def paused_key(folder: str) -> str:
+    """Journal meta key of a folder's paused mass delete (the count it would hide)."""
+    return f"deletes_paused:{folder}"
+
+
+def approved_key(folder: str) -> str:
+    """Journal meta key of the number of deletes the user approved."""
+    return f"deletes_approved:{folder}"
+
+
+class RootGuard:
+    """Knows one folder's root by device and marker id, and refuses a stranger."""
+
+    def __init__(self, folder: FolderConfig, journal: Journal) -> None:
+        self._folder = folder
+        self._journal = journal
+
+    def _root_dev(self) -> int:
+        try:
+            st = os.stat(self._folder.path)
+        except OSError as exc:
+            raise self._stop(f"cannot be reached ({exc.strerror})") from exc
+        if not stat.S_ISDIR(st.st_mode):
+            raise self._stop("is not a directory")
+        return st.st_dev
+
+    def _stop(self, problem: str) -> SafetyStopError:
+        return SafetyStopError(
+            f"folder {self._folder.name}: root {self._folder.path} {problem}; "
+            "nothing is hidden or uploaded for it until it is back"
+        )
+
+    def _read_marker(self) -> str | None:
+        try:
+            return (self._folder.path / MARKER_NAME).read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self._stop(f"has an unreadable {MARKER_NAME} ({exc})") from exc
+
+    def establish(self) -> None:
+        """Check the root, recording its identity (and writing the marker) on first use."""
+        recorded = self._journal.get_meta(root_key(self._folder.name))
+        if recorded is not None:
+            self.check()
+            return
+        dev = self._root_dev()
+        marker = self._read_marker() or self._write_marker()
+        identity = {"dev": dev, "marker": marker}
+        self._journal.set_meta(root_key(self._folder.name), json.dumps(identity))
+        log.info("root_recorded", folder=self._folder.name, has_marker=marker is not None)
+
+    def _write_marker(self) -> str | None:
+        marker = uuid.uuid4().hex
+        path = self._folder.path / MARKER_NAME
+        try:
+            with open(path, "x", encoding="ascii") as out:
+                out.write(marker + "\n")
+        except OSError as exc:
+            if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise self._stop(f"cannot hold the marker {MARKER_NAME} ({exc.strerror})") from exc
+            log.warning("root_marker_unwritable", folder=self._folder.name, error=exc.strerror)
+            return None
+        return marker
+
+    def check(self) -> None:
+        """Raise SafetyStopError unless the root is the one recorded."""
+        recorded = self._journal.get_meta(root_key(self._folder.name))
+        if recorded is None:
+            raise self._stop("was never recorded")
+        identity = json.loads(recorded)
+        if self._root_dev() != identity["dev"]:
+            raise self._stop("is on another device (unmounted or replaced)")
+        if identity["marker"] is not None and self._read_marker() != identity["marker"]:
+            raise self._stop(f"has lost its {MARKER_NAME} marker (emptied or replaced)")
+
+
+class DeleteGuard:
+    """Pauses hides when a pass would hide more than the configured share of a folder."""
+
+    def __init__(self, journal: Journal, sync: SyncConfig) -> None:
+        self._journal = journal
+        self._ratio = sync.mass_delete_ratio
+        self._count = sync.mass_delete_count
+
+    def limit(self, folder: str) -> int:
+        """How many pending deletes pass without approval."""
+        indexed = self._journal.index_count(folder)
+        return min(self._count, int(indexed * self._ratio))
+
+    def allow(self, folder: str) -> None:
+        """Raise SafetyStopError when the pending deletes exceed the limit unapproved."""
+        pending = self._journal.count_pending(folder, kind=ChangeKind.DELETED)
+        if pending == 0:
+            return
+        approved = int(self._journal.get_meta(approved_key(folder)) or 0)
+        if pending <= self.limit(folder) or pending <= approved:
+            return
+        if self._journal.get_meta(paused_key(folder)) != str(pending):
+            self._journal.set_meta(paused_key(folder), str(pending))
+            log.warning("mass_delete_paused", folder=folder, pending=pending, limit=self.limit(folder))
+        raise SafetyStopError(
+            f"folder {folder}: {pending} files would be hidden (limit {self.limit(folder)}); "
+            f"paused until `syncd approve --folder {folder}`"
+        )
+
+    def approve(self, folder: str) -> int:
+        """Let the currently pending deletes of ``folder`` through; return their number."""
+        pending = self._journal.count_pending(folder, kind=ChangeKind.DELETED)
+        self._journal.set_meta(approved_key(folder), str(pending))
+        self._journal.set_meta(paused_key(folder), "")
+        return pending

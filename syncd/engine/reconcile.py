@@ -1,0 +1,77 @@
+"""The remote pass: list the bucket under each folder's prefix and repair the index
+where B2 no longer holds what the index says (a version deleted or hidden by hand, a
+lifecycle rule), so the next worker pass uploads it again.
+
+Imports the journal and B2 adapters and the domain. One listing per folder per
+period (class C transactions, billed per 1,000 names), at the scheduler's offset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+
+import structlog
+
+from syncd.b2 import B2Client, FileVersion
+from syncd.clock import Clock
+from syncd.domain import ChangeKind, IndexEntry, LocalChange
+from syncd.journal import Journal
+
+if TYPE_CHECKING:
+    from syncd.engine.worker import FolderRuntime
+
+log = structlog.get_logger(__name__)
+
+
+def stale_entries(
+    indexed: Iterator[IndexEntry], remote: Iterator[FileVersion]
+) -> Iterator[IndexEntry]:
+    """Index entries whose version is not B2's visible one, by a merge-join of two
+    streams sorted by name (UTF-8 byte order, which is the index's order)."""
+    current = next(remote, None)
+    for entry in indexed:
+        key = entry.b2_name.encode("utf-8", "surrogateescape")
+        while current is not None and current.file_name.encode() < key:
+            current = next(remote, None)
+        if current is None or current.file_name != entry.b2_name:
+            yield entry
+        elif current.file_id != entry.file_id and (
+            current.content_sha1 != entry.sha1
+            or current.src_last_modified_ms != entry.mtime_ns // 1_000_000
+        ):
+            yield entry
+
+
+class Reconciler:
+    """Compares the index with B2 and queues repairs."""
+
+    def __init__(
+        self,
+        *,
+        journal: Journal,
+        client: B2Client,
+        folders: Mapping[str, FolderRuntime],
+        clock: Clock,
+    ) -> None:
+        self._journal = journal
+        self._client = client
+        self._folders = folders
+        self._clock = clock
+
+    def reconcile(self, folder_name: str) -> int:
+        """Repair the index of one folder; return how many paths were queued again."""
+        runtime = self._folders[folder_name]
+        prefix = runtime.config.prefix
+        remote = self._client.iter_names(runtime.bucket, prefix)
+        repaired = 0
+        now = self._clock.now_ms()
+        for entry in stale_entries(self._journal.iter_index(folder_name), remote):
+            self._journal.forget_index(folder_name, entry.rel_path)
+            change = LocalChange(
+                folder=folder_name, rel_path=entry.rel_path, kind=ChangeKind.CHANGED, observed_ms=now
+            )
+            self._journal.record([change], settle_ms=0, delete_hold_ms=0, max_deferral_ms=0)
+            repaired += 1
+        log.info("reconcile_finished", folder=folder_name, repaired=repaired)
+        return repaired

@@ -1,0 +1,117 @@
+"""The local pass: walk a folder (or part of it), merge-join with the index, and
+record what differs as hints in the journal. No hashing, no network.
+
+Imports the journal and watch adapters, ``syncd.config`` and the domain. Items the
+scanner cannot sync are reported once each; an unreadable directory yields no
+deletes for what is under it ("could not read" is never "gone").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+import structlog
+
+from syncd.clock import Clock
+from syncd.config import FolderConfig, SyncConfig
+from syncd.domain import LocalChange, LocalState, RelPath, SkippedItem
+from syncd.engine.local import MARKER_NAME
+from syncd.engine.report import RunReport
+from syncd.journal import Journal
+from syncd.watch import Scanner, diff_to_changes
+
+log = structlog.get_logger(__name__)
+BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timing:
+    """How long hints wait before they are due (0 for sync-now)."""
+
+    settle_ms: int
+    delete_hold_ms: int
+    max_deferral_ms: int
+
+    @classmethod
+    def of(cls, sync: SyncConfig, *, immediate: bool = False) -> Timing:
+        """The daemon's timing from config, or no waiting at all."""
+        if immediate:
+            return cls(settle_ms=0, delete_hold_ms=0, max_deferral_ms=0)
+        return cls(
+            settle_ms=int(sync.settle_s * 1000),
+            delete_hold_ms=int(sync.delete_hold_s * 1000),
+            max_deferral_ms=int(sync.max_deferral_s * 1000),
+        )
+
+
+class Rescanner:
+    """Runs local passes and records their differences."""
+
+    def __init__(
+        self,
+        *,
+        journal: Journal,
+        folders: Mapping[str, FolderConfig],
+        clock: Clock,
+        timing: Timing,
+        report: RunReport,
+    ) -> None:
+        self._journal = journal
+        self._folders = folders
+        self._clock = clock
+        self._timing = timing
+        self._report = report
+        self._wake: Callable[[], None] = lambda: None
+
+    def set_wake(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` after every recorded batch (the worker pool's wake-up)."""
+        self._wake = wake
+
+    def record(self, changes: list[LocalChange]) -> None:
+        """Record hints (the watcher's sink too) and wake the workers."""
+        if not changes:
+            return
+        t = self._timing
+        self._journal.record(
+            changes,
+            settle_ms=t.settle_ms,
+            delete_hold_ms=t.delete_hold_ms,
+            max_deferral_ms=t.max_deferral_ms,
+        )
+        self._wake()
+
+    def rescan(self, folder_name: str, under: RelPath | None = None) -> int:
+        """Walk ``folder_name`` (below ``under``) and record every difference; return
+        the number of hints recorded."""
+        folder = self._folders[folder_name]
+        scanner = Scanner(folder)
+        locals_ = self._locals(folder, scanner.scan(under))
+        indexed = self._journal.iter_index(folder.name, under)
+        now = self._clock.now_ms()
+        batch: list[LocalChange] = []
+        count = 0
+        for change in diff_to_changes(
+            folder.name, locals_, indexed, now_ms=now, unreadable=scanner.unreadable
+        ):
+            batch.append(change)
+            if len(batch) >= BATCH:
+                self.record(batch)
+                count += len(batch)
+                batch = []
+        self.record(batch)
+        count += len(batch)
+        log.info("rescan_finished", folder=folder.name, under=under or "", hints=count)
+        return count
+
+    def _locals(
+        self, folder: FolderConfig, entries: Iterator[LocalState | SkippedItem]
+    ) -> Iterator[LocalState]:
+        for entry in entries:
+            if isinstance(entry, SkippedItem):
+                if self._journal.report_issue(entry):
+                    log.warning("item_skipped", folder=folder.name, rel_path=entry.rel_path,
+                                reason=entry.reason)
+                self._report.skip(folder.name, entry.rel_path, entry.reason)
+            elif entry.rel_path != MARKER_NAME:
+                yield entry
