@@ -1,0 +1,11 @@
+"""The change journal: SQLite-backed queue of pending changes and index of uploads.
+
+Imports ``syncd.errors``, ``syncd.domain`` and ``syncd.clock``; the only package that
+imports SQLAlchemy. Other packages use ``Journal`` (and ``InstanceLock`` from
+``syncd.journal.lock``), never the modules behind it.
+"""
+
+from syncd.journal.lock import InstanceLock
+from syncd.journal.store import Journal
+
+__all__ = ["InstanceLock", "Journal"]

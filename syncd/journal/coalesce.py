@@ -1,0 +1,111 @@
+"""Pure coalescing rules: fold a new hint into the pending row of its path.
+
+Imports ``syncd.domain`` only; no database, no clock. ``queue.py`` reads the rows a
+batch touches, folds every hint through ``fold`` in arrival order, and writes back.
+
+The rules, in one place:
+
+* **Kind.** The latest hint wins between CHANGED and DELETED: the worker stats the path
+  anyway, the kind only picks the wait and feeds the delete guard's count. SUBTREE is
+  sticky until the row is done: "rescan this directory" covers the path and everything
+  below it, and a later CHANGED or DELETED for the directory's own name must not drop
+  the rescan its children still need (a directory replaced by a file, or removed).
+* **Settle.** ``quiet_ms`` is the end of the quiet period after the *last* hint:
+  ``observed_ms + wait`` where wait is ``delete_hold_ms`` for a DELETED row and
+  ``settle_ms`` otherwise. It never moves earlier: a hint observed late (a rescan
+  started before a watcher event) cannot cut the settle window short.
+* **Deferral cap.** ``due_ms = min(quiet_ms, first_seen_ms + max_deferral_ms)``: a file
+  that never rests is still looked at once per deferral window. The window restarts
+  (``first_seen_ms = now``) when a job finishes while newer hints wait, and on requeue,
+  so a hot file is taken once per window, not back to back.
+* **Generation** goes up by one per hint; ``complete()`` keeps the row when it moved.
+* A hint leaves attempts, backoff (``retry_at_ms``), the last error and any lease alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from syncd.domain import ChangeKind, LocalChange
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timing:
+    """The pacing a producer records with (from the daemon's SyncConfig)."""
+
+    settle_ms: int
+    delete_hold_ms: int
+    max_deferral_ms: int
+
+    def wait_ms(self, kind: ChangeKind) -> int:
+        """How long a path of this kind must stay quiet before it is due."""
+        return self.delete_hold_ms if kind is ChangeKind.DELETED else self.settle_ms
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pending:
+    """The coalesced state of one pending row that hints can change."""
+
+    kind: ChangeKind
+    generation: int
+    first_seen_ms: int
+    max_deferral_ms: int
+    quiet_ms: int
+
+    @property
+    def due_ms(self) -> int:
+        """When the row becomes due: after the quiet period, or at the deferral cap."""
+        return min(self.quiet_ms, self.first_seen_ms + self.max_deferral_ms)
+
+
+def merge_kind(old: ChangeKind, new: ChangeKind) -> ChangeKind:
+    """The kind of a row of kind ``old`` after a hint of kind ``new``."""
+    if ChangeKind.SUBTREE in (old, new):
+        return ChangeKind.SUBTREE
+    return new
+
+
+def fold(pending: Pending | None, change: LocalChange, timing: Timing) -> Pending:
+    """The row after ``change``; ``pending`` is None when the path had no row."""
+    if pending is None:
+        return Pending(
+            kind=change.kind,
+            generation=1,
+            first_seen_ms=change.observed_ms,
+            max_deferral_ms=timing.max_deferral_ms,
+            quiet_ms=change.observed_ms + timing.wait_ms(change.kind),
+        )
+    kind = merge_kind(pending.kind, change.kind)
+    return Pending(
+        kind=kind,
+        generation=pending.generation + 1,
+        first_seen_ms=pending.first_seen_ms,
+        max_deferral_ms=timing.max_deferral_ms,
+        quiet_ms=max(pending.quiet_ms, change.observed_ms + timing.wait_ms(kind)),
+    )
+
+
+def fold_all(
+    pending: Pending | None, changes: Iterable[LocalChange], timing: Timing
+) -> Pending | None:
+    """Fold ``changes`` in order (None only when there are none and no row)."""
+    for change in changes:
+        pending = fold(pending, change, timing)
+    return pending
+
+
+def restart_window(pending: Pending, *, now_ms: int, quiet_ms: int | None = None) -> Pending:
+    """The row with its deferral window restarted at ``now_ms`` (after a finished job
+    with newer hints waiting, or a requeue); ``quiet_ms`` replaces the settle end."""
+    return dataclasses.replace(
+        pending,
+        first_seen_ms=now_ms,
+        quiet_ms=pending.quiet_ms if quiet_ms is None else quiet_ms,
+    )
+
+
+def ready_ms(*, due_ms: int, retry_at_ms: int, lease_until_ms: int) -> int:
+    """The earliest moment a row can be claimed: due, out of backoff, lease expired."""
+    return max(due_ms, retry_at_ms, lease_until_ms)

@@ -1,0 +1,326 @@
+"""``Journal``: the change queue and the memory of syncd, on one SQLite file.
+
+Imports ``syncd.domain``, ``syncd.errors``, ``syncd.clock`` and the rest of
+``syncd.journal``. Each public method is one short transaction (group commit: a
+``record`` of many hints is one commit) and returns domain values, never rows. Safe to
+call from any thread: writers queue on one lock, readers use their own connections.
+Time comes from the injected clock only.
+
+Errors: every database failure is a ``JournalError`` (FATAL); nothing else escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from syncd.clock import Clock
+from syncd.domain import ChangeKind, IndexEntry, Job, LocalChange, RelPath, SkippedItem
+from syncd.errors import JournalError
+from syncd.journal import index as index_rows
+from syncd.journal import migrate, notes, queue
+from syncd.journal.coalesce import Timing
+from syncd.journal.codec import (
+    decode_path,
+    encode_path,
+    index_entry,
+    index_values,
+    normalize_dir,
+    subtree_bounds,
+)
+from syncd.journal.db import Database
+from syncd.journal.folders import Folders
+from syncd.journal.schema import SCHEMA_VERSION
+
+PAGE_ROWS = 1_000  # rows per iter_index page: memory stays flat however big the index
+PUT_CHUNK = 2_000  # index rows per put_index transaction (writers wait behind each)
+
+
+class Journal:
+    """The durable queue of pending changes, the index of uploads, issues and meta."""
+
+    def __init__(self, db: Database, *, clock: Clock) -> None:
+        """Wrap an open, current-schema database; use ``Journal.open``."""
+        self._db = db
+        self._clock = clock
+        self._folders = Folders(db)
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Clock) -> Journal:
+        """Open the journal at ``path``, creating or migrating it as needed.
+
+        Raises:
+            JournalError: the file is damaged, foreign, or from a newer syncd (then it
+                is left untouched), or cannot be created.
+        """
+        try:
+            state = migrate.inspect(path)
+            if state is None:
+                migrate.create(path)
+            version = SCHEMA_VERSION if state is None else state.user_version
+        except OSError as exc:
+            raise JournalError(f"journal {path} cannot be created: {exc.strerror}") from exc
+        db = Database(path)
+        try:
+            migrate.migrate(db, version)
+        except BaseException:
+            db.close(optimize=False)
+            raise
+        return cls(db, clock=clock)
+
+    def close(self) -> None:
+        """Release every connection; later calls raise JournalError. Idempotent."""
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def path(self) -> Path:
+        """The journal file."""
+        return self._db.path
+
+    # -- the queue -----------------------------------------------------------------
+
+    def record(
+        self,
+        changes: Sequence[LocalChange],
+        *,
+        settle_ms: int,
+        delete_hold_ms: int,
+        max_deferral_ms: int,
+    ) -> int:
+        """Coalesce hints into their paths' pending rows, in one transaction.
+
+        A leased row keeps its lease; its generation moves, which the worker's
+        ``complete`` notices. The rules are in ``coalesce.py``.
+
+        Returns:
+            How many rows were inserted or updated.
+        """
+        if not changes:
+            return 0
+        timing = Timing(
+            settle_ms=settle_ms, delete_hold_ms=delete_hold_ms, max_deferral_ms=max_deferral_ms
+        )
+        ids = self._folders.ensure(change.folder for change in changes)
+        grouped: dict[int, dict[bytes, list[LocalChange]]] = {}
+        for change in changes:
+            by_path = grouped.setdefault(ids[change.folder], {})
+            by_path.setdefault(encode_path(change.rel_path), []).append(change)
+        with self._db.write("record") as conn:
+            return sum(queue.record(conn, fid, paths, timing) for fid, paths in grouped.items())
+
+    def claim(self, *, worker: str, limit: int, lease_ms: int) -> list[Job]:
+        """Lease up to ``limit`` rows that are due, out of backoff and unleased."""
+        now = self._clock.now_ms()
+        with self._db.write("claim") as conn:
+            return queue.claim(
+                conn,
+                worker=worker,
+                limit=limit,
+                lease_ms=lease_ms,
+                now_ms=now,
+                folder_name=lambda folder_id: self._folders.name(folder_id, conn),
+            )
+
+    def complete(self, job: Job, *, index: IndexEntry | None, remove_index: bool = False) -> bool:
+        """Record a finished job (after B2 confirmed), durably, in one transaction.
+
+        Upserts ``index`` (or forgets the job's path if ``remove_index``), then deletes
+        the pending row if its generation is still the job's; if newer hints arrived
+        the row stays, unleased, to be taken again. A job whose row is already gone
+        (its lease expired and another claim finished it) changes nothing.
+
+        Returns:
+            True when the row was deleted (nothing newer is pending for the path).
+        """
+        names = [job.folder] if index is None else [job.folder, index.folder]
+        ids = self._folders.ensure(names)
+        now = self._clock.now_ms()
+        with self._db.write("complete", durable=True) as conn:
+            outcome = queue.finish(conn, job, now_ms=now)
+            if outcome is not queue.Finish.GONE:
+                if index is not None:
+                    index_rows.upsert(conn, [index_values(index, ids[index.folder])])
+                elif remove_index:
+                    index_rows.remove(conn, ids[job.folder], encode_path(job.rel_path))
+        return outcome is queue.Finish.DONE
+
+    def fail(self, job: Job, *, error: str, retry_at_ms: int) -> None:
+        """Count a failed attempt, keep ``error`` for the path, back off, unlease."""
+        with self._db.write("fail") as conn:
+            queue.fail(conn, job, error=error, retry_at_ms=retry_at_ms)
+
+    def requeue(self, job: Job, *, due_ms: int) -> None:
+        """Unlease and make due at ``due_ms`` without counting an attempt (the file
+        changed while read); the row's deferral window restarts now."""
+        now = self._clock.now_ms()
+        with self._db.write("requeue") as conn:
+            queue.requeue(conn, job, due_ms=due_ms, now_ms=now)
+
+    def renew_lease(self, job: Job, *, worker: str, lease_ms: int) -> bool:
+        """Extend ``worker``'s lease for a long job; False if it lost the lease."""
+        now = self._clock.now_ms()
+        with self._db.write("renew lease") as conn:
+            return queue.renew(conn, job, worker=worker, lease_ms=lease_ms, now_ms=now)
+
+    def release_all_leases(self, worker_prefix: str = "") -> int:
+        """Clear the leases of workers whose names start with the prefix (shutdown)."""
+        with self._db.write("release leases") as conn:
+            return queue.release(conn, worker_prefix)
+
+    def next_due_ms(self) -> int | None:
+        """The earliest time any row becomes claimable; None when nothing is pending."""
+        with self._db.read("next due") as conn:
+            return queue.next_ready_ms(conn)
+
+    def pending_count(self, folder: str | None = None) -> int:
+        """Pending rows, of one folder or all."""
+        return self.count_pending(folder)
+
+    def count_pending(self, folder: str | None = None, *, kind: ChangeKind | None = None) -> int:
+        """Pending rows, of one folder or all, of one kind or all."""
+        folder_id = self._folder_filter(folder)
+        if folder_id == _UNKNOWN:
+            return 0
+        with self._db.read("count pending") as conn:
+            return queue.count(conn, folder_id, kind)
+
+    def failures(self, folder: str | None = None) -> list[tuple[RelPath, int, str]]:
+        """(path, attempts, last error) of every pending path that failed, by path."""
+        folder_id = self._folder_filter(folder)
+        if folder_id == _UNKNOWN:
+            return []
+        with self._db.read("list failures") as conn:
+            rows = queue.failures(conn, folder_id)
+        return [(decode_path(path), attempts, error) for path, attempts, error in rows]
+
+    # -- the index -----------------------------------------------------------------
+
+    def index_get(self, folder: str, rel_path: RelPath) -> IndexEntry | None:
+        """What was last uploaded for one path, or None."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return None
+        with self._db.read("index lookup") as conn:
+            row = index_rows.get(conn, folder_id, encode_path(rel_path))
+            return None if row is None else index_entry(row, folder)
+
+    def index_find_inode(self, folder: str, dev: int, inode: int) -> list[IndexEntry]:
+        """Every indexed path of the folder with this (dev, inode): rename candidates."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return []
+        with self._db.read("inode lookup") as conn:
+            return [
+                index_entry(row, folder)
+                for row in index_rows.find_inode(conn, folder_id, dev, inode)
+            ]
+
+    def iter_index(self, folder: str, under: RelPath | None = None) -> Iterator[IndexEntry]:
+        """The folder's entries sorted by path bytes, fetched a page at a time.
+
+        With ``under``, only the entry at that path (a file a directory replaced) and
+        everything below it. Each page is its own short read, so this is not a
+        snapshot: rows written meanwhile show up if they sort after the position.
+        """
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return
+        base = normalize_dir(under)
+        after: bytes | None = None
+        below: bytes | None = None
+        if base:
+            exact = self.index_get(folder, RelPath(base))
+            if exact is not None:
+                yield exact
+            after, below = subtree_bounds(base)  # paths never end in "/": > is >=
+        while True:
+            with self._db.read("iterate index") as conn:
+                rows = index_rows.page(conn, folder_id, after=after, below=below, limit=PAGE_ROWS)
+                entries = [index_entry(row, folder) for row in rows]
+            yield from entries
+            if len(rows) < PAGE_ROWS:
+                return
+            after = encode_path(entries[-1].rel_path)
+
+    def index_count(self, folder: str) -> int:
+        """How many paths of the folder are indexed."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return 0
+        with self._db.read("count index") as conn:
+            return index_rows.count(conn, folder_id)
+
+    def put_index(self, entries: Sequence[IndexEntry]) -> None:
+        """Insert or replace many entries (adopting a bucket), durably, in chunks of
+        ``PUT_CHUNK`` rows per transaction so workers are not held up."""
+        ids = self._folders.ensure(entry.folder for entry in entries)
+        for start in range(0, len(entries), PUT_CHUNK):
+            chunk = entries[start : start + PUT_CHUNK]
+            rows = [index_values(entry, ids[entry.folder]) for entry in chunk]
+            with self._db.write("put index", durable=True) as conn:
+                index_rows.upsert(conn, rows)
+
+    # -- issues and meta -----------------------------------------------------------
+
+    def report_issue(self, item: SkippedItem) -> bool:
+        """Remember a skipped item; True only the first time for that path and reason."""
+        folder_id = self._folders.ensure([item.folder])[item.folder]
+        now = self._clock.now_ms()
+        with self._db.write("report issue") as conn:
+            return notes.report(conn, folder_id, encode_path(item.rel_path), item.reason, now)
+
+    def clear_issue(self, folder: str, rel_path: RelPath) -> None:
+        """Forget the issue of one path (it synced, or is gone)."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is not None:
+            with self._db.write("clear issue") as conn:
+                notes.clear(conn, folder_id, encode_path(rel_path))
+
+    def issues(self, folder: str | None = None) -> list[SkippedItem]:
+        """Every remembered issue, by folder then path."""
+        folder_id = self._folder_filter(folder)
+        if folder_id == _UNKNOWN:
+            return []
+        with self._db.read("list issues") as conn:
+            rows = notes.listing(conn, folder_id)
+            names = {fid: self._folders.name(fid, conn) for fid in {row[0] for row in rows}}
+        return [
+            SkippedItem(folder=names[fid], rel_path=decode_path(path), reason=reason)
+            for fid, path, reason in rows
+        ]
+
+    def get_meta(self, key: str) -> str | None:
+        """The value stored under ``key``, or None."""
+        with self._db.read("read meta") as conn:
+            return notes.get_meta(conn, key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``, durably (root identity, paused state...)."""
+        with self._db.write("write meta", durable=True) as conn:
+            notes.set_meta(conn, key, value)
+
+    def delete_meta(self, key: str) -> None:
+        """Remove ``key``, durably (no error if absent)."""
+        with self._db.write("delete meta", durable=True) as conn:
+            notes.delete_meta(conn, key)
+
+    def _folder_filter(self, folder: str | None) -> int | None:
+        if folder is None:
+            return None
+        folder_id = self._folders.lookup(folder)
+        return _UNKNOWN if folder_id is None else folder_id
+
+
+_UNKNOWN = -1  # a folder filter naming a folder the journal has never seen
