@@ -1,0 +1,95 @@
+"""Construct the B2 client from ``B2Config``: the two functions ``syncd.app`` calls.
+
+Imports the rest of ``syncd.b2``, ``syncd.config``, ``syncd.clock`` and
+``syncd.errors``. httpx is configured on purpose (reliability.md finding 9): explicit
+connect/read/write/pool timeouts, long read timeouts only for uploads, no proxy or
+``.netrc`` from the environment (``trust_env=False``), no redirects.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from urllib.parse import urlsplit
+
+import httpx
+
+from syncd.b2.client import B2Client
+from syncd.b2.raw import RawB2, Timeouts
+from syncd.b2.retry import RetryPolicy
+from syncd.b2.session import B2Session
+from syncd.b2.wire import is_loopback_host, user_agent
+from syncd.clock import Clock
+from syncd.config import B2Config
+from syncd.errors import ConfigError
+
+
+def make_http_client(config: B2Config) -> httpx.Client:
+    """The one ``httpx.Client`` every B2 request shares (it is thread-safe)."""
+    return httpx.Client(
+        timeout=httpx.Timeout(
+            connect=config.connect_timeout_s,
+            read=config.read_timeout_s,
+            write=config.read_timeout_s,
+            pool=config.connect_timeout_s,
+        ),
+        limits=httpx.Limits(
+            max_connections=100, max_keepalive_connections=32, keepalive_expiry=30.0
+        ),
+        headers={"User-Agent": user_agent()},
+        trust_env=False,
+        follow_redirects=False,
+    )
+
+
+def _check_realm(realm_url: str) -> bool:
+    """True when plain http is allowed (loopback only, for the emulator); else https."""
+    parts = urlsplit(realm_url)
+    if parts.username or parts.password or not parts.hostname:
+        raise ConfigError(f"the B2 realm must be a plain https URL, not {parts.scheme}://…")
+    if parts.scheme == "https":
+        return False
+    if parts.scheme == "http" and is_loopback_host(parts.hostname):
+        return True
+    raise ConfigError(f"the B2 realm must use https (plain http only on loopback): {realm_url!r}")
+
+
+def build_client(
+    config: B2Config,
+    *,
+    realm_url: str,
+    http: httpx.Client,
+    clock: Clock,
+    rng: random.Random,
+) -> B2Client:
+    """A ready B2Client (not yet authorized; the first call or ``authorize()`` does it)."""
+    realm_url = realm_url.rstrip("/")
+    allow_http = _check_realm(realm_url)
+    raw = RawB2(
+        http,
+        clock=clock,
+        timeouts=Timeouts(
+            connect_s=config.connect_timeout_s,
+            read_s=config.read_timeout_s,
+            upload_read_s=config.upload_read_timeout_s,
+        ),
+        test_mode=config.test_mode,
+        allow_http_loopback=allow_http,
+    )
+    stop = threading.Event()
+    policy = RetryPolicy(
+        max_attempts=config.max_attempts,
+        base_s=config.backoff_base_s,
+        cap_s=config.backoff_cap_s,
+        rng=rng,
+    )
+    session = B2Session(
+        raw,
+        realm_url=realm_url,
+        key_id=config.key_id,
+        application_key=config.application_key,
+        policy=policy,
+        clock=clock,
+        stop=stop,
+    )
+    return B2Client(session, config, stop=stop, http=http)

@@ -1,0 +1,228 @@
+"""B2Client: the task-level API the engine codes against.
+
+Imports the rest of ``syncd.b2``, ``syncd.paths``, ``syncd.domain``,
+``syncd.config`` and ``syncd.errors``. Each method is one task (upload a file, hide
+a name, list a prefix); the retries, re-authorization, upload targets and probes
+below it are invisible here. The engine catches ``syncd.errors`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import structlog
+
+from syncd.b2 import listing
+from syncd.b2.access import check_access
+from syncd.b2.copy import copy_version
+from syncd.b2.download import Download
+from syncd.b2.large import LargeUpload, choose_part_size
+from syncd.b2.models import Authorization, Bucket, FileVersion, UploadResult
+from syncd.b2.session import B2Session
+from syncd.b2.upload import upload_small
+from syncd.config import B2Config
+from syncd.domain import LocalState
+from syncd.errors import LocalAccessError, RemoteConflictError, RemoteNotFoundError
+from syncd.paths import name_problem
+
+log = structlog.get_logger(__name__)
+SIMPLE_UPLOAD_LIMIT = 5_000_000_000  # the older, smaller of B2's documented limits
+
+
+class B2Client:
+    """Everything syncd asks of B2, one task per method; thread-safe."""
+
+    def __init__(
+        self, session: B2Session, config: B2Config, *, stop: threading.Event, http: httpx.Client
+    ) -> None:
+        self.session = session
+        self._config = config
+        self._stop = stop
+        self._http = http
+
+    # --- account ----------------------------------------------------------------------
+
+    def authorize(self) -> Authorization:
+        """Authorize the key (API v4); the account id comes from B2, not the key id."""
+        return self.session.authorize()
+
+    def check_access(self, bucket_name: str, prefix: str, *, need: frozenset[str]) -> Bucket:
+        """The bucket, once the key is known to reach it with ``need`` under ``prefix``.
+
+        Raises:
+            AuthRejectedError: a capability, the bucket or the prefix is outside the key.
+            ConfigError: the bucket does not exist.
+        """
+        return check_access(self.session, bucket_name, prefix, need=need)
+
+    # --- uploads and copies -----------------------------------------------------------
+
+    def upload_file(
+        self,
+        bucket: Bucket,
+        b2_name: str,
+        abs_path: Path,
+        expected: LocalState,
+        *,
+        content_type: str | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> UploadResult:
+        """Upload one local file as the newest version of ``b2_name``.
+
+        Raises:
+            FileChangedError, FileVanishedError, SpecialFileError, LocalAccessError: local.
+            RemoteError subclasses: what retries could not fix.
+        """
+        problem = name_problem(b2_name)
+        if problem is not None:
+            raise LocalAccessError(problem, rel_path=str(expected.rel_path))
+        content_type = content_type or self._config.content_type
+        auth = self.session.authorization
+        part_size = choose_part_size(expected.size, auth, self._config.part_size_bytes)
+        threshold = self._config.large_file_threshold_bytes or 2 * auth.recommended_part_size
+        is_large = expected.size > SIMPLE_UPLOAD_LIMIT or (
+            expected.size >= threshold and expected.size > part_size
+        )
+        if not is_large:
+            return upload_small(
+                self.session,
+                bucket,
+                b2_name,
+                abs_path,
+                expected,
+                content_type=content_type,
+                on_progress=on_progress,
+            )
+        large = LargeUpload(
+            self.session, threads=self._config.upload_threads, on_progress=on_progress
+        )
+        return large.run(
+            bucket, b2_name, abs_path, expected, content_type=content_type, part_size=part_size
+        )
+
+    def copy_file(
+        self, source: FileVersion, bucket: Bucket, b2_name: str, *, src_last_modified_ms: int | None
+    ) -> FileVersion:
+        """Server-side copy of ``source`` with a new ``src_last_modified_ms`` (other info kept)."""
+        part_size = self._config.part_size_bytes or self.session.authorization.recommended_part_size
+        return copy_version(
+            self.session,
+            source,
+            bucket,
+            b2_name,
+            src_last_modified_ms=src_last_modified_ms,
+            part_size=part_size,
+        )
+
+    def copy_file_id(
+        self, file_id: str, bucket: Bucket, b2_name: str, *, src_last_modified_ms: int | None
+    ) -> FileVersion:
+        """:meth:`copy_file` for a source known only by its id."""
+        return self.copy_file(
+            self.get_file_info(file_id), bucket, b2_name, src_last_modified_ms=src_last_modified_ms
+        )
+
+    def get_file_info(self, file_id: str) -> FileVersion:
+        """One version by id (``RemoteNotFoundError`` if it does not exist)."""
+        raw = self.session.raw
+        return self.session.call(
+            "get_file_info", lambda a: raw.get_file_info(a.api_url, a.authorization_token, file_id)
+        )
+
+    # --- hide and delete --------------------------------------------------------------
+
+    def hide(self, bucket: Bucket, b2_name: str) -> FileVersion:
+        """Hide ``b2_name``; if it is already hidden, return the hide marker that is there.
+
+        Raises:
+            RemoteNotFoundError: no version of the name exists (code ``no_such_file``).
+        """
+        raw = self.session.raw
+        try:
+            return self.session.call(
+                "hide_file",
+                lambda a: raw.hide_file(
+                    a.api_url, a.authorization_token, bucket_id=bucket.bucket_id, file_name=b2_name
+                ),
+            )
+        except RemoteConflictError as exc:
+            # already_hidden, typically a replay after a lost answer: hiding is idempotent.
+            marker = self.latest_version(bucket, b2_name)
+            if marker is None or marker.action != "hide":
+                raise
+            log.info("hide_not_needed", b2_name=b2_name, code=exc.code)
+            return marker
+
+    def delete_version(self, version: FileVersion) -> None:
+        """Delete one version for good; a version that is already gone counts as deleted."""
+        raw = self.session.raw
+        try:
+            self.session.call(
+                "delete_file_version",
+                lambda a: raw.delete_file_version(
+                    a.api_url,
+                    a.authorization_token,
+                    file_name=version.file_name,
+                    file_id=version.file_id,
+                ),
+            )
+        except RemoteNotFoundError as exc:
+            log.info("delete_not_needed", file_id=version.file_id, code=exc.code)
+
+    # --- listings ---------------------------------------------------------------------
+
+    def iter_versions(
+        self, bucket: Bucket, prefix: str = "", *, page_size: int = 1000
+    ) -> Iterator[FileVersion]:
+        """Every version under ``prefix`` (name ascending, newest first), lazily."""
+        return listing.iter_versions(self.session, bucket, prefix, page_size)
+
+    def iter_names(
+        self, bucket: Bucket, prefix: str = "", *, page_size: int = 1000
+    ) -> Iterator[FileVersion]:
+        """The newest visible version of each name under ``prefix``, lazily."""
+        return listing.iter_names(self.session, bucket, prefix, page_size)
+
+    def latest_version(self, bucket: Bucket, b2_name: str) -> FileVersion | None:
+        """The newest upload or hide marker of exactly ``b2_name``, or None."""
+        return listing.latest_version(self.session, bucket, b2_name)
+
+    def iter_unfinished_large_files(
+        self, bucket: Bucket, prefix: str = ""
+    ) -> Iterator[FileVersion]:
+        """Unfinished large files under ``prefix``, oldest first, lazily."""
+        return listing.iter_unfinished(self.session, bucket, prefix)
+
+    def cancel_large_file(self, file_id: str) -> None:
+        """Cancel an unfinished large file; one that is already gone counts as cancelled."""
+        raw = self.session.raw
+        try:
+            self.session.call(
+                "cancel_large_file",
+                lambda a: raw.cancel_large_file(a.api_url, a.authorization_token, file_id),
+            )
+        except RemoteNotFoundError as exc:
+            log.info("large_file_cancel_not_needed", file_id=file_id, code=exc.code)
+
+    # --- downloads and lifecycle ------------------------------------------------------
+
+    def download(
+        self, version: FileVersion, dest: Path, *, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Download ``version`` to ``dest``: SHA-1 verified, renamed into place, resumable."""
+        Download(
+            self.session,
+            version,
+            dest,
+            threshold_bytes=self._config.download_parallel_threshold_bytes,
+            threads=self._config.download_threads,
+            on_progress=on_progress,
+        ).run()
+
+    def close(self) -> None:
+        """Wake every wait, then close the HTTP client (the client owns it once built)."""
+        self._stop.set()
+        self._http.close()
