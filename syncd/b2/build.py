@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from syncd.b2.client import B2Client
-from syncd.b2.raw import RawB2, Timeouts
+from syncd.b2.raw import RawB2
 from syncd.b2.retry import RetryPolicy
 from syncd.b2.session import B2Session
+from syncd.b2.transport import Timeouts
 from syncd.b2.wire import is_loopback_host, user_agent
 from syncd.clock import Clock
 from syncd.config import B2Config

@@ -1,10 +1,9 @@
 """RawB2: one method per B2 endpoint; URL and token explicit; no state, no retries.
 
-Imports ``syncd.errors``, ``syncd.clock``, ``syncd.b2.models``/``wire``/``translate``
-and httpx. Every httpx exception and every non-success answer is translated here,
-once, into ``syncd.errors``; every JSON answer is parsed here into ``models``. The
-shared ``httpx.Client`` is injected; requests carry the User-Agent, the optional
-``X-Bz-Test-Mode`` header and explicit timeouts.
+Imports ``syncd.clock``, ``syncd.b2.models``/``parse``/``transport``/``wire`` and
+httpx. Every exchange goes through ``B2Transport`` (which translates each failure,
+once, into ``syncd.errors``); every JSON answer is parsed here into ``models`` by
+``parse``. The shared ``httpx.Client`` is injected.
 
 Authorize uses API v4 (bucket-restricted keys need it); every other call uses v3.
 """
@@ -12,16 +11,15 @@ Authorize uses API v4 (bucket-restricted keys need it); every other call uses v3
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from syncd.b2 import models
+from syncd.b2 import parse
 from syncd.b2.models import (
+    MAX_NAME_BYTES,
     Authorization,
     Bucket,
     FileVersion,
@@ -31,47 +29,18 @@ from syncd.b2.models import (
     UploadTarget,
     VersionPage,
 )
-from syncd.b2.translate import error_from_response, error_from_transport
-from syncd.b2.wire import TrackedBody, b2_quote, check_url, read_capped, user_agent
+from syncd.b2.transport import (
+    API_VERSION,
+    B2Transport,
+    DownloadResponse,
+    Timeouts,
+    content_length,
+    content_range,
+)
+from syncd.b2.wire import TrackedBody, b2_quote, check_url
 from syncd.clock import Clock
-from syncd.errors import RemoteProtocolError
 
 AUTH_VERSION = "v4"
-API_VERSION = "v3"
-_UPLOAD_CALLS = frozenset({"upload_file", "upload_part"})
-_READ_ONLY = frozenset(
-    {"authorize_account", "list_buckets", "get_upload_url", "get_upload_part_url",
-     "list_parts", "list_unfinished_large_files", "list_file_names", "list_file_versions",
-     "get_file_info", "download_file_by_id"}
-)  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Timeouts:
-    """Per-phase limits: nothing waits forever, and uploads may wait for B2 to hash."""
-
-    connect_s: float
-    read_s: float
-    upload_read_s: float
-
-    def for_call(self, call: str) -> httpx.Timeout:
-        """The httpx timeout for one call."""
-        read = self.upload_read_s if call in _UPLOAD_CALLS else self.read_s
-        return httpx.Timeout(
-            connect=self.connect_s, read=read, write=self.read_s, pool=self.connect_s
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DownloadResponse:
-    """The head of a download answer plus its body as translated chunks."""
-
-    status: int
-    file_id: str
-    content_sha1: str | None
-    content_range: tuple[int, int, int] | None  # (first, last, total) for a 206
-    content_length: int
-    chunks: Iterator[bytes]
 
 
 class RawB2:
@@ -86,105 +55,19 @@ class RawB2:
         test_mode: str | None = None,
         allow_http_loopback: bool = False,
     ) -> None:
-        self._http = http
-        self._clock = clock
-        self._timeouts = timeouts
-        self._test_mode = test_mode
+        self._t = B2Transport(http, clock=clock, timeouts=timeouts, test_mode=test_mode)
         self._allow_http_loopback = allow_http_loopback
-
-    # --- plumbing ---------------------------------------------------------------------
-
-    def _headers(self, token: str | None) -> dict[str, str]:
-        headers = {"User-Agent": user_agent(), "Accept-Encoding": "identity"}
-        if token is not None:
-            headers["Authorization"] = token
-        if self._test_mode:
-            headers["X-Bz-Test-Mode"] = self._test_mode
-        return headers
-
-    @contextmanager
-    def _exchange(
-        self,
-        call: str,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: TrackedBody | None,
-        *,
-        ok: tuple[int, ...] = (200,),
-    ) -> Iterator[httpx.Response]:
-        """Send one request and yield the streamed response; translate every failure."""
-        is_upload = call in _UPLOAD_CALLS
-        is_mutating = call not in _READ_ONLY
-        request = self._http.build_request(
-            method, url, headers=headers, content=body, timeout=self._timeouts.for_call(call)
-        )
-        try:
-            response = self._http.send(request, stream=True, follow_redirects=False)
-        except httpx.HTTPError as exc:
-            sent = body is None or body.is_complete
-            raise error_from_transport(
-                exc, call=call, is_upload=is_upload, body_sent=sent, is_mutating=is_mutating
-            ) from exc
-        try:
-            if response.status_code not in ok:
-                raise error_from_response(
-                    call=call,
-                    status=response.status_code,
-                    body=self._error_body(response),
-                    retry_after=response.headers.get("retry-after"),
-                    now_ms=self._clock.now_ms(),
-                    is_upload=is_upload,
-                )
-            try:
-                yield response
-            except httpx.HTTPError as exc:  # the body broke after a success status
-                raise error_from_transport(
-                    exc, call=call, is_upload=is_upload, body_sent=True, is_mutating=is_mutating
-                ) from exc
-        finally:
-            response.close()
-
-    @staticmethod
-    def _error_body(response: httpx.Response) -> bytes:
-        try:
-            return read_capped(response, limit=65536)
-        except (httpx.HTTPError, RemoteProtocolError):
-            return b""
-
-    def _json(
-        self, call: str, method: str, url: str, headers: dict[str, str], body: TrackedBody | None
-    ) -> dict[str, Any]:
-        with self._exchange(call, method, url, headers, body) as response:
-            data = read_capped(response)
-        try:
-            obj = json.loads(data)
-        except (ValueError, RecursionError) as exc:  # RecursionError: deeply nested JSON
-            raise RemoteProtocolError(f"{call}: answer is not JSON", code="bad_response") from exc
-        if not isinstance(obj, dict):
-            raise RemoteProtocolError(f"{call}: answer is not a JSON object", code="bad_response")
-        return obj
-
-    def _post(
-        self, api_url: str, token: str, call: str, payload: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        data = json.dumps({k: v for k, v in payload.items() if v is not None}).encode()
-        headers = self._headers(token)
-        headers["Content-Type"] = "application/json"
-        headers["Content-Length"] = str(len(data))
-        url = f"{api_url}/b2api/{API_VERSION}/b2_{call}"
-        return self._json(call, "POST", url, headers, TrackedBody([data]))
 
     # --- account and buckets ------------------------------------------------------------
 
     def authorize_account(self, realm_url: str, key_id: str, application_key: str) -> Authorization:
         """``b2_authorize_account`` (v4) with HTTP Basic credentials."""
         basic = base64.b64encode(f"{key_id}:{application_key}".encode()).decode("ascii")
-        headers = self._headers(None)
+        headers = self._t.headers(None)
         headers["Authorization"] = f"Basic {basic}"
         url = f"{realm_url}/b2api/{AUTH_VERSION}/b2_authorize_account"
-        auth = models.parse_authorization(
-            self._json("authorize_account", "GET", url, headers, None)
+        auth = parse.parse_authorization(
+            self._t.json("authorize_account", "GET", url, headers, None)
         )
         check = self._allow_http_loopback
         check_url(auth.api_url, allow_http_loopback=check, what="apiUrl")
@@ -195,22 +78,20 @@ class RawB2:
         self, api_url: str, token: str, *, account_id: str, bucket_name: str | None = None
     ) -> tuple[Bucket, ...]:
         """``b2_list_buckets``, optionally for one bucket name (restricted keys must name it)."""
-        obj = self._post(
+        obj = self._t.post(
             api_url, token, "list_buckets", {"accountId": account_id, "bucketName": bucket_name}
         )
-        return tuple(
-            models.parse_bucket(b) for b in models.get_list(obj, "buckets", max_len=10_000)
-        )
+        return tuple(parse.parse_bucket(b) for b in parse.get_list(obj, "buckets", max_len=10_000))
 
     # --- simple uploads -------------------------------------------------------------------
 
     def get_upload_url(self, api_url: str, token: str, bucket_id: str) -> UploadTarget:
         """``b2_get_upload_url``: a URL and token for one thread's serial uploads."""
-        obj = self._post(api_url, token, "get_upload_url", {"bucketId": bucket_id})
+        obj = self._t.post(api_url, token, "get_upload_url", {"bucketId": bucket_id})
         return self._target(obj, "bucketId")
 
     def _target(self, obj: Mapping[str, Any], owner_key: str) -> UploadTarget:
-        target = models.parse_upload_target(obj, owner_key)
+        target = parse.parse_upload_target(obj, owner_key)
         check_url(target.upload_url, allow_http_loopback=self._allow_http_loopback, what="upload")
         return target
 
@@ -226,15 +107,15 @@ class RawB2:
         body: Iterable[bytes],
     ) -> FileVersion:
         """``b2_upload_file``; ``sha1`` None means the body ends with 40 hex digits."""
-        headers = self._headers(target.authorization_token)
+        headers = self._t.headers(target.authorization_token)
         headers["X-Bz-File-Name"] = b2_quote(file_name)
         headers["Content-Type"] = content_type
         headers["Content-Length"] = str(size if sha1 is not None else size + 40)
         headers["X-Bz-Content-Sha1"] = sha1 if sha1 is not None else "hex_digits_at_end"
         for key, value in file_info.items():
             headers[f"X-Bz-Info-{key}"] = b2_quote(value)
-        obj = self._json("upload_file", "POST", target.upload_url, headers, TrackedBody(body))
-        return models.parse_file_version(obj)
+        obj = self._t.json("upload_file", "POST", target.upload_url, headers, TrackedBody(body))
+        return parse.parse_file_version(obj)
 
     # --- large files ----------------------------------------------------------------------
 
@@ -255,34 +136,34 @@ class RawB2:
             "contentType": content_type,
             "fileInfo": dict(file_info),
         }
-        return models.parse_file_version(self._post(api_url, token, "start_large_file", payload))
+        return parse.parse_file_version(self._t.post(api_url, token, "start_large_file", payload))
 
     def get_upload_part_url(self, api_url: str, token: str, file_id: str) -> UploadTarget:
         """``b2_get_upload_part_url``: a part URL for one thread of one large file."""
-        obj = self._post(api_url, token, "get_upload_part_url", {"fileId": file_id})
+        obj = self._t.post(api_url, token, "get_upload_part_url", {"fileId": file_id})
         return self._target(obj, "fileId")
 
     def upload_part(
         self, target: UploadTarget, *, part_number: int, size: int, sha1: str, body: Iterable[bytes]
     ) -> PartInfo:
         """``b2_upload_part`` with the part's SHA-1 known in advance."""
-        headers = self._headers(target.authorization_token)
+        headers = self._t.headers(target.authorization_token)
         headers["X-Bz-Part-Number"] = str(part_number)
         headers["Content-Length"] = str(size)
         headers["X-Bz-Content-Sha1"] = sha1
-        obj = self._json("upload_part", "POST", target.upload_url, headers, TrackedBody(body))
-        return models.parse_part(obj)
+        obj = self._t.json("upload_part", "POST", target.upload_url, headers, TrackedBody(body))
+        return parse.parse_part(obj)
 
     def finish_large_file(
         self, api_url: str, token: str, *, file_id: str, part_sha1s: list[str]
     ) -> FileVersion:
         """``b2_finish_large_file``."""
         payload = {"fileId": file_id, "partSha1Array": part_sha1s}
-        return models.parse_file_version(self._post(api_url, token, "finish_large_file", payload))
+        return parse.parse_file_version(self._t.post(api_url, token, "finish_large_file", payload))
 
     def cancel_large_file(self, api_url: str, token: str, file_id: str) -> None:
         """``b2_cancel_large_file``."""
-        self._post(api_url, token, "cancel_large_file", {"fileId": file_id})
+        self._t.post(api_url, token, "cancel_large_file", {"fileId": file_id})
 
     def list_parts(
         self,
@@ -299,12 +180,12 @@ class RawB2:
             "startPartNumber": start_part_number,
             "maxPartCount": max_part_count,
         }
-        obj = self._post(api_url, token, "list_parts", payload)
+        obj = self._t.post(api_url, token, "list_parts", payload)
         parts = tuple(
-            models.parse_part(p) for p in models.get_list(obj, "parts", max_len=max_part_count)
+            parse.parse_part(p) for p in parse.get_list(obj, "parts", max_len=max_part_count)
         )
         return PartPage(
-            parts=parts, next_part_number=models.get_opt_int(obj, "nextPartNumber", high=10_001)
+            parts=parts, next_part_number=parse.get_opt_int(obj, "nextPartNumber", high=10_001)
         )
 
     def list_unfinished_large_files(
@@ -324,11 +205,11 @@ class RawB2:
             "startFileId": start_file_id,
             "maxFileCount": max_file_count,
         }
-        obj = self._post(api_url, token, "list_unfinished_large_files", payload)
-        files = models.get_list(obj, "files", max_len=max_file_count)
+        obj = self._t.post(api_url, token, "list_unfinished_large_files", payload)
+        files = parse.get_list(obj, "files", max_len=max_file_count)
         return UnfinishedPage(
-            files=tuple(models.parse_file_version(f) for f in files),
-            next_file_id=models.get_opt_str(obj, "nextFileId", max_len=200),
+            files=tuple(parse.parse_file_version(f) for f in files),
+            next_file_id=parse.get_opt_str(obj, "nextFileId", max_len=200),
         )
 
     # --- listing and per-file calls ---------------------------------------------------------
@@ -352,7 +233,7 @@ class RawB2:
             "startFileId": start_file_id if start_file_name is not None else None,
             "maxFileCount": max_file_count,
         }
-        obj = self._post(api_url, token, "list_file_versions", payload)
+        obj = self._t.post(api_url, token, "list_file_versions", payload)
         return self._page(obj, max_file_count, with_ids=True)
 
     def list_file_names(
@@ -372,34 +253,34 @@ class RawB2:
             "startFileName": start_file_name,
             "maxFileCount": max_file_count,
         }
-        obj = self._post(api_url, token, "list_file_names", payload)
+        obj = self._t.post(api_url, token, "list_file_names", payload)
         return self._page(obj, max_file_count, with_ids=False)
 
     @staticmethod
     def _page(obj: Mapping[str, Any], max_count: int, *, with_ids: bool) -> VersionPage:
-        files = models.get_list(obj, "files", max_len=max_count)
+        files = parse.get_list(obj, "files", max_len=max_count)
         return VersionPage(
-            files=tuple(models.parse_file_version(f) for f in files),
-            next_file_name=models.get_opt_str(obj, "nextFileName", max_len=models.MAX_NAME_BYTES),
-            next_file_id=models.get_opt_str(obj, "nextFileId", max_len=200) if with_ids else None,
+            files=tuple(parse.parse_file_version(f) for f in files),
+            next_file_name=parse.get_opt_str(obj, "nextFileName", max_len=MAX_NAME_BYTES),
+            next_file_id=parse.get_opt_str(obj, "nextFileId", max_len=200) if with_ids else None,
         )
 
     def get_file_info(self, api_url: str, token: str, file_id: str) -> FileVersion:
         """``b2_get_file_info``."""
-        return models.parse_file_version(
-            self._post(api_url, token, "get_file_info", {"fileId": file_id})
+        return parse.parse_file_version(
+            self._t.post(api_url, token, "get_file_info", {"fileId": file_id})
         )
 
     def hide_file(self, api_url: str, token: str, *, bucket_id: str, file_name: str) -> FileVersion:
         """``b2_hide_file``: add a hide marker as the newest version."""
         payload = {"bucketId": bucket_id, "fileName": file_name}
-        return models.parse_file_version(self._post(api_url, token, "hide_file", payload))
+        return parse.parse_file_version(self._t.post(api_url, token, "hide_file", payload))
 
     def delete_file_version(
         self, api_url: str, token: str, *, file_name: str, file_id: str
     ) -> None:
         """``b2_delete_file_version``."""
-        self._post(
+        self._t.post(
             api_url, token, "delete_file_version", {"fileName": file_name, "fileId": file_id}
         )
 
@@ -423,7 +304,7 @@ class RawB2:
             "contentType": content_type,
             "fileInfo": dict(file_info),
         }
-        return models.parse_file_version(self._post(api_url, token, "copy_file", payload))
+        return parse.parse_file_version(self._t.post(api_url, token, "copy_file", payload))
 
     def copy_part(
         self,
@@ -443,7 +324,7 @@ class RawB2:
             "partNumber": part_number,
             "range": f"bytes={first}-{last}",
         }
-        return models.parse_part(self._post(api_url, token, "copy_part", payload))
+        return parse.parse_part(self._t.post(api_url, token, "copy_part", payload))
 
     # --- downloads --------------------------------------------------------------------------
 
@@ -452,41 +333,19 @@ class RawB2:
         self, download_url: str, token: str, *, file_id: str, first: int | None, last: int | None
     ) -> Iterator[DownloadResponse]:
         """Stream ``b2_download_file_by_id``, optionally bytes ``first..last`` (inclusive)."""
-        headers = self._headers(token)
+        headers = self._t.headers(token)
         if first is not None and last is not None:
             headers["Range"] = f"bytes={first}-{last}"
         url = f"{download_url}/b2api/{API_VERSION}/b2_download_file_by_id"
         request_url = httpx.URL(url, params={"fileId": file_id})
-        with self._exchange(
+        with self._t.exchange(
             "download_file_by_id", "GET", str(request_url), headers, None, ok=(200, 206)
         ) as response:
             yield DownloadResponse(
                 status=response.status_code,
                 file_id=response.headers.get("x-bz-file-id", ""),
-                content_sha1=models.parse_sha1(response.headers.get("x-bz-content-sha1")),
-                content_range=_content_range(response.headers.get("content-range")),
-                content_length=_content_length(response.headers.get("content-length")),
+                content_sha1=parse.parse_sha1(response.headers.get("x-bz-content-sha1")),
+                content_range=content_range(response.headers.get("content-range")),
+                content_length=content_length(response.headers.get("content-length")),
                 chunks=response.iter_bytes(1024 * 1024),
             )
-
-
-def _content_length(value: str | None) -> int:
-    if value is None or not value.isdigit():
-        raise RemoteProtocolError("download without a valid Content-Length", code="bad_response")
-    return int(value)
-
-
-def _content_range(value: str | None) -> tuple[int, int, int] | None:
-    """``bytes a-b/total`` as (a, b, total); None when absent; RemoteProtocolError if odd."""
-    if value is None:
-        return None
-    try:
-        unit, _, spec = value.strip().partition(" ")
-        span, _, total = spec.partition("/")
-        first, _, last = span.partition("-")
-        parsed = (int(first), int(last), int(total))
-    except ValueError as exc:
-        raise RemoteProtocolError(f"bad Content-Range {value[:60]!r}", code="bad_response") from exc
-    if unit != "bytes" or not 0 <= parsed[0] <= parsed[1] < parsed[2]:
-        raise RemoteProtocolError(f"bad Content-Range {value[:60]!r}", code="bad_response")
-    return parsed
