@@ -1,0 +1,183 @@
+"""Content storage: one blob per uploaded file or part, in memory or as files on disk.
+
+A blob is written once through a ``BlobWriter`` (streamed, never buffered whole on disk),
+then read back by range. Disk layout: ``<data>/blobs/<2 hex>/<blob id>``, with
+in-progress writes under ``<data>/tmp`` (emptied at start). Imports nothing from syncd.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from syncd.emulator.ids import new_blob_id
+from syncd.emulator.models import Segment
+
+READ_CHUNK = 1 << 20
+
+
+class BlobWriter(Protocol):
+    """Receives one blob's bytes, then commits or aborts."""
+
+    def write(self, chunk: bytes) -> None:
+        """Append bytes."""
+
+    def commit(self) -> str:
+        """Make the blob readable and return its id."""
+
+    def abort(self) -> None:
+        """Discard everything written (safe to call after commit: then a no-op)."""
+
+
+class BlobStore(Protocol):
+    """Where content lives."""
+
+    def writer(self) -> BlobWriter:
+        """Start a new blob."""
+
+    def read(self, blob: str, offset: int, length: int) -> Iterator[bytes]:
+        """Yield ``length`` bytes starting at ``offset``, in chunks of at most 1 MiB."""
+
+    def delete(self, blob: str) -> None:
+        """Remove a blob; unknown ids are ignored."""
+
+
+class _MemoryWriter:
+    def __init__(self, store: MemoryBlobs) -> None:
+        self._store = store
+        self._chunks: list[bytes] = []
+
+    def write(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+
+    def commit(self) -> str:
+        blob = new_blob_id()
+        self._store.put(blob, b"".join(self._chunks))
+        self._chunks = []
+        return blob
+
+    def abort(self) -> None:
+        self._chunks = []
+
+
+class MemoryBlobs:
+    """Blobs in a dict (``--memory``)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    def put(self, blob: str, data: bytes) -> None:
+        """Store a finished blob."""
+        self._data[blob] = data
+
+    def writer(self) -> BlobWriter:
+        """Start a new in-memory blob."""
+        return _MemoryWriter(self)
+
+    def read(self, blob: str, offset: int, length: int) -> Iterator[bytes]:
+        """Yield slices of the stored bytes."""
+        view = memoryview(self._data[blob])
+        end = offset + length
+        while offset < end:
+            step = min(READ_CHUNK, end - offset)
+            yield bytes(view[offset : offset + step])
+            offset += step
+
+    def delete(self, blob: str) -> None:
+        """Forget a blob."""
+        self._data.pop(blob, None)
+
+
+class _DiskWriter:
+    def __init__(self, store: DiskBlobs) -> None:
+        self._store = store
+        self._blob = new_blob_id()
+        self._tmp = store.tmp_dir / self._blob
+        self._file: BinaryIO | None = open(self._tmp, "wb", buffering=READ_CHUNK)  # noqa: SIM115
+
+    def write(self, chunk: bytes) -> None:
+        assert self._file is not None
+        self._file.write(chunk)
+
+    def commit(self) -> str:
+        assert self._file is not None
+        self._file.close()
+        self._file = None
+        os.replace(self._tmp, self._store.path_of(self._blob))
+        return self._blob
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            self._tmp.unlink(missing_ok=True)
+
+
+class DiskBlobs:
+    """Blobs as files under ``root`` (``--data DIR``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.blob_dir = root / "blobs"
+        self.tmp_dir = root / "tmp"
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        for index in range(256):
+            (self.blob_dir / f"{index:02x}").mkdir(parents=True, exist_ok=True)
+
+    def path_of(self, blob: str) -> Path:
+        """Where a committed blob lives."""
+        return self.blob_dir / blob[:2] / blob
+
+    def writer(self) -> BlobWriter:
+        """Start a new blob in the tmp directory."""
+        return _DiskWriter(self)
+
+    def read(self, blob: str, offset: int, length: int) -> Iterator[bytes]:
+        """Yield the range from the blob's file."""
+        with open(self.path_of(blob), "rb", buffering=0) as handle:
+            handle.seek(offset)
+            remaining = length
+            while remaining > 0:
+                chunk = handle.read(min(READ_CHUNK, remaining))
+                if not chunk:
+                    raise OSError(f"blob {blob} is shorter than recorded")
+                remaining -= len(chunk)
+                yield chunk
+
+    def delete(self, blob: str) -> None:
+        """Remove the blob's file."""
+        self.path_of(blob).unlink(missing_ok=True)
+
+
+def open_blobs(data_dir: Path | None) -> BlobStore:
+    """Disk blobs under ``data_dir``, or memory blobs when it is None."""
+    return MemoryBlobs() if data_dir is None else DiskBlobs(data_dir)
+
+
+def read_segments(
+    blobs: BlobStore, segments: Sequence[Segment], start: int, length: int
+) -> Iterator[bytes]:
+    """Yield ``length`` bytes from ``start`` of the content made of ``segments``."""
+    for segment in slice_segments(segments, start, length):
+        yield from blobs.read(segment.blob, segment.offset, segment.length)
+
+
+def slice_segments(segments: Sequence[Segment], start: int, length: int) -> list[Segment]:
+    """The segments covering bytes ``start .. start+length-1`` of the content."""
+    result: list[Segment] = []
+    position = 0
+    stop = start + length
+    for segment in segments:
+        seg_start, seg_end = position, position + segment.length
+        position = seg_end
+        low, high = max(start, seg_start), min(stop, seg_end)
+        if low < high:
+            result.append(
+                Segment(
+                    blob=segment.blob, offset=segment.offset + low - seg_start, length=high - low
+                )
+            )
+    return result

@@ -1,0 +1,236 @@
+"""Running the emulator: in a background thread (``EmulatorServer``) or in the foreground.
+
+Both bind the socket themselves (so port 0 resolves before clients start), serve with
+uvicorn's httptools protocol (extended to allow dropped connections) on an asyncio loop,
+and keep every piece of state on that loop; the Python admin methods hop onto it.
+Imports nothing from syncd.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Callable, Coroutine, Sequence
+from types import FrameType, TracebackType
+from typing import Any, TypeVar
+
+import uvicorn
+
+from syncd.emulator import admin
+from syncd.emulator.app import EmulatorApp
+from syncd.emulator.faults import FaultRule
+from syncd.emulator.options import EmulatorOptions
+from syncd.emulator.protocol import AbortableHttpToolsProtocol
+from syncd.emulator.state import EmulatorState
+
+T = TypeVar("T")
+STOP_TIMEOUT_S = 10.0
+
+
+def _bind(options: EmulatorOptions) -> socket.socket:
+    family = socket.AF_INET6 if ":" in options.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((options.host, options.port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _base_url(options: EmulatorOptions, sock: socket.socket) -> str:
+    port = sock.getsockname()[1]
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    return f"http://{host}:{port}"
+
+
+def _uvicorn_server(state: EmulatorState) -> uvicorn.Server:
+    config = uvicorn.Config(
+        EmulatorApp(state),
+        http=AbortableHttpToolsProtocol,
+        loop="asyncio",
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=2,
+        backlog=1024,
+    )
+    return uvicorn.Server(config)
+
+
+class EmulatorServer:
+    """The emulator on a background thread with its own event loop.
+
+    Use as a context manager, or call ``start()`` and ``stop()``.
+    """
+
+    def __init__(self, options: EmulatorOptions) -> None:
+        options.check()
+        self.options = options
+        self._state: EmulatorState | None = None
+        self._server: uvicorn.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._base_url = ""
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` once started."""
+        if not self._base_url:
+            raise RuntimeError("the emulator is not running")
+        return self._base_url
+
+    @property
+    def key_id(self) -> str:
+        """The master application key id."""
+        return self.options.key_id
+
+    @property
+    def key(self) -> str:
+        """The master application key."""
+        return self.options.key
+
+    @property
+    def account_id(self) -> str:
+        """The emulated account's id."""
+        return self._running_state().account_id
+
+    def start(self) -> None:
+        """Bind, start serving on a thread, and return once listening."""
+        if self._thread is not None:
+            raise RuntimeError("the emulator is already running")
+        state = EmulatorState(self.options)
+        sock = _bind(self.options)
+        state.base_url = _base_url(self.options, sock)
+        server = _uvicorn_server(state)
+        loop = asyncio.new_event_loop()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(server.serve(sockets=[sock]))
+            except Exception as exc:
+                logging.getLogger(__name__).exception("the emulator thread failed")
+                failure.append(exc)
+            finally:
+                sock.close()
+                loop.close()
+
+        thread = threading.Thread(target=run, name="b2-emulator", daemon=True)
+        thread.start()
+        while not server.started and thread.is_alive():
+            thread.join(0.005)
+        if not server.started:
+            state.close()
+            raise RuntimeError(f"the emulator did not start: {failure[:1]}")
+        self._state, self._server, self._loop, self._thread = state, server, loop, thread
+        self._base_url = state.base_url
+
+    def stop(self) -> None:
+        """Stop serving and close the database (idempotent)."""
+        server, thread, state = self._server, self._thread, self._state
+        if server is None or thread is None or state is None:
+            return
+        server.should_exit = True
+        thread.join(STOP_TIMEOUT_S)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(STOP_TIMEOUT_S)
+        state.close()
+        self._state = self._server = self._loop = self._thread = None
+        self._base_url = ""
+
+    def __enter__(self) -> EmulatorServer:
+        """Start and return self."""
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop."""
+        self.stop()
+
+    def _running_state(self) -> EmulatorState:
+        if self._state is None:
+            raise RuntimeError("the emulator is not running")
+        return self._state
+
+    def _on_loop(self, action: Callable[[EmulatorState], T]) -> T:
+        state = self._running_state()
+        assert self._loop is not None
+
+        async def hop() -> T:
+            return action(state)
+
+        coroutine: Coroutine[Any, Any, T] = hop()
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(STOP_TIMEOUT_S)
+
+    def stats(self) -> dict[str, Any]:
+        """Call counts per call and per transaction class (as ``GET /_emulator/stats``)."""
+        return self._on_loop(admin.stats)
+
+    def reset_stats(self) -> None:
+        """Zero the counters."""
+        self._on_loop(admin.reset_stats)
+
+    def set_faults(self, rules: Sequence[FaultRule]) -> None:
+        """Replace the fault rules."""
+        self._on_loop(lambda state: admin.set_faults(state, tuple(rules)))
+
+    def faults(self) -> tuple[FaultRule, ...]:
+        """The active fault rules."""
+        return self._on_loop(lambda state: tuple(state.faults.rules))
+
+    def set_test_mode(self, mode: str | None) -> None:
+        """Set or clear the global ``X-Bz-Test-Mode`` behaviour."""
+        self._on_loop(lambda state: admin.set_test_mode(state, mode))
+
+    def expire_tokens(self) -> int:
+        """Expire every account token now; return how many were live."""
+        return self._on_loop(admin.expire_tokens)
+
+
+def serve_forever(options: EmulatorOptions, announce: Callable[[str], None]) -> None:
+    """Serve in the foreground until SIGINT or SIGTERM, then return.
+
+    ``announce(base_url)`` is called once the socket is listening.
+    """
+    options.check()
+    state = EmulatorState(options)
+    sock = _bind(options)
+    state.base_url = _base_url(options, sock)
+    server = _uvicorn_server(state)
+
+    def ignore(signum: int, frame: FrameType | None) -> None:
+        """uvicorn re-raises the stop signal after shutdown; swallow it here."""
+
+    previous = {sig: signal.signal(sig, ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    async def main() -> None:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.005)
+        if server.started:
+            announce(state.base_url)
+        await task
+
+    try:
+        asyncio.run(main())
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
+        state.close()
+        logging.getLogger(__name__).debug("emulator stopped")
