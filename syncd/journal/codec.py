@@ -29,6 +29,12 @@ def decode_path(raw: bytes) -> RelPath:
     return RelPath(os.fsdecode(bytes(raw)))
 
 
+def safe_text(text: str) -> str:
+    """Free text (an error message, a reason) made storable: a surrogate escape from an
+    undecodable file name quoted in it becomes a visible ``\\udcff`` escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def normalize_dir(under: str | None) -> str:
     """``under`` without trailing slashes; ``""`` for the whole folder."""
     return (under or "").rstrip("/")

@@ -123,6 +123,10 @@ class Database:
             raise JournalError(
                 f"journal {self.path.name}: {action} failed: {driver_message(exc)}"
             ) from exc
+        except UnicodeEncodeError as exc:  # a text value with surrogates: a caller's bug
+            raise JournalError(
+                f"journal {self.path.name}: {action} failed: a text value is not valid UTF-8"
+            ) from exc
 
     @contextmanager
     def write(self, action: str, *, durable: bool = False) -> Iterator[Connection]:

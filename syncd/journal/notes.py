@@ -10,11 +10,13 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.sqlite import insert
 
+from syncd.journal.codec import safe_text
 from syncd.journal.schema import issues, meta
 
 
 def report(conn: Connection, folder_id: int, path: bytes, reason: str, now_ms: int) -> bool:
     """Record an issue; True when it is new for that path (or its reason changed)."""
+    reason = safe_text(reason)
     stmt = select(issues.c.reason).where(issues.c.folder_id == folder_id, issues.c.path == path)
     known = conn.execute(stmt).scalar()
     if known == reason:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from syncd.domain import ChangeKind, Job, LocalChange
 from syncd.journal.coalesce import Pending, Timing, fold_all, ready_ms, restart_window
-from syncd.journal.codec import decode_path
+from syncd.journal.codec import decode_path, safe_text
 from syncd.journal.schema import pending
 
 IN_CHUNK = 500  # paths per "IN (...)" lookup
@@ -219,7 +219,7 @@ def fail(conn: Connection, job: Job, *, error: str, retry_at_ms: int) -> bool:
         conn,
         row.id,
         attempts=pending.c.attempts + 1,
-        last_error=error[:MAX_ERROR_CHARS],
+        last_error=safe_text(error[:MAX_ERROR_CHARS]),
         retry_at_ms=retry_at_ms,
         lease_owner=None,
         lease_until_ms=0,

@@ -296,6 +296,7 @@ class Journal:
         with self._db.read("list issues") as conn:
             rows = notes.listing(conn, folder_id)
             names = {fid: self._folders.name(fid, conn) for fid in {row[0] for row in rows}}
+        rows.sort(key=lambda row: (names[row[0]], row[1]))
         return [
             SkippedItem(folder=names[fid], rel_path=decode_path(path), reason=reason)
             for fid, path, reason in rows
