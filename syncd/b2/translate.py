@@ -125,8 +125,8 @@ def error_from_response(
         error = (
             UploadTargetError(what, **kwargs) if is_upload else RemoteTransientError(what, **kwargs)
         )
-    elif 300 <= status < 400:
-        error = RemoteProtocolError(f"{call}: unexpected redirect {status}", **kwargs)
+    elif 200 <= status < 400:  # no redirects followed; an odd success is not B2 either
+        error = RemoteProtocolError(f"{call}: unexpected status {status}", **kwargs)
     else:
         error = RemoteBadRequestError(what, **kwargs)
     return error
