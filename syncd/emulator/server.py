@@ -11,58 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import socket
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from types import FrameType, TracebackType
 from typing import Any, TypeVar
 
-import uvicorn
-
 from syncd.emulator import admin
-from syncd.emulator.app import EmulatorApp
-from syncd.emulator.faults import FaultRule
+from syncd.emulator.faults import FaultRule, parse_fault
 from syncd.emulator.options import EmulatorOptions
-from syncd.emulator.protocol import AbortableHttpToolsProtocol
+from syncd.emulator.runner import PromptServer, bind, make_server, url_for
 from syncd.emulator.state import EmulatorState
 
 T = TypeVar("T")
 STOP_TIMEOUT_S = 10.0
-
-
-def _bind(options: EmulatorOptions) -> socket.socket:
-    family = socket.AF_INET6 if ":" in options.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((options.host, options.port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(1024)
-    sock.setblocking(False)
-    return sock
-
-
-def _base_url(options: EmulatorOptions, sock: socket.socket) -> str:
-    port = sock.getsockname()[1]
-    host = f"[{options.host}]" if ":" in options.host else options.host
-    return f"http://{host}:{port}"
-
-
-def _uvicorn_server(state: EmulatorState) -> uvicorn.Server:
-    config = uvicorn.Config(
-        EmulatorApp(state),
-        http=AbortableHttpToolsProtocol,
-        loop="asyncio",
-        lifespan="off",
-        log_level="warning",
-        access_log=False,
-        timeout_keep_alive=30,
-        timeout_graceful_shutdown=2,
-        backlog=1024,
-    )
-    return uvicorn.Server(config)
 
 
 class EmulatorServer:
@@ -75,7 +36,7 @@ class EmulatorServer:
         options.check()
         self.options = options
         self._state: EmulatorState | None = None
-        self._server: uvicorn.Server | None = None
+        self._server: PromptServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._base_url = ""
@@ -107,9 +68,9 @@ class EmulatorServer:
         if self._thread is not None:
             raise RuntimeError("the emulator is already running")
         state = EmulatorState(self.options)
-        sock = _bind(self.options)
-        state.base_url = _base_url(self.options, sock)
-        server = _uvicorn_server(state)
+        sock = bind(self.options)
+        state.base_url = url_for(self.options, sock)
+        server = make_server(state)
         loop = asyncio.new_event_loop()
         failure: list[BaseException] = []
 
@@ -139,7 +100,7 @@ class EmulatorServer:
         server, thread, state = self._server, self._thread, self._state
         if server is None or thread is None or state is None:
             return
-        server.should_exit = True
+        server.request_stop()
         thread.join(STOP_TIMEOUT_S)
         if thread.is_alive():
             server.force_exit = True
@@ -185,9 +146,18 @@ class EmulatorServer:
         """Zero the counters."""
         self._on_loop(admin.reset_stats)
 
-    def set_faults(self, rules: Sequence[FaultRule]) -> None:
-        """Replace the fault rules."""
-        self._on_loop(lambda state: admin.set_faults(state, tuple(rules)))
+    def set_faults(self, rules: Sequence[FaultRule | str]) -> None:
+        """Replace the fault rules (``FaultRule`` objects or ``--fault`` spec strings).
+
+        Raises:
+            ValueError: for a bad spec string.
+        """
+        parsed = tuple(parse_fault(r) if isinstance(r, str) else r for r in rules)
+        self._on_loop(lambda state: admin.set_faults(state, parsed))
+
+    def set_faults_spec(self, specs: Sequence[str]) -> None:
+        """Replace the fault rules with parsed ``--fault`` specs."""
+        self.set_faults(specs)
 
     def faults(self) -> tuple[FaultRule, ...]:
         """The active fault rules."""
@@ -209,9 +179,9 @@ def serve_forever(options: EmulatorOptions, announce: Callable[[str], None]) -> 
     """
     options.check()
     state = EmulatorState(options)
-    sock = _bind(options)
-    state.base_url = _base_url(options, sock)
-    server = _uvicorn_server(state)
+    sock = bind(options)
+    state.base_url = url_for(options, sock)
+    server = make_server(state)
 
     def ignore(signum: int, frame: FrameType | None) -> None:
         """uvicorn re-raises the stop signal after shutdown; swallow it here."""
