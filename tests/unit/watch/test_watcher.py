@@ -1,0 +1,217 @@
+"""The watcher's decisions without threads: events are fed by hand, flushes called
+directly, and the monitor's checks run once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from watchdog.events import DirDeletedEvent, FileCreatedEvent, FileDeletedEvent
+
+from syncd.config import FolderConfig
+from syncd.domain import ChangeKind, LocalChange, RelPath
+from syncd.watch.folder import FolderWatch, root_identity
+from syncd.watch.inotify import Coverage
+from syncd.watch.watcher import Watcher, WatchSettings
+
+FolderFactory = Callable[..., FolderConfig]
+
+
+class FakeClock:
+    """Manual time: a wall clock and a monotonic clock that tests move separately."""
+
+    def __init__(self, wall_ms: int = 1_700_000_000_000, mono_s: float = 1000.0) -> None:
+        self.wall_ms = wall_ms
+        self.mono_s = mono_s
+
+    def now_ms(self) -> int:
+        """The fake wall time."""
+        return self.wall_ms
+
+    def monotonic(self) -> float:
+        """The fake monotonic time."""
+        return self.mono_s
+
+    def wait(self, timeout_s: float, stop: threading.Event | None = None) -> bool:
+        """Advance both clocks instead of sleeping; True if ``stop`` is set."""
+        self.mono_s += timeout_s
+        self.wall_ms += int(timeout_s * 1000)
+        return stop is not None and stop.is_set()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A manual clock."""
+    return FakeClock()
+
+
+C, D, S = ChangeKind.CHANGED, ChangeKind.DELETED, ChangeKind.SUBTREE
+
+
+class Sink:
+    """Records every batch; can be told to fail."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[LocalChange]] = []
+        self.fail = False
+
+    def __call__(self, changes: Sequence[LocalChange]) -> None:
+        if self.fail:
+            raise RuntimeError("journal busy")
+        self.batches.append(list(changes))
+
+    def kinds(self) -> list[tuple[str, ChangeKind]]:
+        """(rel_path, kind) of everything received."""
+        return [(c.rel_path, c.kind) for b in self.batches for c in b]
+
+
+class Harness:
+    """A Watcher over one folder, not started; events go straight to its callback."""
+
+    def __init__(self, config: FolderConfig, clock: FakeClock, **settings: object) -> None:
+        self.sink = Sink()
+        self.lost: list[str] = []
+        self.gaps: list[tuple[str, Coverage]] = []
+        self.watcher = Watcher(
+            [config],
+            self.sink,
+            clock,
+            on_root_lost=self.lost.append,
+            on_coverage_gap=lambda name, cov: self.gaps.append((name, cov)),
+            settings=WatchSettings(**settings),  # type: ignore[arg-type]
+        )
+        self.folder: FolderWatch = self.watcher._folders[config.name]
+        self.folder.identity = root_identity(self.folder.root)
+        self.root = self.folder.root
+
+    def event(self, event: object) -> None:
+        """Deliver one watchdog event as the observer thread would."""
+        self.watcher._on_event(self.folder, event)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def harness(folder: FolderFactory, clock: FakeClock) -> Harness:
+    """A harness over the test folder."""
+    return Harness(folder(), clock, delete_hold_s=1.0, batch_max=3)
+
+
+def test_changes_flush_at_once_and_deletes_after_the_hold(
+    harness: Harness, clock: FakeClock
+) -> None:
+    """CHANGED goes out on the next flush; DELETED only after delete_hold_s."""
+    harness.event(FileCreatedEvent(f"{harness.root}/a"))
+    harness.event(FileDeletedEvent(f"{harness.root}/b"))
+    harness.watcher.flush()
+    assert harness.sink.kinds() == [("a", C)]
+    clock.mono_s += 1.0
+    harness.watcher.flush()
+    assert harness.sink.kinds() == [("a", C), ("b", D)]
+
+
+def test_batches_are_capped(harness: Harness) -> None:
+    """A flush sends batches of at most batch_max hints."""
+    for i in range(7):
+        harness.event(FileCreatedEvent(f"{harness.root}/f{i}"))
+    assert harness.watcher.flush() == 7
+    assert [len(b) for b in harness.sink.batches] == [3, 3, 1]
+
+
+def test_root_deleted_gives_root_lost_and_no_deletes(harness: Harness, root: Path) -> None:
+    """A DirDeletedEvent for the root drops pending deletes and calls on_root_lost once."""
+    for i in range(5):
+        harness.event(FileDeletedEvent(f"{harness.root}/f{i}"))
+    harness.event(DirDeletedEvent(f"{harness.root}/sub"))
+    harness.event(DirDeletedEvent(harness.root))
+    harness.event(FileDeletedEvent(f"{harness.root}/late"))
+    root.rmdir()
+    harness.watcher.flush(everything=True)
+    harness.watcher.check_health()
+    harness.watcher.check_health()
+    assert harness.sink.kinds() == []
+    assert harness.lost == ["docs"]
+    assert harness.watcher.degraded() == {"docs": "root lost: root deleted"}
+
+
+def test_replaced_root_blocks_held_deletes(harness: Harness, root: Path) -> None:
+    """If the root was swapped for another directory, held deletes are dropped at flush."""
+    harness.event(FileDeletedEvent(f"{harness.root}/a"))
+    root.rename(root.with_name("old"))
+    root.mkdir()
+    harness.watcher.flush(everything=True)
+    assert harness.sink.kinds() == []
+    assert harness.folder.lost == "root missing or replaced"
+
+
+def test_overflow_record_asks_for_a_root_rescan(harness: Harness) -> None:
+    """A watchdog overflow record from this folder's reader thread becomes SUBTREE(root)."""
+    harness.folder.reader = threading.current_thread()
+    record = logging.LogRecord(
+        "watchdog.observers.inotify_c",
+        logging.WARNING,
+        __file__,
+        1,
+        "Inotify queue overflowed; filesystem events were lost",
+        None,
+        None,
+    )
+    harness.watcher._on_log_record(record)
+    harness.watcher.flush()
+    assert harness.sink.kinds() == [("", S)]
+    assert harness.watcher.overflows == 1
+
+
+def test_overflow_record_of_another_watcher_is_ignored(harness: Harness) -> None:
+    """Records from a thread and path that are not this folder's are not ours."""
+    harness.folder.reader = threading.Thread()
+    record = logging.LogRecord(
+        "watchdog.observers.inotify",
+        logging.WARNING,
+        __file__,
+        1,
+        "Inotify queue overflowed; reconciling recursive watches below %r",
+        (b"/elsewhere",),
+        None,
+    )
+    harness.watcher._on_log_record(record)
+    assert harness.watcher.flush() == 0
+
+
+def test_hints_below_a_marker_are_dropped(harness: Harness, root: Path) -> None:
+    """Changes below a directory holding the marker never reach the sink."""
+    (root / "skip").mkdir()
+    (root / "skip" / ".nobackup").write_text("")
+    harness.event(FileCreatedEvent(f"{harness.root}/skip/deep/f"))
+    harness.event(FileCreatedEvent(f"{harness.root}/keep"))
+    harness.watcher.flush()
+    assert harness.sink.kinds() == [("keep", C)]
+
+
+def test_sink_failure_keeps_the_hints(harness: Harness) -> None:
+    """When the sink raises, the hints are queued again and sent on the next flush."""
+    harness.event(FileCreatedEvent(f"{harness.root}/a"))
+    harness.sink.fail = True
+    assert harness.watcher.flush() == 0
+    harness.sink.fail = False
+    assert harness.watcher.flush() == 1
+    assert harness.sink.kinds() == [("a", C)]
+
+
+def test_an_exception_in_translation_does_not_escape(harness: Harness) -> None:
+    """A broken event is logged and swallowed, so watchdog's thread survives."""
+    harness.event(object())
+    assert harness.watcher.flush() == 0
+
+
+def test_unwatchable_root_is_polled(harness: Harness, root: Path) -> None:
+    """A root whose own watch failed reports a full gap and asks for a root rescan."""
+    (root / "a").mkdir()
+    harness.folder.unwatchable = "root cannot be watched: No space left on device"
+    cov = harness.watcher.check_coverage("docs")
+    assert cov == Coverage(watched=0, directories=2, unwatched=(RelPath(""),))
+    assert harness.gaps == [("docs", cov)]
+    harness.watcher.flush()
+    assert harness.sink.kinds() == [("", S)]
+    assert "polling" in harness.watcher.degraded()["docs"]
