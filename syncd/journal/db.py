@@ -27,6 +27,7 @@ with the driver's message only (never the statement's parameters: they hold name
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -171,8 +172,8 @@ class Database:
             return
         try:
             if optimize:
-                with self.raw("close") as conn:
-                    driver_execute(conn, "PRAGMA optimize")
+                with contextlib.suppress(JournalError), self.raw("close") as conn:
+                    driver_execute(conn, "PRAGMA optimize")  # statistics only: may fail
         finally:
             self._closed = True
             self._engine.dispose()

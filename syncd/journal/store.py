@@ -249,10 +249,11 @@ class Journal:
             with self._db.read("iterate index") as conn:
                 rows = index_rows.page(conn, folder_id, after=after, below=below, limit=PAGE_ROWS)
                 entries = [index_entry(row, folder) for row in rows]
+                last = bytes(rows[-1]["path"]) if rows else b""
             yield from entries
-            if len(rows) < PAGE_ROWS:
+            if len(entries) < PAGE_ROWS:
                 return
-            after = encode_path(entries[-1].rel_path)
+            after = last
 
     def index_count(self, folder: str) -> int:
         """How many paths of the folder are indexed."""

@@ -6,6 +6,7 @@ import re
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
@@ -19,11 +20,11 @@ from syncd.journal.schema import APPLICATION_ID, SCHEMA_VERSION, pending
 V1_SQL = Path(__file__).parent / "fixtures" / "journal_v1.sql"
 
 
-def run_sql(path: Path, *statements: str) -> list[tuple[object, ...]]:
+def run_sql(path: Path, *statements: str) -> list[tuple[Any, ...]]:
     """Run statements through a plain sqlite3 connection; rows of the last one."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        rows: list[tuple[object, ...]] = []
+        rows: list[tuple[Any, ...]] = []
         for statement in statements:
             rows = conn.execute(statement).fetchall()
         return rows

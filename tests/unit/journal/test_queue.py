@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from syncd.domain import ChangeKind, RelPath
+from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.journal import Journal
 
 C, D, S = ChangeKind.CHANGED, ChangeKind.DELETED, ChangeKind.SUBTREE
@@ -16,7 +16,7 @@ PACE = {"settle_ms": 2_000, "delete_hold_ms": 10_000, "max_deferral_ms": 60_000}
 LEASE = 30_000
 
 
-def record(journal, *changes):
+def record(journal: Journal, *changes: LocalChange) -> int:
     """Record hints with the test pacing."""
     return journal.record(list(changes), **PACE)
 
