@@ -16,6 +16,7 @@ sending complete message body"). Imports nothing from syncd.
 from __future__ import annotations
 
 import asyncio
+import socket
 
 from starlette.types import Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -25,6 +26,13 @@ EXTENSION = "syncd.emulator.transport"
 
 class AbortableHttpToolsProtocol(HttpToolsProtocol):
     """HttpToolsProtocol whose requests carry a way to close the connection."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Accept a connection; replies go out without Nagle delays."""
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def on_message_begin(self) -> None:
         """Start a request and expose ``close`` for it."""
