@@ -132,19 +132,27 @@ def measure(root: str, watches: Sequence[Identity]) -> Coverage:
     return Coverage(watched=len(watched), directories=directories, exact=False)
 
 
+def _read_int(path: str) -> int | None:
+    try:
+        with open(path, encoding="ascii") as fh:
+            return int(fh.read())
+    except (OSError, ValueError):
+        return None
+
+
 def watch_limit_advice(directories: int) -> str:
     """The sysctl a user should run when watches are missing."""
-    try:
-        with open("/proc/sys/fs/inotify/max_user_watches", encoding="ascii") as fh:
-            current = int(fh.read())
-    except (OSError, ValueError):
-        current = 8192
+    current = _read_int("/proc/sys/fs/inotify/max_user_watches") or 8192
     wanted = max(current * 2, directories * 2 + 1024)
-    return (
+    advice = (
         f"raise the inotify watch limit: sysctl fs.inotify.max_user_watches={wanted} "
         "(persist it in /etc/sysctl.d/); the limit is per user and shared by every program "
         "the user runs"
     )
+    namespace_limit = _read_int("/proc/sys/user/max_inotify_watches")
+    if namespace_limit is not None and namespace_limit < current:
+        advice += f"; this user namespace caps it lower: user.max_inotify_watches={namespace_limit}"
+    return advice
 
 
 class OverflowTap(logging.Filter):
