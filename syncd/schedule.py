@@ -268,14 +268,23 @@ class Scheduler:
                 and abs((now_ms - h.wall_ms) / 1000 - (now_s - h.mono_s)) > JUMP_TOLERANCE_S
             ]
             for name in due:
-                self._handoffs[name] = _Handoff(mono_s=now_s, wall_ms=now_ms)
-        for name in (*due, *stuck):  # stuck: the wall clock stepped between hand-off and start
+                self._seq += 1
+                self._handoffs[name] = _Handoff(
+                    mono_s=now_s, wall_ms=now_ms, job_id=f"{name}#{self._seq}"
+                )
+            for name in stuck:  # the wall clock stepped between hand-off and start
+                self._handoffs[name].mono_s, self._handoffs[name].wall_ms = now_s, now_ms
+            handoffs = [(name, self._handoffs[name]) for name in (*due, *stuck)]
+        # One APScheduler job per hand-off: its own max_instances bookkeeping may lag the
+        # end of a run, so "one at a time" is kept by the Timetable. A stuck hand-off is
+        # replaced under the same id, so it cannot run twice.
+        for name, handoff in handoffs:
             self._aps.add_job(
                 self._run,
                 trigger="date",
                 run_date=datetime.now(UTC),
                 args=(name,),
-                id=name,
+                id=handoff.job_id,
                 name=name,
                 replace_existing=True,
             )
