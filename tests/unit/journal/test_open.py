@@ -13,9 +13,9 @@ from sqlalchemy import insert
 
 from syncd.domain import B2Name, ChangeKind, IndexEntry, RelPath
 from syncd.errors import JournalError
-from syncd.journal import Journal
+from syncd.journal import Journal, migrate
 from syncd.journal.db import Database
-from syncd.journal.schema import APPLICATION_ID, SCHEMA_VERSION, pending
+from syncd.journal.schema import APPLICATION_ID, SCHEMA_VERSION, folders, pending
 
 V1_SQL = Path(__file__).parent / "fixtures" / "journal_v1.sql"
 
@@ -253,3 +253,34 @@ def test_reopen_keeps_data_and_is_concurrent_safe(journal_path, clock, change):
             thread.join(10)
             assert done.is_set()
         assert first.claim(worker="x", limit=1, lease_ms=1) == []
+
+
+def test_failed_migration_leaves_v1_intact(v1_path, clock, monkeypatch):
+    """A step that fails half-way rolls back whole: the file is still a usable v1."""
+    broken = (*migrate.V1_TO_V2[:-3], "INSERT INTO no_such_table VALUES (1)")
+    monkeypatch.setattr(migrate, "STEPS", {1: broken})
+    before = schema_of(v1_path)
+    with pytest.raises(JournalError, match="migration from schema 1 failed: no such table"):
+        Journal.open(v1_path, clock=clock)
+    assert run_sql(v1_path, "PRAGMA user_version") == [(1,)]
+    assert schema_of(v1_path) == before
+    assert run_sql(v1_path, "SELECT count(*) FROM changes") == [(3,)]
+
+
+def test_unknown_old_version_is_refused(v1_path, clock, monkeypatch):
+    """A version with no migration step is an error, not a guess."""
+    monkeypatch.setattr(migrate, "STEPS", {})
+    with pytest.raises(JournalError, match="cannot be migrated"):
+        Journal.open(v1_path, clock=clock)
+
+
+def test_failed_transaction_leaves_nothing(journal_path, journal):
+    """A write that fails part-way is rolled back as a whole."""
+    db = Database(journal_path)
+    try:
+        with pytest.raises(JournalError), db.write("test") as conn:
+            conn.execute(insert(folders), [{"name": "ghost"}])
+            conn.execute(insert(folders), [{"name": "ghost"}])  # UNIQUE violation
+        assert run_sql(journal_path, "SELECT count(*) FROM folders") == [(0,)]
+    finally:
+        db.close()
