@@ -277,10 +277,15 @@ def test_unknown_old_version_is_refused(v1_path, clock, monkeypatch):
 def test_failed_transaction_leaves_nothing(journal_path, journal):
     """A write that fails part-way is rolled back as a whole."""
     db = Database(journal_path)
-    try:
-        with pytest.raises(JournalError), db.write("test") as conn:
+
+    def insert_twice() -> None:
+        with db.write("test") as conn:
             conn.execute(insert(folders), [{"name": "ghost"}])
             conn.execute(insert(folders), [{"name": "ghost"}])  # UNIQUE violation
+
+    try:
+        with pytest.raises(JournalError, match="UNIQUE"):
+            insert_twice()
         assert run_sql(journal_path, "SELECT count(*) FROM folders") == [(0,)]
     finally:
         db.close()
