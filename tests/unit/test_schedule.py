@@ -1,0 +1,264 @@
+"""The scheduler: a monotonic timetable (pure) and its hand-off to APScheduler, which
+must keep its cadence while the wall clock jumps."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, tzinfo
+
+import apscheduler.executors.base
+import apscheduler.schedulers.base
+import apscheduler.triggers.date
+import apscheduler.triggers.interval
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+import syncd.schedule
+from syncd.schedule import Scheduler, Timetable, first_delay_s
+
+HOUR_MS = 3_600_000
+
+
+@pytest.mark.parametrize(
+    ("now_ms", "interval_s", "offset_s", "delay_s"),
+    [
+        (0, 3600, 0, 0),
+        (0, 3600, 600, 600),
+        (700_000, 3600, 600, 3500),
+        (HOUR_MS * 10 + 1000, 3600, 1.5, 0.5),
+        (86_400_000 * 3 + 5_000, 86400, 86399, 86394),
+    ],
+)
+def test_first_delay_reaches_the_clients_moment(
+    now_ms: int, interval_s: float, offset_s: float, delay_s: float
+) -> None:
+    """The first run is at offset_s into the current or next wall-clock period."""
+    assert first_delay_s(now_ms, interval_s, offset_s) == pytest.approx(delay_s)
+
+
+def table(**kw: float) -> Timetable:
+    """A timetable with one job 'j' added at monotonic 100 s, wall time 0."""
+    tt = Timetable(random.Random(7))
+    args = {"interval_s": 10.0, "offset_s": 3.0, "jitter_s": 0.0}
+    args.update(kw)
+    run_at_start = bool(args.pop("run_at_start", 0))
+    tt.add("j", now_s=100.0, now_ms=0, run_at_start=run_at_start, **args)
+    return tt
+
+
+def drive(tt: Timetable, until_s: float, *, step_s: float = 0.5, run_s: float = 0.0) -> list[float]:
+    """Step monotonic time to ``until_s``; each run lasts ``run_s``; return start times."""
+    starts: list[float] = []
+    ends: list[float] = []
+    now = 100.0
+    while now <= until_s:
+        if ends and now >= ends[0]:
+            ends.pop(0)
+            tt.finished("j", duration_ms=int(run_s * 1000))
+        for _ in tt.due(now):
+            starts.append(now)
+            ends.append(now + run_s)
+        now = round(now + step_s, 6)
+    return starts
+
+
+def test_runs_every_interval_from_the_offset() -> None:
+    """First run at the offset, then one per interval on the monotonic clock."""
+    assert drive(table(), 140.0) == [103.0, 113.0, 123.0, 133.0]
+
+
+def test_run_at_start_then_the_cadence() -> None:
+    """run_at_start gives an immediate run, then the aligned slots."""
+    assert drive(table(run_at_start=1), 125.0) == [100.0, 103.0, 113.0, 123.0]
+
+
+def test_jitter_stays_within_bounds_and_does_not_accumulate() -> None:
+    """Each run lands in [slot, slot + jitter]; slots stay on the interval grid."""
+    starts = drive(table(jitter_s=4.0), 1100.0, step_s=0.25)
+    assert len(starts) == 100
+    for i, start in enumerate(starts):
+        assert 103.0 + 10 * i <= start <= 103.0 + 10 * i + 4.0
+
+
+def test_overlapping_run_skips_slots_without_a_burst() -> None:
+    """A run longer than the interval skips the slots it overlaps; none are made up."""
+    tt = table()
+    starts = drive(tt, 200.0, run_s=25.0)
+    assert starts == [103.0, 133.0, 163.0, 193.0]
+    assert tt.status(200.0)["j"].skipped_slots >= 6
+
+
+def test_long_pause_gives_one_run_not_many() -> None:
+    """After monotonic time leaps past many slots, exactly one run follows."""
+    tt = table()
+    assert tt.due(103.0) == ["j"]
+    tt.finished("j", duration_ms=1)
+    assert tt.due(1000.0) == ["j"]
+    tt.finished("j", duration_ms=1)
+    assert tt.due(1000.5) == []
+    assert tt.next_in_s(1000.5) == pytest.approx(2.5)
+
+
+def test_run_soon_while_running_queues_exactly_one_more() -> None:
+    """Requests during a run collapse into one run right after it finishes."""
+    tt = table()
+    assert tt.due(103.0) == ["j"]
+    tt.request("j")
+    tt.request("j")
+    assert tt.due(104.0) == []
+    tt.finished("j", duration_ms=1000)
+    assert tt.next_in_s(104.0) == 0.0
+    assert tt.due(104.0) == ["j"]
+    tt.finished("j", duration_ms=1)
+    assert tt.due(104.5) == []
+
+
+def test_bad_or_duplicate_jobs_are_refused() -> None:
+    """A non-positive interval, negative jitter or a repeated name raises ValueError."""
+    tt = table()
+    with pytest.raises(ValueError, match="duplicate"):
+        tt.add("j", interval_s=1, offset_s=0, jitter_s=0, now_s=0, now_ms=0)
+    with pytest.raises(ValueError, match="bad"):
+        tt.add("k", interval_s=0, offset_s=0, jitter_s=0, now_s=0, now_ms=0)
+    with pytest.raises(ValueError, match="bad"):
+        tt.add("k", interval_s=1, offset_s=0, jitter_s=-1, now_s=0, now_ms=0)
+
+
+# -- the wall clock jumps; APScheduler really runs -----------------------------------
+
+_SHIFT = [timedelta(0)]
+
+
+class ShiftedDatetime(datetime):
+    """datetime whose now() is off by the current test shift (a stepped wall clock)."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> ShiftedDatetime:
+        """The real time plus the shift."""
+        real = datetime.now(tz) + _SHIFT[0]
+        return cls.fromtimestamp(real.timestamp(), tz)
+
+
+class SteppedClock:
+    """The Clock seam with the same stepped wall time and a true monotonic clock."""
+
+    def now_ms(self) -> int:
+        """Wall time, shifted."""
+        return time.time_ns() // 1_000_000 + int(_SHIFT[0].total_seconds() * 1000)
+
+    def monotonic(self) -> float:
+        """The real monotonic clock."""
+        return time.monotonic()
+
+    def wait(self, timeout_s: float, stop: threading.Event | None = None) -> bool:
+        """Wait on the event (or sleep)."""
+        if stop is None:
+            time.sleep(timeout_s)
+            return False
+        return stop.wait(timeout_s)
+
+
+@pytest.fixture
+def stepped_wall(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Make APScheduler and syncd.schedule read the shifted wall clock."""
+    for module in (
+        apscheduler.schedulers.base,
+        apscheduler.executors.base,
+        apscheduler.triggers.date,
+        apscheduler.triggers.interval,
+        syncd.schedule,
+    ):
+        monkeypatch.setattr(module, "datetime", ShiftedDatetime)
+    _SHIFT[0] = timedelta(0)
+    yield
+    _SHIFT[0] = timedelta(0)
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float) -> bool:
+    """Poll ``predicate`` every 10 ms."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("stepped_wall")
+def test_plain_apscheduler_stalls_when_the_wall_clock_steps_back() -> None:
+    """The hazard itself: an APScheduler interval job stops after a -2 h step."""
+    runs: list[float] = []
+    aps = BackgroundScheduler(timezone="UTC")
+    aps.add_job(lambda: runs.append(time.monotonic()), "interval", seconds=0.1)
+    aps.start()
+    try:
+        assert wait_until(lambda: len(runs) >= 3, 5.0)
+        _SHIFT[0] = timedelta(hours=-2)
+        time.sleep(0.15)  # let a run scheduled before the step drain
+        before = len(runs)
+        time.sleep(0.8)
+        assert len(runs) == before
+    finally:
+        aps.shutdown(wait=False)
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("stepped_wall")
+def test_cadence_survives_wall_clock_steps_back_and_forward() -> None:
+    """With the wall clock stepping -2 h and then +25 h, runs keep their monotonic
+    cadence: no stall, no burst of missed runs."""
+    starts: list[float] = []
+    scheduler = Scheduler(SteppedClock(), rng=random.Random(1), tick_s=0.05)
+    scheduler.add_periodic(
+        "rescan",
+        lambda: starts.append(time.monotonic()),
+        interval_s=0.3,
+        offset_s=0.0,
+        jitter_s=0.0,
+    )
+    scheduler.start()
+    try:
+        t0 = time.monotonic()
+        assert wait_until(lambda: len(starts) >= 3, 5.0)
+        _SHIFT[0] = timedelta(hours=-2)
+        assert wait_until(lambda: len(starts) >= 7, 5.0)
+        _SHIFT[0] = timedelta(hours=-2 + 25)
+        assert wait_until(lambda: len(starts) >= 11, 5.0)
+        elapsed = time.monotonic() - t0
+    finally:
+        scheduler.shutdown(wait=True)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.2, gaps
+    assert max(gaps) <= 0.5, gaps
+    assert len(starts) <= elapsed / 0.3 + 2
+    assert scheduler.status()["rescan"].skipped_slots == 0
+
+
+@pytest.mark.integration
+def test_run_soon_runs_promptly_and_failures_keep_the_schedule() -> None:
+    """run_soon starts a run within a tick; a job that raises keeps running on cadence."""
+    calls: list[float] = []
+
+    def flaky() -> None:
+        calls.append(time.monotonic())
+        raise RuntimeError("job fault")
+
+    scheduler = Scheduler(SteppedClock(), tick_s=0.05)
+    scheduler.add_periodic(
+        "reconcile", flaky, interval_s=3600, offset_s=0, jitter_s=0, run_at_start=True
+    )
+    scheduler.start()
+    try:
+        assert wait_until(lambda: len(calls) == 1, 5.0)
+        assert wait_until(lambda: not scheduler.status()["reconcile"].running, 5.0)
+        scheduler.run_soon("reconcile")
+        assert wait_until(lambda: len(calls) == 2, 5.0)
+        assert scheduler.healthy()
+    finally:
+        scheduler.shutdown(wait=True)
+    assert not scheduler.healthy()
