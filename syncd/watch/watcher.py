@@ -69,6 +69,7 @@ class Watcher:
         *,
         on_root_lost: Callable[[str], None] = _ignore,
         on_coverage_gap: Callable[[str, Coverage], None] = _ignore,
+        on_rescan_needed: Callable[[str, RelPath | None], None] | None = None,
         settings: WatchSettings | None = None,
     ) -> None:
         self._settings = settings or WatchSettings()
@@ -76,6 +77,8 @@ class Watcher:
         self._clock = clock
         self._on_root_lost = on_root_lost
         self._on_coverage_gap = on_coverage_gap
+        self._on_rescan_needed = on_rescan_needed
+        self._rescans: dict[tuple[str, str], None] = {}  # ordered set, drained by flush
         extra = self._settings.extra_excludes
         self._folders = {
             f.name: FolderWatch(config=f, filters=Filters.of(f, extra=extra)) for f in folders
@@ -120,7 +123,7 @@ class Watcher:
             return
         if problem is not None:
             log.error("watch_start_failed", folder=folder.name, error=problem)
-            self._add(folder, [Hint(rel_path=_ROOT, kind=ChangeKind.SUBTREE)])
+            self._rescan(folder, [_ROOT])
         else:
             log.info("watch_started", folder=folder.name, root=folder.root)
 
@@ -188,6 +191,31 @@ class Watcher:
         if full:
             self._wake.set()
 
+    def _rescan(self, folder: FolderWatch, rel_paths: list[RelPath]) -> None:
+        """Ask for rescans where events were (or may have been) missed: through
+        ``on_rescan_needed`` if given, else as SUBTREE hints to the sink."""
+        if self._on_rescan_needed is None:
+            self._add(folder, [Hint(rel_path=r, kind=ChangeKind.SUBTREE) for r in rel_paths])
+            return
+        with self._lock:
+            for rel in rel_paths:
+                self._rescans[(folder.name, rel)] = None
+        self._wake.set()
+
+    def _drain_rescans(self) -> None:
+        with self._lock:
+            requests, self._rescans = list(self._rescans), {}
+        for i, (name, rel) in enumerate(requests):
+            if self._on_rescan_needed is None or self._folders[name].lost:
+                continue
+            try:
+                self._on_rescan_needed(name, RelPath(rel) or None)
+            except Exception:  # keep the requests and retry on the next flush
+                log.exception("watch_rescan_request_failed", folder=name)
+                with self._lock:
+                    self._rescans.update(dict.fromkeys(requests[i:]))
+                return
+
     def _on_log_record(self, record: logging.LogRecord) -> None:
         args = record.args if isinstance(record.args, tuple) else ()
         path = os.fsdecode(args[0]) if args and isinstance(args[0], (bytes, str)) else None
@@ -205,7 +233,7 @@ class Watcher:
             if record.name.endswith("inotify_c"):
                 self._overflows += 1
             log.warning("watch_overflowed", folder=folder.name, action="rescan_root")
-            self._add(folder, [Hint(rel_path=_ROOT, kind=ChangeKind.SUBTREE)])
+            self._rescan(folder, [_ROOT])
 
     # -- the flusher -----------------------------------------------------------------
 
@@ -217,6 +245,7 @@ class Watcher:
 
     def flush(self, *, everything: bool = False) -> int:
         """Send what is due to the sink (all of it with ``everything``); return how many."""
+        self._drain_rescans()
         with self._lock:
             due = prune_subtrees(
                 self._pending.take_due(self._clock.monotonic(), everything=everything)
@@ -290,7 +319,7 @@ class Watcher:
         folder.restarts += 1
         log.warning("watch_restarted", folder=folder.name, restarts=folder.restarts)
         self._start_folder(folder)
-        self._add(folder, [Hint(rel_path=_ROOT, kind=ChangeKind.SUBTREE)])
+        self._rescan(folder, [_ROOT])
 
     def check_coverage(self, name: str) -> Coverage | None:
         """Compare live inotify watches with the directories on disk; on a gap, report
@@ -304,7 +333,7 @@ class Watcher:
         if cov.gap:
             whole = not cov.exact or not cov.unwatched or len(cov.unwatched) >= MAX_LISTED
             targets = [_ROOT] if whole else list(cov.unwatched)
-            self._add(folder, [Hint(rel_path=t, kind=ChangeKind.SUBTREE) for t in targets])
+            self._rescan(folder, targets)
             if before is None or before.gap != cov.gap:
                 log.warning(
                     "watch_coverage_gap",

@@ -215,3 +215,36 @@ def test_unwatchable_root_is_polled(harness: Harness, root: Path) -> None:
     harness.watcher.flush()
     assert harness.sink.kinds() == [("", S)]
     assert "polling" in harness.watcher.degraded()["docs"]
+
+
+def test_rescan_requests_go_to_on_rescan_needed(folder: FolderFactory, clock: FakeClock) -> None:
+    """With on_rescan_needed, blind-spot rescans are requested there (None for the root),
+    deduplicated, and retried if the callback fails."""
+    calls: list[tuple[str, str | None]] = []
+    failing = [True]
+
+    def rescan(name: str, under: RelPath | None) -> None:
+        if failing[0]:
+            failing[0] = False
+            raise RuntimeError("journal busy")
+        calls.append((name, under))
+
+    sink = Sink()
+    watcher = Watcher([folder()], sink, clock, on_rescan_needed=rescan)
+    target = watcher._folders["docs"]
+    target.reader = threading.current_thread()
+    record = logging.LogRecord(
+        "watchdog.observers.inotify_c",
+        logging.WARNING,
+        __file__,
+        1,
+        "Inotify queue overflowed; filesystem events were lost",
+        None,
+        None,
+    )
+    watcher._on_log_record(record)
+    watcher._on_log_record(record)
+    watcher.flush()
+    watcher.flush()
+    assert calls == [("docs", None)]
+    assert sink.kinds() == []
