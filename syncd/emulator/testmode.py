@@ -1,7 +1,8 @@
 """``X-Bz-Test-Mode``: Backblaze's own fault switches, emulated deterministically.
 
-* ``fail_some_uploads``: one upload_file/upload_part in four (seeded draw) fails with
-  ``503 service_unavailable`` and its upload token is invalidated.
+* ``fail_some_uploads``: exactly one upload_file/upload_part in each run of four fails
+  (its position in the run is a seeded draw) with ``503 service_unavailable``, and its
+  upload token is invalidated.
 * ``expire_some_account_authorization_tokens``: a token issued by an authorize call made
   under this mode expires after a few (2..5, seeded) uses or 10 s, whichever comes first;
   later calls get ``401 expired_auth_token``.
@@ -22,7 +23,7 @@ EXPIRE_SOME_TOKENS = "expire_some_account_authorization_tokens"
 FORCE_CAP_EXCEEDED = "force_cap_exceeded"
 TEST_MODES = (FAIL_SOME_UPLOADS, EXPIRE_SOME_TOKENS, FORCE_CAP_EXCEEDED)
 
-UPLOAD_FAILURE_RATE = 0.25
+UPLOADS_PER_FAILURE = 4
 SHORT_TOKEN_LIFETIME_MS = 10_000
 
 CAP_CALLS = frozenset(
@@ -54,6 +55,7 @@ class BzTestModes:
     seed: int = 0
     _upload_rng: random.Random = field(init=False)
     _token_rng: random.Random = field(init=False)
+    _upload_run: list[bool] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self._upload_rng = random.Random(self.seed)
@@ -72,8 +74,12 @@ class BzTestModes:
         return frozenset(modes)
 
     def upload_fails(self) -> bool:
-        """Seeded draw: does this upload fail under ``fail_some_uploads``?"""
-        return self._upload_rng.random() < UPLOAD_FAILURE_RATE
+        """Does this upload fail under ``fail_some_uploads``? (one in four, seeded)"""
+        if not self._upload_run:
+            run = [False] * UPLOADS_PER_FAILURE
+            run[self._upload_rng.randrange(UPLOADS_PER_FAILURE)] = True
+            self._upload_run = run
+        return self._upload_run.pop()
 
     def token_budget(self) -> TokenBudget:
         """Seeded draw: the life of a token issued under the expiring mode."""

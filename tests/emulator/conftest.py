@@ -179,6 +179,21 @@ def server(emulator_factory) -> EmulatorServer:
 
 
 @pytest.fixture
+def raw_client() -> Iterator[Any]:
+    """Make unauthorized RawB2 clients for any server; closed at teardown."""
+    clients: list[RawB2] = []
+
+    def make(server: EmulatorServer, version: int = 4) -> RawB2:
+        client = RawB2(server, version)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
 def b2(server: EmulatorServer) -> Iterator[RawB2]:
     """A raw client authorized with the master key on API v4."""
     client = RawB2(server)
