@@ -5,9 +5,10 @@ Each recovery of ``syncd.errors`` that belongs below the task level lives here:
 
 * REAUTH — an ``AuthExpiredError`` re-authorizes (single flight: the threads that saw
   the same dead token cause one ``b2_authorize_account``) and replays the call;
-* BACKOFF — transient errors wait per :class:`RetryPolicy`; ``Retry-After`` pauses
-  the whole request class through the shared :class:`Pacer`; an ambiguous outcome
-  runs the caller's probe before anything is re-sent;
+* BACKOFF — transient errors wait per :class:`RetryPolicy`; ``Retry-After`` (429
+  anywhere, 503 on API calls) pauses the whole request class through the shared
+  :class:`Pacer`; a 503 from an upload URL retires that URL (and its pod) instead;
+  an ambiguous outcome runs the caller's probe before anything is re-sent;
 * NEW_UPLOAD_TARGET — each thread owns its upload targets; any failed upload throws
   its target away, and a fresh one is fetched; a target is never shared or reused
   after a failure;
@@ -200,12 +201,28 @@ class B2Session:
         return found
 
     def _backoff(
-        self, call: str, attempt: int, error: RemoteError, *, immediate: bool = False
+        self,
+        call: str,
+        attempt: int,
+        error: RemoteError,
+        *,
+        immediate: bool = False,
+        pod_only: bool = False,
     ) -> bool:
-        """Wait before attempt ``attempt + 1``; False when the budget is spent or stopping."""
+        """Wait before attempt ``attempt + 1``; False when the budget is spent or stopping.
+
+        ``pod_only``: the error came from an upload URL, whose pod is now retired, so its
+        ``Retry-After`` is honoured by never using that URL again, not by pausing the
+        whole upload class (B2: "get a new upload URL and try again").
+        """
         if not self._policy.allows(attempt) or self._stop.is_set():
             return False
-        delay_s = 0.0 if immediate else self._policy.delay_s(attempt, error)
+        if immediate:
+            delay_s = 0.0
+        elif pod_only:
+            delay_s = self._policy.backoff_s(attempt)
+        else:
+            delay_s = self._policy.delay_s(attempt, error)
         log.info(
             "retry_scheduled",
             call=call,
@@ -214,7 +231,7 @@ class B2Session:
             status=error.status,
             code=error.code,
         )
-        if error.retry_after_s is not None:
+        if error.retry_after_s is not None and not pod_only:
             self.pacer.block(request_class(call), delay_s)  # every thread honours it
             return True
         return not self._clock.wait(delay_s, self._stop)
@@ -294,9 +311,10 @@ class B2Session:
                     found = self._run_probe(call, probe)
                     if found is not None:
                         return found
-                immediate = attempt == 1 and exc.retry_after_s is None
+                pod_only = isinstance(exc, UploadTargetError)
+                immediate = attempt == 1 and (pod_only or exc.retry_after_s is None)
                 immediate = immediate and not isinstance(exc, RateLimitedError)
-                if not self._backoff(call, attempt, exc, immediate=immediate):
+                if not self._backoff(call, attempt, exc, immediate=immediate, pod_only=pod_only):
                     raise
             except BaseException:
                 self._drop_target(targets, key, None)
