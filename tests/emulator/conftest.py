@@ -173,9 +173,12 @@ def quote_name(name: str) -> str:
 
 
 @pytest.fixture
-def server(emulator_factory) -> EmulatorServer:
+def server(emulator_factory: Any) -> EmulatorServer:
     """An in-memory emulator whose minimum part size is 1000 bytes."""
-    return emulator_factory(recommended_part_size=4 * MIN_PART, absolute_minimum_part_size=MIN_PART)
+    started: EmulatorServer = emulator_factory(
+        recommended_part_size=4 * MIN_PART, absolute_minimum_part_size=MIN_PART
+    )
+    return started
 
 
 @pytest.fixture

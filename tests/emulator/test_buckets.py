@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -23,7 +25,7 @@ REQUIRED = {
 }
 
 
-def create(b2, name, bucket_type="allPrivate", **extra):
+def create(b2: Any, name: str, bucket_type: str = "allPrivate", **extra: Any) -> Any:
     """Create a bucket and return the raw response."""
     return b2.call(
         "b2_create_bucket",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 pytestmark = pytest.mark.integration
 
 
-def make_key(b2, capabilities, **extra):
+def make_key(b2: Any, capabilities: list[str], **extra: Any) -> Any:
     """Create a key and return its JSON (including the secret)."""
     return b2.ok(
         "b2_create_key",
@@ -18,7 +20,7 @@ def make_key(b2, capabilities, **extra):
     )
 
 
-def client_for(b2, key, version=4):
+def client_for(b2: Any, key: Any, version: int = 4) -> Any:
     """A second raw client authorized with ``key``."""
     other = type(b2)(b2.server, version=version)
     response = other.authorize(key["applicationKeyId"], key["applicationKey"])

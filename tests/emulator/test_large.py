@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 
@@ -11,12 +12,12 @@ pytestmark = pytest.mark.integration
 PART = b"p" * 1000  # the fixture's absoluteMinimumPartSize
 
 
-def sha(data):
+def sha(data: bytes) -> str:
     """Hex SHA1."""
     return hashlib.sha1(data).hexdigest()
 
 
-def start(b2, bucket_id, name="big.bin", **extra):
+def start(b2: Any, bucket_id: str, name: str = "big.bin", **extra: Any) -> Any:
     """Start a large file and return its JSON."""
     return b2.ok(
         "b2_start_large_file",
@@ -121,7 +122,7 @@ def test_part_numbers_outside_1_to_10000_are_refused(b2, bucket_id, number):
     assert b2.error(response) == (400, "bad_request")
 
 
-def finish_with(b2, bucket_id, uploads, sha1s):
+def finish_with(b2: Any, bucket_id: str, uploads: dict[int, bytes], sha1s: list[str]) -> Any:
     """Upload parts {number: data}, then finish with sha1s; return the response."""
     started = start(b2, bucket_id)
     target = b2.ok("b2_get_upload_part_url", fileId=started["fileId"])

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 pytestmark = pytest.mark.integration
 
 
-def names(reply):
+def names(reply: Any) -> list[str]:
     """The fileName of each listed entry."""
     return [f["fileName"] for f in reply["files"]]
 
 
-def fill(b2, bucket_id, *file_names):
+def fill(b2: Any, bucket_id: str, *file_names: str) -> None:
     """Upload a small file under each name."""
     for name in file_names:
         b2.uploaded(bucket_id, name, name.encode())

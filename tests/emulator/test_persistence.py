@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -58,7 +59,7 @@ def test_contents_are_files_and_deletion_removes_them(emulator_factory, raw_clie
     b2.authorize()
     bucket_id = b2.bucket_id()
 
-    def blob_files():
+    def blob_files() -> list[Path]:
         return [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
 
     uploaded = b2.uploaded(bucket_id, "f", b"on disk")

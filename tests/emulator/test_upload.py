@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -83,7 +84,7 @@ def test_content_length_is_required(b2, bucket_id):
     """A chunked upload without Content-Length is refused."""
     target = b2.upload_url(bucket_id)
 
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         yield b"abc"
 
     response = b2.http.post(
@@ -183,7 +184,7 @@ def test_concurrent_use_of_upload_token_is_auth_token_limit(b2, bucket_id):
     started = threading.Event()
     data = b"z" * 10
 
-    def slow_body():
+    def slow_body() -> Iterator[bytes]:
         yield data[:5]
         started.set()
         release.wait(10)
@@ -191,7 +192,7 @@ def test_concurrent_use_of_upload_token_is_auth_token_limit(b2, bucket_id):
 
     result = {}
 
-    def first():
+    def first() -> None:
         result["first"] = b2.http.post(
             target["uploadUrl"],
             content=slow_body(),
