@@ -16,7 +16,8 @@ from syncd.app.build import App
 from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.engine.reconcile import Reconciler
 from syncd.schedule import Scheduler
-from syncd.watch import Watcher
+from syncd.engine.local import MARKER_NAME
+from syncd.watch import Watcher, WatchSettings
 
 log = structlog.get_logger(__name__)
 
@@ -34,8 +35,9 @@ class Runtime:
             clock=app.clock,
             on_root_lost=self._root_lost,
             on_rescan_needed=self._rescan_needed,
+            settings=WatchSettings(extra_excludes=(f"/{MARKER_NAME}",)),
         )
-        self._scheduler = Scheduler(clock=app.clock)
+        self._scheduler = Scheduler(app.clock, rng=self._rng)
         self._reconciler = Reconciler(
             journal=app.journal, client=app.client, folders=app.folders, clock=app.clock
         )
@@ -95,8 +97,8 @@ class Runtime:
         self._rescan_all()
 
     def healthy(self) -> bool:
-        """True while the watcher's threads live."""
-        return self._watcher.healthy()
+        """True while the watcher's and the scheduler's threads live."""
+        return self._watcher.healthy() and self._scheduler.healthy()
 
     def status_line(self) -> str:
         """What systemctl status shows."""

@@ -8,7 +8,7 @@ deletes for what is under it ("could not read" is never "gone").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -36,8 +36,8 @@ class Timing:
     @classmethod
     def of(cls, sync: SyncConfig, *, immediate: bool = False) -> Timing:
         """The daemon's timing from config, or no waiting at all."""
-        if immediate:
-            return cls(settle_ms=0, delete_hold_ms=0, max_deferral_ms=0)
+        if immediate:  # deletes still sort after writes, so renames are seen as copies
+            return cls(settle_ms=0, delete_hold_ms=1, max_deferral_ms=60_000)
         return cls(
             settle_ms=int(sync.settle_s * 1000),
             delete_hold_ms=int(sync.delete_hold_s * 1000),
@@ -68,7 +68,7 @@ class Rescanner:
         """Call ``wake`` after every recorded batch (the worker pool's wake-up)."""
         self._wake = wake
 
-    def record(self, changes: list[LocalChange]) -> None:
+    def record(self, changes: Sequence[LocalChange]) -> None:
         """Record hints (the watcher's sink too) and wake the workers."""
         if not changes:
             return

@@ -40,7 +40,7 @@ from syncd.paths import to_b2_name
 
 log = structlog.get_logger(__name__)
 
-RescanFn = Callable[[str, RelPath | None], None]
+RescanFn = Callable[[str, RelPath | None], object]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

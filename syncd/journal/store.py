@@ -263,6 +263,14 @@ class Journal:
         with self._db.read("count index") as conn:
             return index_rows.count(conn, folder_id)
 
+    def forget_index(self, folder: str, rel_path: RelPath) -> None:
+        """Drop the index entry of one path (B2 no longer holds it), durably."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return
+        with self._db.write("forget index", durable=True) as conn:
+            index_rows.remove(conn, folder_id, encode_path(rel_path))
+
     def put_index(self, entries: Sequence[IndexEntry]) -> None:
         """Insert or replace many entries (adopting a bucket), durably, in chunks of
         ``PUT_CHUNK`` rows per transaction so workers are not held up."""

@@ -96,3 +96,12 @@ def test_complete_can_index_another_folder_entry(journal, change, entry):
     [job] = journal.claim(worker="w", limit=1, lease_ms=1_000)
     journal.complete(job, index=entry("new", folder="photos"))
     assert journal.index_count("photos") == 1
+
+
+def test_forget_index_drops_one_entry(journal, entry):
+    """forget_index removes one path's entry and leaves the others."""
+    journal.put_index([entry("a"), entry("b")])
+    journal.forget_index("docs", RelPath("a"))
+    assert journal.index_get("docs", RelPath("a")) is None
+    assert journal.index_get("docs", RelPath("b")) is not None
+    journal.forget_index("unknown-folder", RelPath("a"))  # no folder: nothing to do
