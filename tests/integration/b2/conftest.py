@@ -112,9 +112,10 @@ def rig_factory(tmp_path: Path) -> Iterator[Callable[..., Rig]]:
     opened: list[Rig] = []
 
     def make(*, emulator: dict[str, object] | None = None, **config: object) -> Rig:
+        settings: dict[str, object] = {"recommended_part_size": 256 * KIB,
+                                       "absolute_minimum_part_size": 64 * KIB, **(emulator or {})}
         options = EmulatorOptions(key_id=KEY_ID, key=KEY, buckets=("bucket-a",),
-                                  recommended_part_size=256 * KIB, absolute_minimum_part_size=64 * KIB,
-                                  **(emulator or {}))  # type: ignore[arg-type]
+                                  **settings)  # type: ignore[arg-type]
         server = EmulatorServer(options)
         server.start()
         cfg = fast_config(server.base_url, **config)
