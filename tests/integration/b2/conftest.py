@@ -58,8 +58,14 @@ class WireLog:
         call = segments[0].removeprefix("b2_") if segments else request.url.path
         if request.headers.get("x-bz-content-sha1"):  # whatever the upload URL looks like
             call = "upload_part" if request.headers.get("x-bz-part-number") else "upload_file"
-        ex = Exchange(call=call, url=str(request.url), token=request.headers.get("authorization", ""),
-                      thread=threading.get_ident(), sent_s=time.time(), headers=request.headers)
+        ex = Exchange(
+            call=call,
+            url=str(request.url),
+            token=request.headers.get("authorization", ""),
+            thread=threading.get_ident(),
+            sent_s=time.time(),
+            headers=request.headers,
+        )
         request.extensions["wire_log_exchange"] = ex
         with self.lock:
             self.exchanges.append(ex)
@@ -92,9 +98,18 @@ class Rig:
 
 def fast_config(base_url: str, **overrides: object) -> B2Config:
     """Client config for tests: small backoff so faults cost milliseconds."""
-    config = B2Config(realm=base_url, key_id=KEY_ID, application_key=KEY, key_source="env:TEST",
-                      backoff_base_s=0.02, backoff_cap_s=0.2, max_attempts=10, connect_timeout_s=5,
-                      read_timeout_s=10, upload_read_timeout_s=30)
+    config = B2Config(
+        realm=base_url,
+        key_id=KEY_ID,
+        application_key=KEY,
+        key_source="env:TEST",
+        backoff_base_s=0.02,
+        backoff_cap_s=0.2,
+        max_attempts=10,
+        connect_timeout_s=5,
+        read_timeout_s=10,
+        upload_read_timeout_s=30,
+    )
     return replace(config, **overrides)  # type: ignore[arg-type]
 
 
@@ -102,8 +117,9 @@ def connect(server: EmulatorServer, config: B2Config, wire: WireLog, *, seed: in
     """A production-built client with the wire log hooked into its HTTP client."""
     http = make_http_client(config)
     http.event_hooks = {"request": [wire.on_request], "response": [wire.on_response]}
-    return build_client(config, realm_url=server.base_url, http=http, clock=SystemClock(),
-                        rng=random.Random(seed))
+    return build_client(
+        config, realm_url=server.base_url, http=http, clock=SystemClock(), rng=random.Random(seed)
+    )
 
 
 @pytest.fixture
@@ -112,10 +128,12 @@ def rig_factory(tmp_path: Path) -> Iterator[Callable[..., Rig]]:
     opened: list[Rig] = []
 
     def make(*, emulator: dict[str, object] | None = None, **config: object) -> Rig:
-        settings: dict[str, object] = {"recommended_part_size": 256 * KIB,
-                                       "absolute_minimum_part_size": 64 * KIB, **(emulator or {})}
-        options = EmulatorOptions(key_id=KEY_ID, key=KEY, buckets=("bucket-a",),
-                                  **settings)  # type: ignore[arg-type]
+        settings: dict[str, object] = {
+            "recommended_part_size": 256 * KIB,
+            "absolute_minimum_part_size": 64 * KIB,
+            **(emulator or {}),
+        }
+        options = EmulatorOptions(key_id=KEY_ID, key=KEY, buckets=("bucket-a",), **settings)  # type: ignore[arg-type]
         server = EmulatorServer(options)
         server.start()
         cfg = fast_config(server.base_url, **config)
@@ -143,8 +161,14 @@ def local_file(directory: Path, name: str, data: bytes) -> tuple[Path, LocalStat
 def state_of(path: Path, name: str) -> LocalState:
     """LocalState of ``path`` from lstat."""
     st = os.lstat(path)
-    return LocalState(rel_path=RelPath(name), size=st.st_size, mtime_ns=st.st_mtime_ns,
-                      ctime_ns=st.st_ctime_ns, dev=st.st_dev, inode=st.st_ino)
+    return LocalState(
+        rel_path=RelPath(name),
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        ctime_ns=st.st_ctime_ns,
+        dev=st.st_dev,
+        inode=st.st_ino,
+    )
 
 
 def sparse_file(path: Path, size: int, *, seed: int = 1) -> LocalState:

@@ -27,7 +27,11 @@ def test_user_agent_and_test_mode_on_every_request(rig_factory, tmp_path):
     exchanges = rig.wire.exchanges
     assert len(exchanges) > 20
     assert all(UA.fullmatch(e.headers["user-agent"]) for e in exchanges)
-    assert exchanges[0].headers["user-agent"].startswith(f"syncd/{__version__}+python/{platform.python_version()} ")
+    assert (
+        exchanges[0]
+        .headers["user-agent"]
+        .startswith(f"syncd/{__version__}+python/{platform.python_version()} ")
+    )
     assert all(e.headers.get("x-bz-test-mode") == "fail_some_uploads" for e in exchanges)
     assert any(e.status == 503 for e in rig.wire.of("upload_file"))  # the header took effect
 
@@ -46,8 +50,11 @@ def create_key(rig, **spec) -> tuple[str, str]:
     """Create a restricted application key on the emulator with the master token."""
     auth = rig.client.session.authorization
     body = {"accountId": auth.account_id, "keyName": "restricted", **spec}
-    r = httpx.post(f"{auth.api_url}/b2api/v4/b2_create_key", json=body,
-                   headers={"Authorization": auth.authorization_token})
+    r = httpx.post(
+        f"{auth.api_url}/b2api/v4/b2_create_key",
+        json=body,
+        headers={"Authorization": auth.authorization_token},
+    )
     r.raise_for_status()
     return r.json()["applicationKeyId"], r.json()["applicationKey"]
 
@@ -56,21 +63,39 @@ def create_key(rig, **spec) -> tuple[str, str]:
     ("spec", "prefix", "message"),
     [
         ({"capabilities": ["listFiles", "readFiles"]}, "", "writeFiles"),
-        ({"capabilities": ["listBuckets", "listFiles", "writeFiles"], "bucketIds": ["OTHER"]}, "", "restricted to"),
-        ({"capabilities": ["listBuckets", "listFiles", "writeFiles"], "bucketIds": ["SELF"], "namePrefix": "host1/"},
-         "host2/", "host1/"),
+        (
+            {"capabilities": ["listBuckets", "listFiles", "writeFiles"], "bucketIds": ["OTHER"]},
+            "",
+            "restricted to",
+        ),
+        (
+            {
+                "capabilities": ["listBuckets", "listFiles", "writeFiles"],
+                "bucketIds": ["SELF"],
+                "namePrefix": "host1/",
+            },
+            "host2/",
+            "host1/",
+        ),
     ],
     ids=["missing-capability", "other-bucket", "outside-prefix"],
 )
 def test_restricted_keys_are_refused_clearly(rig_factory, spec, prefix, message):
-    """Keys lacking a capability, bound to another bucket or prefix are refused with a clear reason."""
+    """Keys lacking a capability, or bound to another bucket or prefix, are refused clearly."""
     rig = rig_factory()
     if "bucketIds" in spec:
         other = rig.bucket.bucket_id
         if spec["bucketIds"] == ["OTHER"]:
             auth = rig.client.session.authorization
-            r = httpx.post(f"{auth.api_url}/b2api/v4/b2_create_bucket", headers={"Authorization": auth.authorization_token},
-                           json={"accountId": auth.account_id, "bucketName": "bucket-other", "bucketType": "allPrivate"})
+            r = httpx.post(
+                f"{auth.api_url}/b2api/v4/b2_create_bucket",
+                headers={"Authorization": auth.authorization_token},
+                json={
+                    "accountId": auth.account_id,
+                    "bucketName": "bucket-other",
+                    "bucketType": "allPrivate",
+                },
+            )
             other = r.json()["bucketId"]
         spec = {**spec, "bucketIds": [other]}
     key_id, key = create_key(rig, **spec)
@@ -86,12 +111,18 @@ def test_restricted_keys_are_refused_clearly(rig_factory, spec, prefix, message)
 def test_prefix_key_works_inside_its_prefix(rig_factory, tmp_path):
     """A bucket+prefix key reaches its bucket via v4 authorize and uploads under its prefix."""
     rig = rig_factory()
-    key_id, key = create_key(rig, capabilities=["listFiles", "writeFiles", "readFiles"],
-                             bucketIds=[rig.bucket.bucket_id], namePrefix="host1/")
+    key_id, key = create_key(
+        rig,
+        capabilities=["listFiles", "writeFiles", "readFiles"],
+        bucketIds=[rig.bucket.bucket_id],
+        namePrefix="host1/",
+    )
     config = fast_config(rig.server.base_url, key_id=key_id, application_key=key)
     client = connect(rig.server, config, WireLog())
     try:
-        bucket = client.check_access("bucket-a", "host1/docs/", need=frozenset({"listFiles", "writeFiles"}))
+        bucket = client.check_access(
+            "bucket-a", "host1/docs/", need=frozenset({"listFiles", "writeFiles"})
+        )
         path, state = local_file(tmp_path, "f", b"ok")
         client.upload_file(bucket, "host1/docs/f", path, state)
         assert [v.file_name for v in client.iter_names(bucket, "host1/")] == ["host1/docs/f"]

@@ -10,16 +10,22 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from syncd.emulator import parse_fault
-from tests.integration.b2.conftest import local_file
+from tests.integration.b2.conftest import Exchange, Rig, local_file
 
 pytestmark = pytest.mark.integration
 
-API_CALLS = ("list_file_names", "list_file_versions", "get_upload_url", "list_buckets", "get_file_info")
+API_CALLS = (
+    "list_file_names",
+    "list_file_versions",
+    "get_upload_url",
+    "list_buckets",
+    "get_file_info",
+)
 
 
-def allowed_at(exchange) -> float:
+def allowed_at(exchange: Exchange) -> float:
     """The wall-clock moment a Retry-After answer allows the next request."""
-    value = exchange.retry_after
+    value = exchange.retry_after or ""
     if value.isdigit():
         return exchange.answered_s + int(value)
     return email.utils.parsedate_to_datetime(value).timestamp()
@@ -28,7 +34,7 @@ def allowed_at(exchange) -> float:
 class PacerProbe:
     """Records when each thread cleared the pacer and when the client set a pause."""
 
-    def __init__(self, rig) -> None:
+    def __init__(self, rig: Rig) -> None:
         self.passes: list[tuple[int, float, str]] = []
         self.blocks: list[tuple[float, str, float]] = []
         pacer = rig.client.session.pacer
@@ -43,12 +49,16 @@ class PacerProbe:
             self.blocks.append((time.time(), kind, delay_s))
             block(kind, delay_s)
 
-        pacer.wait_turn = recording_wait
-        pacer.block = recording_block
+        pacer.wait_turn = recording_wait  # type: ignore[method-assign]
+        pacer.block = recording_block  # type: ignore[method-assign]
 
     def cleared_at(self, exchange, kind: str) -> float:
         """When the thread of ``exchange`` last cleared the pacer before sending it."""
-        times = [t for th, t, k in self.passes if th == exchange.thread and k == kind and t <= exchange.sent_s]
+        times = [
+            t
+            for th, t, k in self.passes
+            if th == exchange.thread and k == kind and t <= exchange.sent_s
+        ]
         return max(times, default=0.0)
 
 
@@ -80,7 +90,9 @@ def test_api_storm_honours_retry_after(rig_factory, status, retry_after):
     """A 429/503 storm on API calls: zero requests of the class before the allowed time."""
     rig = rig_factory()
     probe = PacerProbe(rig)
-    rig.server.set_faults([parse_fault(f"list_file_names:status={status},retry_after={retry_after},count=3")])
+    rig.server.set_faults(
+        [parse_fault(f"list_file_names:status={status},retry_after={retry_after},count=3")]
+    )
     barrier = threading.Barrier(4)
 
     def lister(i: int) -> int:
@@ -101,7 +113,9 @@ def test_upload_429_pauses_every_uploader(rig_factory, tmp_path, retry_after):
     """429 on uploads (account rate limit) pauses every uploading thread until allowed."""
     rig = rig_factory()
     probe = PacerProbe(rig)
-    rig.server.set_faults([parse_fault(f"upload_file:status=429,retry_after={retry_after},count=2,skip=5")])
+    rig.server.set_faults(
+        [parse_fault(f"upload_file:status=429,retry_after={retry_after},count=2,skip=5")]
+    )
     path, state = local_file(tmp_path, "f", b"z" * 64)
 
     def upload(i: int) -> None:

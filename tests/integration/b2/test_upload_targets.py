@@ -107,8 +107,16 @@ def test_force_cap_exceeded_stops_each_worker_after_one_call(rig_factory, tmp_pa
     for t in threads:
         t.join()
     stats = rig.server.stats()["calls"]
-    upload_related = sum(stats.get(f"b2_{c}", 0) for c in (
-        "get_upload_url", "upload_file", "start_large_file", "get_upload_part_url", "upload_part"))
+    upload_related = sum(
+        stats.get(f"b2_{c}", 0)
+        for c in (
+            "get_upload_url",
+            "upload_file",
+            "start_large_file",
+            "get_upload_part_url",
+            "upload_part",
+        )
+    )
     assert len(refused) == 200
     assert 1 <= upload_related <= 8
     print(f"upload_related_calls={upload_related} refused={len(refused)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 
 from syncd.b2 import B2Client, build_client
 from syncd.config import B2Config
+from syncd.domain import LocalState, RelPath
 from tests.unit.b2.fake import FakeB2
 
 
@@ -65,7 +67,9 @@ def make_client(fake: FakeB2, clock: FakeClock, **overrides: object) -> B2Client
     """A client on the fake B2 with config overrides."""
     config = replace(B2_CONFIG, **overrides)  # type: ignore[arg-type]
     http = httpx.Client(transport=fake.transport)
-    return build_client(config, realm_url=config.realm, http=http, clock=clock, rng=random.Random(7))
+    return build_client(
+        config, realm_url=config.realm, http=http, clock=clock, rng=random.Random(7)
+    )
 
 
 @pytest.fixture
@@ -76,12 +80,10 @@ def client(fake: FakeB2, clock: FakeClock) -> Iterator[B2Client]:
     c.close()
 
 
-def local_file(tmp_path, data: bytes, name: str = "f.bin", *, mtime_ns: int = 1_700_000_000_123_456_789):
+def local_file(
+    tmp_path, data: bytes, name: str = "f.bin", *, mtime_ns: int = 1_700_000_000_123_456_789
+):
     """Write a file with a fixed mtime and return (path, LocalState)."""
-    import os
-
-    from syncd.domain import LocalState, RelPath
-
     path = tmp_path / name
     path.write_bytes(data)
     os.utime(path, ns=(mtime_ns, mtime_ns))
@@ -90,10 +92,12 @@ def local_file(tmp_path, data: bytes, name: str = "f.bin", *, mtime_ns: int = 1_
 
 def state_of(path, name: str = "f.bin"):
     """The LocalState of a path as lstat sees it now."""
-    import os
-
-    from syncd.domain import LocalState, RelPath
-
     st = os.lstat(path)
-    return LocalState(rel_path=RelPath(name), size=st.st_size, mtime_ns=st.st_mtime_ns,
-                      ctime_ns=st.st_ctime_ns, dev=st.st_dev, inode=st.st_ino)
+    return LocalState(
+        rel_path=RelPath(name),
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        ctime_ns=st.st_ctime_ns,
+        dev=st.st_dev,
+        inode=st.st_ino,
+    )

@@ -45,11 +45,21 @@ class Version:
 class FakeB2:
     """State plus a MockTransport handler; ``faults[call]`` are consumed in order."""
 
-    def __init__(self, *, recommended: int = 1_000_000, minimum: int = 1000, allowed: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        *,
+        recommended: int = 1_000_000,
+        minimum: int = 1000,
+        allowed: dict[str, Any] | None = None,
+    ):
         self.lock = threading.RLock()
         self.recommended = recommended
         self.minimum = minimum
-        self.allowed = allowed or {"buckets": None, "capabilities": ["listBuckets", "listFiles", "readFiles", "writeFiles", "deleteFiles"], "namePrefix": None}
+        self.allowed = allowed or {
+            "buckets": None,
+            "capabilities": ["listBuckets", "listFiles", "readFiles", "writeFiles", "deleteFiles"],
+            "namePrefix": None,
+        }
         self.versions: list[Version] = []
         self.large: dict[str, dict[str, Any]] = {}
         self.faults: dict[str, deque[Fault]] = {}
@@ -96,13 +106,15 @@ class FakeB2:
             if fault.body is not None:
                 return httpx.Response(fault.status, content=fault.body, headers=fault.headers)
             return self.error(fault.status, fault.code or "fault", headers=fault.headers)
-        response = getattr(self, f"do_{call}")(request, body)
+        response: httpx.Response = getattr(self, f"do_{call}")(request, body)
         if fault is not None:  # status 0: the server did it, the answer is lost
             raise httpx.ReadError("connection reset after the request was stored")
         return response
 
     @staticmethod
-    def error(status: int, code: str, message: str = "", headers: dict[str, str] | None = None) -> httpx.Response:
+    def error(
+        status: int, code: str, message: str = "", headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         payload = {"status": status, "code": code, "message": message or code}
         return httpx.Response(status, json=payload, headers=headers or {})
 
@@ -130,17 +142,38 @@ class FakeB2:
                 "allowed": self.allowed}}})  # fmt: skip
 
     def do_list_buckets(self, request: httpx.Request, body: bytes) -> httpx.Response:
-        return httpx.Response(200, json={"buckets": [{"bucketId": "bkt1", "bucketName": "bucket-a", "bucketType": "allPrivate"}]})
+        return httpx.Response(
+            200,
+            json={
+                "buckets": [
+                    {"bucketId": "bkt1", "bucketName": "bucket-a", "bucketType": "allPrivate"}
+                ]
+            },
+        )
 
     def do_get_upload_url(self, request: httpx.Request, body: bytes) -> httpx.Response:
         self.token_gen += 1
-        return httpx.Response(200, json={"bucketId": "bkt1", "uploadUrl": f"{UPLOAD}/file/{self.token_gen}", "authorizationToken": f"up{self.token_gen}"})
+        return httpx.Response(
+            200,
+            json={
+                "bucketId": "bkt1",
+                "uploadUrl": f"{UPLOAD}/file/{self.token_gen}",
+                "authorizationToken": f"up{self.token_gen}",
+            },
+        )
 
     def do_get_upload_part_url(self, request: httpx.Request, body: bytes) -> httpx.Response:
         self.token_gen += 1
         file_id = json.loads(body)["fileId"]
         self.upload_tokens[f"up{self.token_gen}"] = file_id
-        return httpx.Response(200, json={"fileId": file_id, "uploadUrl": f"{UPLOAD}/part/{self.token_gen}", "authorizationToken": f"up{self.token_gen}"})
+        return httpx.Response(
+            200,
+            json={
+                "fileId": file_id,
+                "uploadUrl": f"{UPLOAD}/part/{self.token_gen}",
+                "authorizationToken": f"up{self.token_gen}",
+            },
+        )
 
     def do_upload_file(self, request: httpx.Request, body: bytes) -> httpx.Response:
         h = request.headers
@@ -149,16 +182,38 @@ class FakeB2:
             data, sha1 = body[:-40], body[-40:].decode()
         if hashlib.sha1(data).hexdigest() != sha1:
             return self.error(400, "bad_request", "checksum did not match")
-        info = {k[len("x-bz-info-"):]: unquote_plus(v) for k, v in h.items() if k.startswith("x-bz-info-")}
+        info = {
+            k[len("x-bz-info-") :]: unquote_plus(v)
+            for k, v in h.items()
+            if k.startswith("x-bz-info-")
+        }
         with self.lock:
-            v = Version(self._id("f"), unquote_plus(h["x-bz-file-name"]), "upload", data, info, h["content-type"], self.seq, sha1)
+            v = Version(
+                self._id("f"),
+                unquote_plus(h["x-bz-file-name"]),
+                "upload",
+                data,
+                info,
+                h["content-type"],
+                self.seq,
+                sha1,
+            )
             self.versions.append(v)
         return httpx.Response(200, json=self.file_json(v))
 
     def do_start_large_file(self, request: httpx.Request, body: bytes) -> httpx.Response:
         req = json.loads(body)
         with self.lock:
-            v = Version(self._id("l"), req["fileName"], "start", b"", req.get("fileInfo", {}), req["contentType"], self.seq, "none")
+            v = Version(
+                self._id("l"),
+                req["fileName"],
+                "start",
+                b"",
+                req.get("fileInfo", {}),
+                req["contentType"],
+                self.seq,
+                "none",
+            )
             self.large[v.file_id] = {"version": v, "parts": {}}
         return httpx.Response(200, json=self.file_json(v))
 
@@ -170,14 +225,26 @@ class FakeB2:
         n = int(h["x-bz-part-number"])
         with self.lock:
             self.large[file_id]["parts"][n] = body
-        return httpx.Response(200, json={"fileId": file_id, "partNumber": n, "contentLength": len(body), "contentSha1": h["x-bz-content-sha1"]})
+        return httpx.Response(
+            200,
+            json={
+                "fileId": file_id,
+                "partNumber": n,
+                "contentLength": len(body),
+                "contentSha1": h["x-bz-content-sha1"],
+            },
+        )
 
     def do_list_parts(self, request: httpx.Request, body: bytes) -> httpx.Response:
         req = json.loads(body)
         start = req.get("startPartNumber") or 1
         parts = self.large[req["fileId"]]["parts"]
-        items = [{"fileId": req["fileId"], "partNumber": n, "contentLength": len(d), "contentSha1": hashlib.sha1(d).hexdigest()}
-                 for n, d in sorted(parts.items()) if n >= start][: req.get("maxPartCount", 100)]  # fmt: skip
+        items = [
+            {"fileId": req["fileId"], "partNumber": n, "contentLength": len(d),
+             "contentSha1": hashlib.sha1(d).hexdigest()}
+            for n, d in sorted(parts.items())
+            if n >= start
+        ][: req.get("maxPartCount", 100)]  # fmt: skip
         return httpx.Response(200, json={"parts": items, "nextPartNumber": None})
 
     def do_finish_large_file(self, request: httpx.Request, body: bytes) -> httpx.Response:
@@ -203,7 +270,11 @@ class FakeB2:
     def do_list_unfinished_large_files(self, request: httpx.Request, body: bytes) -> httpx.Response:
         req = json.loads(body)
         prefix = req.get("namePrefix") or ""
-        files = [self.file_json(e["version"]) for e in self.large.values() if e["version"].name.startswith(prefix)]
+        files = [
+            self.file_json(e["version"])
+            for e in self.large.values()
+            if e["version"].name.startswith(prefix)
+        ]
         return httpx.Response(200, json={"files": files, "nextFileId": None})
 
     def sorted_versions(self) -> list[Version]:
@@ -211,18 +282,23 @@ class FakeB2:
 
     def do_list_file_versions(self, request: httpx.Request, body: bytes) -> httpx.Response:
         req = json.loads(body)
-        prefix, start, start_id = req.get("prefix") or "", req.get("startFileName"), req.get("startFileId")
+        prefix, start, start_id = (
+            req.get("prefix") or "",
+            req.get("startFileName"),
+            req.get("startFileId"),
+        )
         count = req.get("maxFileCount") or 100
         rows = [v for v in self.sorted_versions() if v.name.startswith(prefix)]
         if start is not None:
             rows = [v for v in rows if v.name >= start]
             if start_id is not None:
                 ids = [v.file_id for v in rows]
-                rows = rows[ids.index(start_id):] if start_id in ids else rows
+                rows = rows[ids.index(start_id) :] if start_id in ids else rows
         page, rest = rows[:count], rows[count:]
         nxt = rest[0] if rest else None
         return httpx.Response(200, json={"files": [self.file_json(v) for v in page],
-                                         "nextFileName": nxt.name if nxt else None, "nextFileId": nxt.file_id if nxt else None})  # fmt: skip
+                                         "nextFileName": nxt.name if nxt else None,
+                                         "nextFileId": nxt.file_id if nxt else None})  # fmt: skip
 
     def do_list_file_names(self, request: httpx.Request, body: bytes) -> httpx.Response:
         req = json.loads(body)
@@ -231,9 +307,19 @@ class FakeB2:
         newest: dict[str, Version] = {}
         for v in self.sorted_versions():
             newest.setdefault(v.name, v)
-        rows = [v for n, v in sorted(newest.items()) if n.startswith(prefix) and n >= start and v.action == "upload"]
+        rows = [
+            v
+            for n, v in sorted(newest.items())
+            if n.startswith(prefix) and n >= start and v.action == "upload"
+        ]
         page, rest = rows[:count], rows[count:]
-        return httpx.Response(200, json={"files": [self.file_json(v) for v in page], "nextFileName": rest[0].name if rest else None})
+        return httpx.Response(
+            200,
+            json={
+                "files": [self.file_json(v) for v in page],
+                "nextFileName": rest[0].name if rest else None,
+            },
+        )
 
     def find(self, file_id: str) -> Version | None:
         return next((v for v in self.versions if v.file_id == file_id), None)
@@ -250,7 +336,16 @@ class FakeB2:
         if mine[0].action == "hide":
             return self.error(400, "already_hidden")
         with self.lock:
-            v = Version(self._id("h"), req["fileName"], "hide", b"", {}, "application/x-bz-hide-marker", self.seq, "")
+            v = Version(
+                self._id("h"),
+                req["fileName"],
+                "hide",
+                b"",
+                {},
+                "application/x-bz-hide-marker",
+                self.seq,
+                "",
+            )
             self.versions.append(v)
         return httpx.Response(200, json=self.file_json(v))
 
@@ -268,18 +363,47 @@ class FakeB2:
         if src is None:
             return self.error(400, "bad_request")
         with self.lock:
-            v = Version(self._id("f"), req["fileName"], "upload", src.data, req["fileInfo"], req["contentType"], self.seq, src.sha1)
+            v = Version(
+                self._id("f"),
+                req["fileName"],
+                "upload",
+                src.data,
+                req["fileInfo"],
+                req["contentType"],
+                self.seq,
+                src.sha1,
+            )
             self.versions.append(v)
         out = self.file_json(v)
         out["action"] = "copy"
         return httpx.Response(200, json=out)
+
+    def do_copy_part(self, request: httpx.Request, body: bytes) -> httpx.Response:
+        req = json.loads(body)
+        src = self.find(req["sourceFileId"])
+        if src is None:
+            return self.error(400, "bad_request")
+        first, last = (int(x) for x in req["range"].removeprefix("bytes=").split("-"))
+        chunk = src.data[first : last + 1]
+        self.large[req["largeFileId"]]["parts"][req["partNumber"]] = chunk
+        answer = {
+            "fileId": req["largeFileId"],
+            "partNumber": req["partNumber"],
+            "contentLength": len(chunk),
+            "contentSha1": hashlib.sha1(chunk).hexdigest(),
+        }
+        return httpx.Response(200, json=answer)
 
     def do_download_file_by_id(self, request: httpx.Request, body: bytes) -> httpx.Response:
         v = self.find(request.url.params["fileId"])
         if v is None:
             return self.error(404, "not_found")
         data = v.data
-        headers = {"x-bz-file-id": v.file_id, "x-bz-content-sha1": v.sha1, "content-type": v.content_type}
+        headers = {
+            "x-bz-file-id": v.file_id,
+            "x-bz-content-sha1": v.sha1,
+            "content-type": v.content_type,
+        }
         rng = request.headers.get("range")
         if rng:
             first, last = (int(x) for x in rng.removeprefix("bytes=").split("-"))

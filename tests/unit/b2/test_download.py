@@ -39,18 +39,26 @@ def test_large_download_in_parallel_ranges(fake, clock, tmp_path):
     data = os.urandom(20 * MIB + 5)
     v = uploaded(client, tmp_path, data)
     dest = tmp_path / "out"
-    progress = []
+    progress: list[int] = []
     client.download(v, dest, on_progress=progress.append)
     assert hashlib.sha1(dest.read_bytes()).hexdigest() == hashlib.sha1(data).hexdigest()
     assert fake.calls["download_file_by_id"] == 3  # 8 MiB ranges
     ranges = [r.headers["range"] for r in fake.requests if "download" in r.url.path]
-    assert sorted(ranges) == sorted([f"bytes=0-{8 * MIB - 1}", f"bytes={8 * MIB}-{16 * MIB - 1}", f"bytes={16 * MIB}-{20 * MIB + 4}"])
+    assert sorted(ranges) == sorted(
+        [
+            f"bytes=0-{8 * MIB - 1}",
+            f"bytes={8 * MIB}-{16 * MIB - 1}",
+            f"bytes={16 * MIB}-{20 * MIB + 4}",
+        ]
+    )
     assert sum(progress) == len(data)
 
 
 def test_interrupted_download_resumes_finished_ranges(fake, clock, tmp_path):
-    """A crash mid-download leaves a partial file + sidecar; the next run fetches only what is missing."""
-    client = make_client(fake, clock, download_parallel_threshold_bytes=MIB, download_threads=1, max_attempts=1)
+    """A crash mid-download leaves partial file + sidecar; the next run fetches only the rest."""
+    client = make_client(
+        fake, clock, download_parallel_threshold_bytes=MIB, download_threads=1, max_attempts=1
+    )
     data = os.urandom(24 * MIB)
     v = uploaded(client, tmp_path, data)
     dest = tmp_path / "out"
@@ -66,13 +74,15 @@ def test_interrupted_download_resumes_finished_ranges(fake, clock, tmp_path):
         client.download(v, dest)
     fake.do_download_file_by_id = orig
     part, sidecar = temp_paths(dest)
-    assert part.exists() and sidecar.exists()
+    assert part.exists()
+    assert sidecar.exists()
     done_before = json.loads(sidecar.read_text())["done"]
     before = fake.calls["download_file_by_id"]
     client.download(v, dest)
     assert dest.read_bytes() == data
     assert fake.calls["download_file_by_id"] - before == 3 - len(done_before)
-    assert not part.exists() and not sidecar.exists()
+    assert not part.exists()
+    assert not sidecar.exists()
 
 
 def test_wrong_bytes_are_refused(fake, client, tmp_path):
@@ -96,7 +106,11 @@ def test_short_body_is_retried(fake, client, tmp_path):
         state["n"] += 1
         r = orig(request, body)
         if state["n"] == 1:
-            return httpx.Response(206, content=r.content[:4], headers={**r.headers, "content-length": str(len(r.content))})
+            return httpx.Response(
+                206,
+                content=r.content[:4],
+                headers={**r.headers, "content-length": str(len(r.content))},
+            )
         return r
 
     fake.do_download_file_by_id = short_once
@@ -109,7 +123,8 @@ def test_wrong_range_is_refused(fake, client, tmp_path):
     """An answer for another byte range is a protocol error, not silently written."""
     v = uploaded(client, tmp_path, b"0123456789")
     fake.do_download_file_by_id = lambda request, body: httpx.Response(
-        206, content=b"0123", headers={"content-range": "bytes 0-3/10", "x-bz-file-id": v.file_id})
+        206, content=b"0123", headers={"content-range": "bytes 0-3/10", "x-bz-file-id": v.file_id}
+    )
     with pytest.raises(RemoteProtocolError):
         client.download(v, tmp_path / "out")
 

@@ -24,9 +24,15 @@ def small_parts():
 
 
 def auth(rec, minimum):
-    return Authorization(account_id="a", authorization_token="t", api_url="https://a", download_url="https://d",
-                         recommended_part_size=rec, absolute_minimum_part_size=minimum,
-                         allowed=Allowed(buckets=None, name_prefix=None, capabilities=frozenset()))
+    return Authorization(
+        account_id="a",
+        authorization_token="t",
+        api_url="https://a",
+        download_url="https://d",
+        recommended_part_size=rec,
+        absolute_minimum_part_size=minimum,
+        allowed=Allowed(buckets=None, name_prefix=None, capabilities=frozenset()),
+    )
 
 
 def test_part_size_rules():
@@ -64,7 +70,9 @@ def test_threshold_and_part_size_from_config(small_parts, clock, tmp_path):
 def test_each_part_worker_has_its_own_part_url(small_parts, clock, tmp_path):
     """Parallel parts use one part URL per thread, replaced after a failure."""
     client = make_client(small_parts, clock, upload_threads=4)
-    small_parts.fail("upload_part", Fault(503, "service_unavailable"), Fault(408, "request_timeout"))
+    small_parts.fail(
+        "upload_part", Fault(503, "service_unavailable"), Fault(408, "request_timeout")
+    )
     path, state = local_file(tmp_path, os.urandom(4096 * 20))
     client.upload_file(client.check_access("bucket-a", "", need=NEED), "big", path, state)
     assert small_parts.calls["get_upload_part_url"] <= 4 + 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import httpx
 import pytest
@@ -45,9 +46,11 @@ def test_latest_version_is_one_small_call(fake, client, tmp_path):
     """latest_version asks once, from the name, for a few entries, and ignores longer names."""
     b = fill(client, tmp_path, ["a", "a", "ab"])
     v = client.latest_version(b, "a")
-    assert v is not None and v.file_name == "a"
+    assert v is not None
+    assert v.file_name == "a"
     body = fake.requests[-1].read()
-    assert b'"startFileName": "a"' in body and b'"maxFileCount": 10' in body
+    assert b'"startFileName": "a"' in body
+    assert b'"maxFileCount": 10' in body
     assert fake.calls["list_file_versions"] == 1
     assert client.latest_version(b, "zzz") is None
 
@@ -63,20 +66,32 @@ def hostile(pages):
     """A client whose list_file_names answers come from ``pages`` in a cycle."""
     fake = FakeB2()
     answers = itertools.cycle(pages)
-    fake.do_list_file_names = lambda request, body: httpx.Response(200, json=next(answers))
+    fake.do_list_file_names = lambda request, body: httpx.Response(  # type: ignore[method-assign]
+        200, json=next(answers)
+    )
     return fake
 
 
 def entry(name):
-    return {"fileId": "4_x", "fileName": name, "action": "upload", "contentLength": 1, "contentSha1": "a" * 40,
-            "fileInfo": {}, "uploadTimestamp": 1}
+    return {
+        "fileId": "4_x",
+        "fileName": name,
+        "action": "upload",
+        "contentLength": 1,
+        "contentSha1": "a" * 40,
+        "fileInfo": {},
+        "uploadTimestamp": 1,
+    }
 
 
 @pytest.mark.parametrize(
     "pages",
     [
         [{"files": [entry("a")], "nextFileName": "a"}],  # endless identical pages
-        [{"files": [entry("b")], "nextFileName": "c"}, {"files": [entry("a")], "nextFileName": "d"}],  # backwards
+        [
+            {"files": [entry("b")], "nextFileName": "c"},
+            {"files": [entry("a")], "nextFileName": "d"},
+        ],  # backwards
         [{"files": [], "nextFileName": f"x{i}"} for i in range(10)],  # empty pages forever
         [{"files": [entry("outside/x")], "nextFileName": None}],  # outside the prefix
         [{"files": [entry("b"), entry("a")], "nextFileName": None}],  # unsorted
@@ -95,14 +110,19 @@ def test_hostile_cursors_end_with_protocol_error(clock, pages):
 
 
 def test_unfinished_and_cancel(fake, client):
-    """iter_unfinished_large_files lists started files; cancel_large_file removes one (twice is fine)."""
+    """iter_unfinished_large_files lists started files; cancel_large_file removes one."""
     b = client.check_access("bucket-a", "", need=NEED)
-    import json
-
     for name in ("u/1", "u/2", "v/1"):
-        fake.do_start_large_file(httpx.Request("POST", "https://x", content=json.dumps(
-            {"fileName": name, "contentType": "b2/x-auto", "fileInfo": {}}).encode()),
-            json.dumps({"fileName": name, "contentType": "b2/x-auto", "fileInfo": {}}).encode())
+        fake.do_start_large_file(
+            httpx.Request(
+                "POST",
+                "https://x",
+                content=json.dumps(
+                    {"fileName": name, "contentType": "b2/x-auto", "fileInfo": {}}
+                ).encode(),
+            ),
+            json.dumps({"fileName": name, "contentType": "b2/x-auto", "fileInfo": {}}).encode(),
+        )
     got = list(client.iter_unfinished_large_files(b, "u/"))
     assert [v.file_name for v in got] == ["u/1", "u/2"]
     assert all(v.action == "start" for v in got)

@@ -11,8 +11,16 @@ SHA = "a" * 40
 
 
 def file_obj(**over):
-    base = {"fileId": "4_z1", "fileName": "a/b.txt", "action": "upload", "contentLength": 3,
-            "contentSha1": SHA, "contentType": "text/plain", "fileInfo": {}, "uploadTimestamp": 5}
+    base = {
+        "fileId": "4_z1",
+        "fileName": "a/b.txt",
+        "action": "upload",
+        "contentLength": 3,
+        "contentSha1": SHA,
+        "contentType": "text/plain",
+        "fileInfo": {},
+        "uploadTimestamp": 5,
+    }
     base.update(over)
     return base
 
@@ -44,9 +52,19 @@ def test_sha1_missing_everywhere_is_none():
 
 def test_src_last_modified_millis_becomes_ms():
     """src_last_modified_millis is read as src_last_modified_ms; absent or junk gives None."""
-    assert parse_file_version(file_obj(fileInfo={"src_last_modified_millis": "1700000000123"})).src_last_modified_ms == 1700000000123
+    assert (
+        parse_file_version(
+            file_obj(fileInfo={"src_last_modified_millis": "1700000000123"})
+        ).src_last_modified_ms
+        == 1700000000123
+    )
     assert parse_file_version(file_obj()).src_last_modified_ms is None
-    assert parse_file_version(file_obj(fileInfo={"src_last_modified_millis": "-5"})).src_last_modified_ms is None
+    assert (
+        parse_file_version(
+            file_obj(fileInfo={"src_last_modified_millis": "-5"})
+        ).src_last_modified_ms
+        is None
+    )
 
 
 def test_v1_size_field_is_accepted():
@@ -83,10 +101,21 @@ def auth_obj(storage):
 
 def test_v4_authorization_with_allowed_buckets():
     """v4 nests restrictions in storageApi.allowed with a bucket list."""
-    a = parse_authorization(auth_obj({
-        "apiUrl": "https://api", "downloadUrl": "https://f", "recommendedPartSize": 100, "absoluteMinimumPartSize": 5,
-        "allowed": {"buckets": [{"id": "b1", "name": "bucket-a"}, {"id": "b2", "name": None}],
-                    "capabilities": ["listFiles"], "namePrefix": "host1/"}}))
+    a = parse_authorization(
+        auth_obj(
+            {
+                "apiUrl": "https://api",
+                "downloadUrl": "https://f",
+                "recommendedPartSize": 100,
+                "absoluteMinimumPartSize": 5,
+                "allowed": {
+                    "buckets": [{"id": "b1", "name": "bucket-a"}, {"id": "b2", "name": None}],
+                    "capabilities": ["listFiles"],
+                    "namePrefix": "host1/",
+                },
+            }
+        )
+    )
     assert a.account_id == "acct1"
     assert [b.name for b in a.allowed.buckets or ()] == ["bucket-a", None]
     assert a.allowed.name_prefix == "host1/"
@@ -96,9 +125,20 @@ def test_v4_authorization_with_allowed_buckets():
 
 def test_v3_flat_authorization_is_understood():
     """The v3 flat shape (bucketId/bucketName/capabilities in storageApi) parses too."""
-    a = parse_authorization(auth_obj({
-        "apiUrl": "https://api", "downloadUrl": "https://f", "recommendedPartSize": 100, "absoluteMinimumPartSize": 5,
-        "bucketId": "b1", "bucketName": "bucket-a", "capabilities": ["all"], "namePrefix": None}))
+    a = parse_authorization(
+        auth_obj(
+            {
+                "apiUrl": "https://api",
+                "downloadUrl": "https://f",
+                "recommendedPartSize": 100,
+                "absoluteMinimumPartSize": 5,
+                "bucketId": "b1",
+                "bucketName": "bucket-a",
+                "capabilities": ["all"],
+                "namePrefix": None,
+            }
+        )
+    )
     assert a.allowed.buckets is not None
     assert a.allowed.buckets[0].bucket_id == "b1"
 

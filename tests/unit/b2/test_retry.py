@@ -11,7 +11,9 @@ from tests.unit.b2.conftest import FakeClock
 
 
 def policy(**kw):
-    return RetryPolicy(max_attempts=kw.get("max_attempts", 5), base_s=1.0, cap_s=8.0, rng=random.Random(1))
+    return RetryPolicy(
+        max_attempts=kw.get("max_attempts", 5), base_s=1.0, cap_s=8.0, rng=random.Random(1)
+    )
 
 
 def test_full_jitter_stays_under_exponential_ceiling():

@@ -12,7 +12,7 @@ from syncd.errors import (
     CapExceededError,
     RemoteTransientError,
 )
-from tests.unit.b2.conftest import make_client
+from tests.unit.b2.conftest import local_file, make_client
 from tests.unit.b2.fake import Fault
 
 
@@ -27,7 +27,9 @@ def test_expired_token_reauthorizes_once_and_replays(fake, client):
     assert list(client.iter_names(b)) == []
     assert fake.calls["authorize_account"] == 2
     assert fake.calls["list_file_names"] == 2
-    tokens = [r.headers["authorization"] for r in fake.requests if r.url.path.endswith("list_file_names")]
+    tokens = [
+        r.headers["authorization"] for r in fake.requests if r.url.path.endswith("list_file_names")
+    ]
     assert tokens[0] != tokens[1]
 
 
@@ -103,7 +105,9 @@ def test_retry_after_pauses_every_thread(fake, client, clock, status, retry_afte
 
     fake.do_list_file_names = spy
     clock.now_s = 1_700_000_000.0  # 22:13:20 GMT, so the date means 4 s
-    fake.fail("list_file_names", Fault(status, "too_many_requests", headers={"Retry-After": retry_after}))
+    fake.fail(
+        "list_file_names", Fault(status, "too_many_requests", headers={"Retry-After": retry_after})
+    )
     start = clock.monotonic()
     list(client.iter_names(b))
     assert sent_at[0] - start >= 4.0
@@ -116,8 +120,6 @@ def test_retry_after_pauses_every_thread(fake, client, clock, status, retry_afte
 
 def test_cap_exceeded_latches_and_stops_calls(fake, client, tmp_path):
     """403 storage_cap_exceeded ⇒ later upload calls fail at once without a request."""
-    from tests.unit.b2.conftest import local_file
-
     b = bucket(client)
     fake.fail("get_upload_url", Fault(403, "storage_cap_exceeded"))
     path, state = local_file(tmp_path, b"data")

@@ -26,9 +26,17 @@ NOW_MS = 1_700_000_000_000
 
 
 def err(status, code="", *, call="list_file_names", is_upload=False, retry_after=None, message=""):
-    body = json.dumps({"status": status, "code": code, "message": message}).encode() if code else b""
-    return error_from_response(call=call, status=status, body=body, retry_after=retry_after,
-                               now_ms=NOW_MS, is_upload=is_upload)
+    body = (
+        json.dumps({"status": status, "code": code, "message": message}).encode() if code else b""
+    )
+    return error_from_response(
+        call=call,
+        status=status,
+        body=body,
+        retry_after=retry_after,
+        now_ms=NOW_MS,
+        is_upload=is_upload,
+    )
 
 
 @pytest.mark.parametrize(
@@ -75,7 +83,13 @@ def test_status_and_code_map_to_class(status, code, is_upload, cls):
 
 def test_more_than_one_upload_message_means_new_target():
     """A 400 whose message says the token is in use elsewhere drops the upload URL."""
-    e = err(400, "bad_request", call="upload_file", is_upload=True, message="more than one upload using auth token x")
+    e = err(
+        400,
+        "bad_request",
+        call="upload_file",
+        is_upload=True,
+        message="more than one upload using auth token x",
+    )
     assert isinstance(e, UploadTargetError)
 
 
@@ -92,15 +106,23 @@ def test_authorize_401_is_rejected_not_expired():
 
 def test_html_502_from_a_proxy_is_transient():
     """An HTML 502 page is a transient error with no code, not a crash."""
-    e = error_from_response(call="list_buckets", status=502, body=b"<html>Bad gateway</html>",
-                            retry_after=None, now_ms=NOW_MS, is_upload=False)
+    e = error_from_response(
+        call="list_buckets",
+        status=502,
+        body=b"<html>Bad gateway</html>",
+        retry_after=None,
+        now_ms=NOW_MS,
+        is_upload=False,
+    )
     assert isinstance(e, RemoteTransientError)
     assert e.code == ""
 
 
 def test_deeply_nested_error_body_does_not_crash():
     """A deeply nested JSON error body (RecursionError in json.loads) is survived."""
-    e = error_from_response(call="x", status=500, body=b"[" * 50000, retry_after=None, now_ms=NOW_MS, is_upload=False)
+    e = error_from_response(
+        call="x", status=500, body=b"[" * 50000, retry_after=None, now_ms=NOW_MS, is_upload=False
+    )
     assert isinstance(e, RemoteTransientError)
 
 
@@ -127,7 +149,10 @@ def test_retry_after_seconds_dates_and_garbage(value, expected):
 def test_retry_after_attached_on_429_and_503():
     """429 and 503 carry retry_after_s from the header; 400 ignores it."""
     assert err(429, "too_many_requests", retry_after="7").retry_after_s == 7.0
-    assert err(503, "service_unavailable", retry_after="Tue, 14 Nov 2023 22:13:22 GMT").retry_after_s == 2.0
+    assert (
+        err(503, "service_unavailable", retry_after="Tue, 14 Nov 2023 22:13:22 GMT").retry_after_s
+        == 2.0
+    )
     assert err(400, "bad_request", retry_after="7").retry_after_s is None
 
 
@@ -142,7 +167,13 @@ def req():
         (httpx.ConnectTimeout("slow", request=req()), True, True, True, UploadTargetError),
         (httpx.ReadTimeout("slow", request=req()), True, True, True, AmbiguousOutcomeError),
         (httpx.ReadError("reset", request=req()), True, True, False, AmbiguousOutcomeError),
-        (httpx.RemoteProtocolError("gone", request=req()), True, True, False, AmbiguousOutcomeError),
+        (
+            httpx.RemoteProtocolError("gone", request=req()),
+            True,
+            True,
+            False,
+            AmbiguousOutcomeError,
+        ),
         (httpx.ReadTimeout("slow", request=req()), True, False, False, RemoteTransientError),
         (httpx.WriteError("pipe", request=req()), False, True, True, UploadTargetError),
         (httpx.WriteError("pipe", request=req()), False, True, False, RemoteTransientError),
@@ -150,5 +181,7 @@ def req():
 )
 def test_transport_failures(exc, body_sent, mutating, is_upload, cls):
     """Connect errors are safe to re-send; a sent mutating request with no answer is ambiguous."""
-    e = error_from_transport(exc, call="c", is_upload=is_upload, body_sent=body_sent, is_mutating=mutating)
+    e = error_from_transport(
+        exc, call="c", is_upload=is_upload, body_sent=body_sent, is_mutating=mutating
+    )
     assert type(e) is cls

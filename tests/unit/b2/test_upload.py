@@ -35,7 +35,7 @@ def test_small_upload_streams_sha1_and_mtime(fake, client, tmp_path):
     result = client.upload_file(b, "dir/f.bin", path, state)
     assert result.sha1 == hashlib.sha1(data).hexdigest()
     assert result.version.src_last_modified_ms == 1_700_000_000_123
-    req = [r for r in fake.requests if r.url.host == "pod.fake.test"][0]
+    req = next(r for r in fake.requests if r.url.host == "pod.fake.test")
     assert req.headers["x-bz-content-sha1"] == "hex_digits_at_end"
     assert req.headers["content-type"] == "b2/x-auto"
     assert req.headers["x-bz-info-src_last_modified_millis"] == "1700000000123"
@@ -45,8 +45,10 @@ def test_small_upload_streams_sha1_and_mtime(fake, client, tmp_path):
 def test_progress_reports_bytes(fake, client, tmp_path):
     """on_progress receives the byte counts as they are sent."""
     path, state = local_file(tmp_path, b"x" * 5000)
-    seen = []
-    client.upload_file(client.check_access("bucket-a", "", need=NEED), "p", path, state, on_progress=seen.append)
+    seen: list[int] = []
+    client.upload_file(
+        client.check_access("bucket-a", "", need=NEED), "p", path, state, on_progress=seen.append
+    )
     assert sum(seen) == 5000
 
 
@@ -109,13 +111,21 @@ def test_bad_name_is_a_local_error(fake, client, tmp_path):
     """A name B2 cannot hold is refused locally."""
     path, state = local_file(tmp_path, b"abc")
     with pytest.raises(LocalAccessError):
-        client.upload_file(client.check_access("bucket-a", "", need=NEED), "bad\x01name", path, state)
+        client.upload_file(
+            client.check_access("bucket-a", "", need=NEED), "bad\x01name", path, state
+        )
 
 
 @pytest.mark.parametrize(
     "fault",
-    [Fault(503, "service_unavailable"), Fault(500, "internal_error"), Fault(408, "request_timeout"),
-     Fault(401, "expired_auth_token"), Fault(401, "bad_auth_token"), Fault(400, "auth_token_limit")],
+    [
+        Fault(503, "service_unavailable"),
+        Fault(500, "internal_error"),
+        Fault(408, "request_timeout"),
+        Fault(401, "expired_auth_token"),
+        Fault(401, "bad_auth_token"),
+        Fault(400, "auth_token_limit"),
+    ],
 )
 def test_failed_upload_takes_a_new_url_not_a_new_token(fake, client, tmp_path, fault):
     """401/408/5xx/token-limit on upload ⇒ a fresh upload URL; no re-authorization."""
@@ -124,7 +134,8 @@ def test_failed_upload_takes_a_new_url_not_a_new_token(fake, client, tmp_path, f
     fake.fail("upload_file", fault)
     client.upload_file(b, "n", path, state)
     urls = upload_urls(fake)
-    assert len(urls) == 2 and urls[0] != urls[1]
+    assert len(urls) == 2
+    assert urls[0] != urls[1]
     assert fake.calls["get_upload_url"] == 2
     assert fake.calls["authorize_account"] == 1
     assert len(fake.versions) == 1
