@@ -1,8 +1,11 @@
 """Content storage: one blob per uploaded file or part, in memory or as files on disk.
 
-A blob is written once through a ``BlobWriter`` (streamed, never buffered whole on disk),
-then read back by range. Disk layout: ``<data>/blobs/<2 hex>/<blob id>``, with
-in-progress writes under ``<data>/tmp`` (emptied at start). Imports nothing from syncd.
+A blob is written once through a ``BlobWriter``, then read back by range. Disk layout:
+``<data>/blobs/<2 hex>/<blob id>``; in-progress writes live under ``<data>/tmp/<2 hex>/``
+(emptied at start) and are renamed into place on commit. Disk stores say
+``blocking = True``: their writer and reader calls hit the file system, so callers run
+them on worker threads (file creation alone can take half a millisecond here).
+Imports nothing from syncd.
 """
 
 from __future__ import annotations
@@ -17,23 +20,26 @@ from syncd.emulator.ids import new_blob_id
 from syncd.emulator.models import Segment
 
 READ_CHUNK = 1 << 20
+Bytes = bytes | bytearray | memoryview
 
 
 class BlobWriter(Protocol):
     """Receives one blob's bytes, then commits or aborts."""
 
-    def write(self, chunk: bytes) -> None:
-        """Append bytes."""
+    def write(self, data: Bytes) -> None:
+        """Append bytes (the caller must not change ``data`` afterwards)."""
 
     def commit(self) -> str:
         """Make the blob readable and return its id."""
 
     def abort(self) -> None:
-        """Discard everything written (safe to call after commit: then a no-op)."""
+        """Discard everything written (safe to call more than once)."""
 
 
 class BlobStore(Protocol):
     """Where content lives."""
+
+    blocking: bool
 
     def writer(self) -> BlobWriter:
         """Start a new blob."""
@@ -48,10 +54,10 @@ class BlobStore(Protocol):
 class _MemoryWriter:
     def __init__(self, store: MemoryBlobs) -> None:
         self._store = store
-        self._chunks: list[bytes] = []
+        self._chunks: list[Bytes] = []
 
-    def write(self, chunk: bytes) -> None:
-        self._chunks.append(chunk)
+    def write(self, data: Bytes) -> None:
+        self._chunks.append(data)
 
     def commit(self) -> str:
         blob = new_blob_id()
@@ -65,6 +71,8 @@ class _MemoryWriter:
 
 class MemoryBlobs:
     """Blobs in a dict (``--memory``)."""
+
+    blocking = False
 
     def __init__(self) -> None:
         self._data: dict[str, bytes] = {}
@@ -92,40 +100,48 @@ class MemoryBlobs:
 
 
 class _DiskWriter:
+    """Writes a tmp file, opened lazily (so creation also happens off the event loop)."""
+
     def __init__(self, store: DiskBlobs) -> None:
         self._store = store
         self._blob = new_blob_id()
-        self._tmp = store.tmp_dir / self._blob
-        self._file: BinaryIO | None = open(self._tmp, "wb", buffering=READ_CHUNK)  # noqa: SIM115
+        self._tmp = store.tmp_dir / self._blob[:2] / self._blob
+        self._file: BinaryIO | None = None
+        self._done = False
 
-    def write(self, chunk: bytes) -> None:
-        assert self._file is not None
-        self._file.write(chunk)
+    def write(self, data: Bytes) -> None:
+        if self._file is None:
+            self._file = open(self._tmp, "wb", buffering=0)  # noqa: SIM115
+        self._file.write(data)
 
     def commit(self) -> str:
-        assert self._file is not None
+        if self._file is None:
+            self._file = open(self._tmp, "wb", buffering=0)  # noqa: SIM115
         self._file.close()
-        self._file = None
         os.replace(self._tmp, self._store.path_of(self._blob))
+        self._done = True
         return self._blob
 
     def abort(self) -> None:
         if self._file is not None:
             self._file.close()
-            self._file = None
+        if not self._done:
             self._tmp.unlink(missing_ok=True)
+        self._done = True
 
 
 class DiskBlobs:
     """Blobs as files under ``root`` (``--data DIR``)."""
 
+    blocking = True
+
     def __init__(self, root: Path) -> None:
         self.blob_dir = root / "blobs"
         self.tmp_dir = root / "tmp"
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
         for index in range(256):
             (self.blob_dir / f"{index:02x}").mkdir(parents=True, exist_ok=True)
+            (self.tmp_dir / f"{index:02x}").mkdir(parents=True, exist_ok=True)
 
     def path_of(self, blob: str) -> Path:
         """Where a committed blob lives."""

@@ -135,7 +135,7 @@ def serve(state: EmulatorState, call: Call, version: Version) -> Response:
     def count(size: int) -> None:
         state.stats.bytes_out += size
 
-    return StreamReply(status, headers, chunks, on_bytes=count)
+    return StreamReply(status, headers, chunks, on_bytes=count, blocking=state.blobs.blocking)
 
 
 async def download_file_by_id(state: EmulatorState, call: Call) -> Response:

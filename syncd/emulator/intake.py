@@ -1,24 +1,28 @@
-"""Receiving upload bodies: stream to a blob while hashing, then verify the SHA1.
+"""Receiving upload bodies: hash and store them as they stream in, then verify the SHA1.
 
 ``X-Bz-Content-Sha1`` may be 40 hex digits, ``hex_digits_at_end`` (the body carries the
 SHA1 as its last 40 bytes, which are not content) or ``do_not_verify`` (stored as
-``unverified:<sha1>``). Content-Length is required; bodies are never held in memory
-whole in disk mode. Imports nothing from syncd.
+``unverified:<sha1>``). Content-Length is required. The event loop only collects
+chunks; every 1 MiB the collected bytes are hashed and written (on a worker thread for
+disk stores, overlapping with receiving the next MiB), so no body is ever held whole in
+memory in disk mode. Imports nothing from syncd.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from syncd.emulator.blobs import BlobStore
+from syncd.emulator.blobs import BlobStore, BlobWriter, Bytes
 from syncd.emulator.problem import bad_request
 
 HEX_AT_END = "hex_digits_at_end"
 DO_NOT_VERIFY = "do_not_verify"
+FLUSH_BYTES = 1 << 20
 _SHA1 = re.compile(r"[0-9a-fA-F]{40}")
 
 
@@ -72,6 +76,24 @@ def content_length(request: Request, limit: int) -> int:
     return length
 
 
+class _Sink:
+    """Hashes and writes pieces of the payload; runs inline or on a worker thread."""
+
+    def __init__(self, writer: BlobWriter) -> None:
+        self.writer = writer
+        self.hasher = hashlib.sha1(usedforsecurity=False)
+
+    def feed(self, data: Bytes) -> None:
+        self.hasher.update(data)
+        self.writer.write(data)
+
+    def close(self, data: Bytes, claim: Sha1Claim, tail: bytes, received: int, length: int) -> str:
+        """Feed the rest, verify, commit; return the blob id."""
+        self.feed(data)
+        _verify(claim, self.hasher.hexdigest(), tail, received, length)
+        return self.writer.commit()
+
+
 async def receive(request: Request, blobs: BlobStore, length: int, claim: Sha1Claim) -> Received:
     """Stream the body into a new blob, hashing as it arrives, and verify it.
 
@@ -83,32 +105,46 @@ async def receive(request: Request, blobs: BlobStore, length: int, claim: Sha1Cl
     payload_size = length - tail_size
     if payload_size < 0:
         raise bad_request("body is shorter than the 40 hex digits it must end with")
-    writer = blobs.writer()
-    hasher = hashlib.sha1(usedforsecurity=False)
+    sink = _Sink(blobs.writer())
+    loop = asyncio.get_running_loop()
+    buffer = bytearray()
     tail = bytearray()
     position = 0
+    flushing: asyncio.Future[None] | None = None
     try:
         async for chunk in request.stream():
-            if not chunk:
-                continue
             keep = payload_size - position
             position += len(chunk)
             if keep >= len(chunk):
-                hasher.update(chunk)
-                writer.write(chunk)
+                buffer += chunk
             else:
-                if keep > 0:
-                    hasher.update(chunk[:keep])
-                    writer.write(chunk[:keep])
+                buffer += chunk[: max(keep, 0)]
                 tail += chunk[max(keep, 0) :]
-        actual = hasher.hexdigest()
-        _verify(claim, actual, bytes(tail), position, length)
-        blob = writer.commit()
+            if len(buffer) >= FLUSH_BYTES:
+                piece, buffer = buffer, bytearray()
+                if not blobs.blocking:
+                    sink.feed(piece)
+                    continue
+                if flushing is not None:
+                    await flushing
+                flushing = loop.run_in_executor(None, sink.feed, piece)
+        if flushing is not None:
+            await flushing
+        if blobs.blocking:
+            blob = await loop.run_in_executor(
+                None, sink.close, buffer, claim, bytes(tail), position, length
+            )
+        else:
+            blob = sink.close(buffer, claim, bytes(tail), position, length)
     except BaseException:
-        writer.abort()
+        if flushing is not None and not flushing.done():
+            await asyncio.shield(flushing)
+        sink.writer.abort()
         raise
-    sha1 = f"unverified:{actual}" if claim.mode == DO_NOT_VERIFY else actual
-    return Received(blob, payload_size, sha1)
+    sha1 = sink.hasher.hexdigest()
+    return Received(
+        blob, payload_size, f"unverified:{sha1}" if claim.mode == DO_NOT_VERIFY else sha1
+    )
 
 
 def _verify(claim: Sha1Claim, actual: str, tail: bytes, received: int, length: int) -> None:

@@ -7,6 +7,7 @@ the blob store in 1 MiB chunks (uvicorn applies back-pressure). Imports nothing 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -37,7 +38,10 @@ def error_reply(error: ApiError, *, head: bool = False) -> Response:
 
 
 class StreamReply(Response):
-    """Status and headers now, then the body from an iterator of chunks (none for HEAD)."""
+    """Status and headers now, then the body from an iterator of chunks (none for HEAD).
+
+    With ``blocking`` the iterator is advanced on a worker thread (disk reads).
+    """
 
     def __init__(
         self,
@@ -45,12 +49,15 @@ class StreamReply(Response):
         headers: Sequence[tuple[str, str]],
         chunks: Iterator[bytes] | None,
         on_bytes: Callable[[int], None] | None = None,
+        *,
+        blocking: bool = False,
     ) -> None:
         self.status_code = status
         self.background = None
         self.body = b""
         self._chunks = chunks
         self._on_bytes = on_bytes
+        self._blocking = blocking
         self.raw_headers = [(k.lower().encode("latin-1"), v.encode("utf-8")) for k, v in headers]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,8 +67,15 @@ class StreamReply(Response):
         )
         chunks = self._chunks
         if chunks is not None and scope.get("method") != "HEAD":
+            loop = asyncio.get_running_loop()
             try:
-                for chunk in chunks:
+                while True:
+                    if self._blocking:  # disk reads happen on a worker thread
+                        chunk = await loop.run_in_executor(None, next, chunks, None)
+                    else:
+                        chunk = next(chunks, None)
+                    if chunk is None:
+                        break
                     if self._on_bytes is not None:
                         self._on_bytes(len(chunk))
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
