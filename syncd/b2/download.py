@@ -162,7 +162,8 @@ class Download:
                 whole = response.status == 200 and first == 0 and last == size - 1
                 if ranged and not whole and response.content_range != (first, last, size):
                     raise RemoteProtocolError("download: wrong byte range", code="bad_response")
-                if response.content_length != last - first + 1:
+                declared = response.content_length
+                if declared is not None and declared != last - first + 1:
                     raise RemoteProtocolError("download: wrong length", code="bad_response")
                 offset = first
                 for chunk in response.chunks:

@@ -54,7 +54,7 @@ class DownloadResponse:
     file_id: str
     content_sha1: str | None
     content_range: tuple[int, int, int] | None  # (first, last, total) for a 206
-    content_length: int
+    content_length: int | None
     chunks: Iterator[bytes]
 
 
@@ -151,9 +151,12 @@ def _error_body(response: httpx.Response) -> bytes:
         return b""
 
 
-def content_length(value: str | None) -> int:
-    if value is None or not value.isdigit():
-        raise RemoteProtocolError("download without a valid Content-Length", code="bad_response")
+def content_length(value: str | None) -> int | None:
+    """The declared body length; None when absent (the byte count is checked anyway)."""
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise RemoteProtocolError("download with an invalid Content-Length", code="bad_response")
     return int(value)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -120,3 +121,19 @@ def test_force_cap_exceeded_stops_each_worker_after_one_call(rig_factory, tmp_pa
     assert len(refused) == 200
     assert 1 <= upload_related <= 8
     print(f"upload_related_calls={upload_related} refused={len(refused)}")
+
+
+def test_token_expiry_during_a_large_file(rig_factory, tmp_path):
+    """Tokens expiring while 100 parts go up: the file completes, one re-auth per expiry."""
+    rig = rig_factory(
+        part_size_bytes=64 * KIB,
+        upload_threads=4,
+        emulator={"test_mode": "expire_some_account_authorization_tokens", "seed": 9},
+    )
+    path, state = local_file(tmp_path, "big", os.urandom(64 * KIB * 100))
+    result = rig.client.upload_file(rig.bucket, "exp/big", path, state)
+    assert result.version.size == 64 * KIB * 100
+    expired_tokens = {e.token for e in rig.wire.exchanges if e.status == 401}
+    assert rig.calls("authorize_account") <= len(expired_tokens) + 1
+    assert rig.calls("upload_part") == 100  # part tokens are not account tokens: no part re-sent
+    print(f"expired_tokens={len(expired_tokens)} authorizations={rig.calls('authorize_account')}")

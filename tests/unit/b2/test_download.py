@@ -136,3 +136,13 @@ def test_hide_marker_has_nothing_to_download(fake, client, tmp_path):
     marker = client.hide(b, "f")
     with pytest.raises(Exception, match="hide"):
         client.download(marker, tmp_path / "out")
+
+
+def test_empty_file_round_trip(fake, client, tmp_path):
+    """A zero-byte file uploads (40-digit trailer only) and downloads without a Range header."""
+    v = uploaded(client, tmp_path, b"")
+    assert v.size == 0
+    dest = tmp_path / "out"
+    client.download(v, dest)
+    assert dest.read_bytes() == b""
+    assert "range" not in fake.requests[-1].headers
