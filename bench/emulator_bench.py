@@ -9,6 +9,10 @@ storage mode:
 * small uploads/s: each client uploads 1 KiB files on its own upload URL;
 * large upload MiB/s: each client uploads parts of one large file on its own part URL;
 * ranged download MiB/s: each client downloads ranges of the finished large file.
+
+On Linux it also reports the emulator process's own CPU time per small upload and per
+MiB uploaded: on a small machine the clients share the CPUs with the server, so these
+show the server's capacity (1000 / ms-per-upload = uploads/s one core could serve).
 """
 
 from __future__ import annotations
@@ -182,19 +186,39 @@ def ranged_downloads(api: Api, clients: int, seconds: float, file_id: str, size:
     return received / MIB / elapsed
 
 
+def cpu_seconds(pid: int) -> float:
+    """User+system CPU time of a process (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(label: str, data_dir: Path | None, args: argparse.Namespace) -> list[str]:
     """All figures for one storage mode."""
     process, url = start_emulator(data_dir)
     try:
         api = Api(url)
+        before = cpu_seconds(process.pid)
         small = small_uploads(api, args.clients, args.seconds)
+        small_cpu_ms = (cpu_seconds(process.pid) - before) * 1000 / (small * args.seconds)
+        before = cpu_seconds(process.pid)
         large, file_id, size = large_parts(api, args.clients, args.seconds, args.part_mib)
+        large_cpu_ms = (cpu_seconds(process.pid) - before) * 1000 / (large * args.seconds)
         download = ranged_downloads(api, args.clients, args.seconds, file_id, size)
         api.http.close()
     finally:
         process.terminate()
         process.wait(30)
-    return [label, f"{small:,.0f}", f"{large:,.0f}", f"{download:,.0f}"]
+    return [
+        label,
+        f"{small:,.0f}",
+        f"{small_cpu_ms:.2f}",
+        f"{large:,.0f}",
+        f"{large_cpu_ms:.2f}",
+        f"{download:,.0f}",
+    ]
 
 
 def main() -> None:
@@ -204,7 +228,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--part-mib", type=int, default=16)
     args = parser.parse_args()
-    rows = [["storage", "small uploads/s", "large upload MiB/s", "ranged download MiB/s"]]
+    rows = [
+        [
+            "storage",
+            "small uploads/s",
+            "server CPU ms/upload",
+            "large upload MiB/s",
+            "server CPU ms/MiB",
+            "ranged download MiB/s",
+        ]
+    ]
     rows.append(measure("memory", None, args))
     with tempfile.TemporaryDirectory(prefix="emulator-bench-") as scratch:
         rows.append(measure("disk", Path(scratch), args))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from syncd.emulator.blobs import BlobStore, BlobWriter, Bytes
+from syncd.emulator.blobs import BlobStore, BlobWriter
 from syncd.emulator.problem import bad_request
 
 HEX_AT_END = "hex_digits_at_end"
@@ -83,13 +83,16 @@ class _Sink:
         self.writer = writer
         self.hasher = hashlib.sha1(usedforsecurity=False)
 
-    def feed(self, data: Bytes) -> None:
-        self.hasher.update(data)
-        self.writer.write(data)
+    def feed(self, pieces: list[bytes]) -> None:
+        for piece in pieces:
+            self.hasher.update(piece)
+            self.writer.write(piece)
 
-    def close(self, data: Bytes, claim: Sha1Claim, tail: bytes, received: int, length: int) -> str:
+    def close(
+        self, pieces: list[bytes], claim: Sha1Claim, tail: bytes, received: int, length: int
+    ) -> str:
         """Feed the rest, verify, commit; return the blob id."""
-        self.feed(data)
+        self.feed(pieces)
         _verify(claim, self.hasher.hexdigest(), tail, received, length)
         return self.writer.commit()
 
@@ -107,35 +110,38 @@ async def receive(request: Request, blobs: BlobStore, length: int, claim: Sha1Cl
         raise bad_request("body is shorter than the 40 hex digits it must end with")
     sink = _Sink(blobs.writer())
     loop = asyncio.get_running_loop()
-    buffer = bytearray()
-    tail = bytearray()
+    pieces: list[bytes] = []
+    pending = 0
+    tail = b""
     position = 0
     flushing: asyncio.Future[None] | None = None
     try:
-        async for chunk in request.stream():
+        async for received in request.stream():
             keep = payload_size - position
-            position += len(chunk)
-            if keep >= len(chunk):
-                buffer += chunk
-            else:
-                buffer += chunk[: max(keep, 0)]
-                tail += chunk[max(keep, 0) :]
-            if len(buffer) >= FLUSH_BYTES:
-                piece, buffer = buffer, bytearray()
+            position += len(received)
+            chunk = received
+            if keep < len(received):  # the body ends with (part of) the 40 hex digits
+                tail += received[max(keep, 0) :]
+                chunk = received[: max(keep, 0)]
+            if chunk:
+                pieces.append(chunk)
+                pending += len(chunk)
+            if pending >= FLUSH_BYTES:
+                batch, pieces, pending = pieces, [], 0
                 if not blobs.blocking:
-                    sink.feed(piece)
+                    sink.feed(batch)
                     continue
                 if flushing is not None:
                     await flushing
-                flushing = loop.run_in_executor(None, sink.feed, piece)
+                flushing = loop.run_in_executor(None, sink.feed, batch)
         if flushing is not None:
             await flushing
         if blobs.blocking:
             blob = await loop.run_in_executor(
-                None, sink.close, buffer, claim, bytes(tail), position, length
+                None, sink.close, pieces, claim, tail, position, length
             )
         else:
-            blob = sink.close(buffer, claim, bytes(tail), position, length)
+            blob = sink.close(pieces, claim, tail, position, length)
     except BaseException:
         if flushing is not None and not flushing.done():
             await asyncio.shield(flushing)
