@@ -83,6 +83,7 @@ class EmulatorServer:
                 failure.append(exc)
             finally:
                 sock.close()
+                loop.run_until_complete(loop.shutdown_default_executor())
                 loop.close()
 
         thread = threading.Thread(target=run, name="b2-emulator", daemon=True)

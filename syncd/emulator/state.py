@@ -50,6 +50,7 @@ class EmulatorState:
         self.parts = PartStore(self.db)
         self.keys = KeyStore(self.db, options.key_id, options.key)
         self.tokens = TokenStore(self.db, self.account_id)
+        self.tokens.forget_expired(now_ms())
         self.modes = BzTestModes(global_mode=options.test_mode, seed=options.seed)
         self.faults = FaultPlan(seed=options.seed)
         self.faults.replace_rules(options.faults)

@@ -18,6 +18,7 @@ from syncd.emulator.problem import bad_auth_token, bad_request, expired_auth_tok
 from syncd.emulator.testmode import TokenBudget
 
 TOKEN_LIFETIME_MS = 24 * 3600 * 1000
+MAX_LIVE_GRANTS = 100_000  # oldest upload/download tokens are forgotten beyond this
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,10 @@ class TokenStore:
         self._uploads: dict[str, UploadGrant] = {}
         self._busy: set[str] = set()
         self._downloads: dict[str, DownloadGrant] = {}
+
+    def forget_expired(self, now_ms: int) -> None:
+        """Drop account tokens that expired before ``now_ms`` (run at start)."""
+        self._db.execute("DELETE FROM tokens WHERE expires_ms < ?", (now_ms,))
 
     def issue_account(self, key_id: str, now_ms: int, budget: TokenBudget | None) -> str:
         """A new account token for ``key_id``; ``budget`` shortens its life."""
@@ -89,6 +94,7 @@ class TokenStore:
         """A new upload token bound to a bucket (``file``) or a large file (``part``)."""
         token = new_token(self._account_id, "upld")
         self._uploads[token] = UploadGrant(kind, target_id, key_id, now_ms + TOKEN_LIFETIME_MS)
+        _trim(self._uploads)
         return token
 
     def upload_grant(self, token: str, kind: str, target_id: str, now_ms: int) -> UploadGrant:
@@ -127,8 +133,15 @@ class TokenStore:
         """A download authorization token for a bucket and name prefix."""
         token = new_token(self._account_id, "dnld")
         self._downloads[token] = grant
+        _trim(self._downloads)
         return token
 
     def download_grant(self, token: str) -> DownloadGrant | None:
         """The grant behind a download token, or None if it is not one."""
         return self._downloads.get(token)
+
+
+def _trim(grants: dict[str, UploadGrant] | dict[str, DownloadGrant]) -> None:
+    """Forget the oldest grants beyond the cap (B2 may retire upload URLs at any time)."""
+    while len(grants) > MAX_LIVE_GRANTS:
+        del grants[next(iter(grants))]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import socket
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytestmark = pytest.mark.integration
@@ -84,4 +87,30 @@ def test_failed_upload_leaves_no_blob(emulator_factory, raw_client, tmp_path):
     b2.authorize()
     assert b2.upload(b2.bucket_id(), "bad", b"abc", sha1="0" * 40).status_code == 400
     assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == []
+    assert [p for p in (tmp_path / "tmp").rglob("*") if p.is_file()] == []
+
+
+def test_client_vanishing_mid_upload_cleans_up(emulator_factory, raw_client, tmp_path):
+    """A client that hangs up mid-body leaves no file, no version and a reusable token."""
+    server = emulator_factory(data_dir=tmp_path)
+    b2 = raw_client(server)
+    b2.authorize()
+    bucket_id = b2.bucket_id()
+    target = b2.upload_url(bucket_id)
+    url = httpx.URL(target["uploadUrl"])
+    head = (
+        f"POST {url.raw_path.decode()} HTTP/1.1\r\nHost: {url.host}:{url.port}\r\n"
+        f"Authorization: {target['authorizationToken']}\r\nX-Bz-File-Name: gone\r\n"
+        f"Content-Type: a/b\r\nX-Bz-Content-Sha1: do_not_verify\r\n"
+        f"Content-Length: {5 * 1024 * 1024}\r\n\r\n"
+    )
+    with socket.create_connection((url.host, url.port)) as sock:
+        sock.sendall(head.encode() + b"x" * (3 * 1024 * 1024))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if b2.upload(bucket_id, "after", target=target).status_code == 200:
+            break
+        time.sleep(0.05)
+    names = [f["fileName"] for f in b2.ok("b2_list_file_versions", bucketId=bucket_id)["files"]]
+    assert names == ["after"]
     assert [p for p in (tmp_path / "tmp").rglob("*") if p.is_file()] == []
