@@ -7,7 +7,9 @@ signal handlers and holds the instance lock.
 
 from __future__ import annotations
 
+import faulthandler
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -45,6 +47,8 @@ class Daemon:
         configure_logging(config.log, secrets=[config.b2.application_key])
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._on_signal)
+        # `kill -USR1 <pid>` writes every thread's stack to stderr: for hang reports.
+        faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
         with lock_state(config):
             while True:
                 code = self._serve(config)

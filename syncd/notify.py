@@ -18,6 +18,9 @@ class ServiceNotifier:
     def __init__(self) -> None:
         self._enabled = bool(os.environ.get("NOTIFY_SOCKET"))
         self._notifier = sdnotify.SystemdNotifier() if self._enabled else None
+        if self._notifier is not None and self._notifier.socket is not None:
+            # Never block the daemon's main loop on a service manager that stopped reading.
+            self._notifier.socket.setblocking(False)
 
     @property
     def enabled(self) -> bool:
@@ -25,8 +28,11 @@ class ServiceNotifier:
         return self._enabled
 
     def _send(self, message: str) -> None:
-        if self._notifier is not None:
-            self._notifier.notify(message)
+        if self._notifier is not None and self._notifier.socket is not None:
+            try:
+                self._notifier.socket.sendall(message.encode())
+            except OSError:  # full buffer or manager gone: drop this message, keep serving
+                pass
 
     def ready(self, status: str) -> None:
         """Start-up is over; the daemon serves."""

@@ -155,7 +155,16 @@ class DaemonProcess:
         """SIGTERM and wait; return the exit code."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout_s)
+        try:
+            code = self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGUSR1)  # the daemon dumps its threads' stacks
+            time.sleep(1)
+            self.proc.kill()
+            self.proc.wait(30)
+            raise AssertionError(
+                f"daemon ignored SIGTERM for {timeout_s} s:\n{self.log()}"
+            ) from None
         self._log.close()
         return code
 

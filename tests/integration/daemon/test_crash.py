@@ -88,6 +88,7 @@ def crash_cycles(
 
 
 @pytest.mark.integration
+@pytest.mark.timeout(900)
 def test_kill9_cycles(
     setup: Setup, view: BucketView, emulator: EmulatorServer, tmp_path: Path
 ) -> None:
@@ -97,6 +98,7 @@ def test_kill9_cycles(
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(3600)
 def test_kill9_soak(
     setup: Setup, view: BucketView, emulator: EmulatorServer, tmp_path: Path
 ) -> None:
