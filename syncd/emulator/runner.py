@@ -105,8 +105,10 @@ def make_server(state: EmulatorState) -> PromptServer:
         http=AbortableHttpToolsProtocol,
         loop="asyncio",
         lifespan="off",
+        log_config=None,  # leave the host program's logging configuration alone
         log_level="warning",
         access_log=False,
+        server_header=False,
         timeout_keep_alive=30,
         backlog=1024,
     )
