@@ -7,6 +7,7 @@ tests and from a terminal ``NOTIFY_SOCKET`` is unset and every call does nothing
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import sdnotify
@@ -29,10 +30,9 @@ class ServiceNotifier:
 
     def _send(self, message: str) -> None:
         if self._notifier is not None and self._notifier.socket is not None:
-            try:
+            # A full buffer or a vanished manager drops this message; the daemon goes on.
+            with contextlib.suppress(OSError):
                 self._notifier.socket.sendall(message.encode())
-            except OSError:  # full buffer or manager gone: drop this message, keep serving
-                pass
 
     def ready(self, status: str) -> None:
         """Start-up is over; the daemon serves."""

@@ -94,7 +94,7 @@ def build(
 ) -> App:
     """Build syncd from ``config``; ``immediate`` skips the settle windows (sync-now)."""
     clock = clock or SystemClock()
-    rng = rng or random.Random()  # noqa: S311  (jitter, not secrets)
+    rng = rng or random.Random()
     stop = stop or threading.Event()
     config.state.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     emulator = start_embedded(config) if config.b2.realm == EMBEDDED_REALM else None

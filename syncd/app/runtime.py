@@ -14,9 +14,9 @@ import structlog
 
 from syncd.app.build import App
 from syncd.domain import ChangeKind, LocalChange, RelPath
+from syncd.engine.local import MARKER_NAME
 from syncd.engine.reconcile import Reconciler
 from syncd.schedule import Scheduler
-from syncd.engine.local import MARKER_NAME
 from syncd.watch import Watcher, WatchSettings
 
 log = structlog.get_logger(__name__)
@@ -27,7 +27,7 @@ class Runtime:
 
     def __init__(self, app: App, *, rng: random.Random | None = None) -> None:
         self._app = app
-        self._rng = rng or random.Random()  # noqa: S311  (schedule offsets, not secrets)
+        self._rng = rng or random.Random()
         folders = [rt.config for rt in app.folders.values()]
         self._watcher = Watcher(
             folders,

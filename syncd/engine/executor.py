@@ -7,6 +7,7 @@ returned ``Outcome`` is written to the journal by the worker, only after B2 answ
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import structlog
 
 from syncd.b2 import B2Client, Bucket
@@ -121,7 +122,9 @@ class Executor:
             src_last_modified_ms=action.local.mtime_ms,
         )
         self._report.add("copied_files")
-        log.info("copied", b2_name=action.b2_name, reason=action.reason, source=action.source.b2_name)
+        log.info(
+            "copied", b2_name=action.b2_name, reason=action.reason, source=action.source.b2_name
+        )
         entry = entry_for(
             folder.name,
             action.b2_name,
@@ -149,4 +152,3 @@ class Executor:
             self._client.delete_version(version)
             self._report.add("deleted_versions")
         return Outcome(remove_index=True)
-

@@ -131,7 +131,8 @@ class DeleteGuard:
             return
         if self._journal.get_meta(paused_key(folder)) != str(pending):
             self._journal.set_meta(paused_key(folder), str(pending))
-            log.warning("mass_delete_paused", folder=folder, pending=pending, limit=self.limit(folder))
+            limit = self.limit(folder)
+            log.warning("mass_delete_paused", folder=folder, pending=pending, limit=limit)
         raise SafetyStopError(
             f"folder {folder}: {pending} files would be hidden (limit {self.limit(folder)}); "
             f"paused until `syncd approve --folder {folder}`"

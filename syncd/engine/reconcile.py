@@ -34,13 +34,21 @@ def stale_entries(
         key = entry.b2_name.encode("utf-8", "surrogateescape")
         while current is not None and current.file_name.encode() < key:
             current = next(remote, None)
-        if current is None or current.file_name != entry.b2_name:
+        missing = current is None or current.file_name != entry.b2_name
+        if missing or _replaced(current, entry):
             yield entry
-        elif current.file_id != entry.file_id and (
+
+
+def _replaced(current: FileVersion | None, entry: IndexEntry) -> bool:
+    """True when B2's visible version is another one with other bytes or mtime."""
+    return (
+        current is not None
+        and current.file_id != entry.file_id
+        and (
             current.content_sha1 != entry.sha1
             or current.src_last_modified_ms != entry.mtime_ns // 1_000_000
-        ):
-            yield entry
+        )
+    )
 
 
 class Reconciler:
@@ -69,7 +77,10 @@ class Reconciler:
         for entry in stale_entries(self._journal.iter_index(folder_name), remote):
             self._journal.forget_index(folder_name, entry.rel_path)
             change = LocalChange(
-                folder=folder_name, rel_path=entry.rel_path, kind=ChangeKind.CHANGED, observed_ms=now
+                folder=folder_name,
+                rel_path=entry.rel_path,
+                kind=ChangeKind.CHANGED,
+                observed_ms=now,
             )
             self._journal.record([change], settle_ms=0, delete_hold_ms=0, max_deferral_ms=0)
             repaired += 1

@@ -110,8 +110,12 @@ class Rescanner:
         for entry in entries:
             if isinstance(entry, SkippedItem):
                 if self._journal.report_issue(entry):
-                    log.warning("item_skipped", folder=folder.name, rel_path=entry.rel_path,
-                                reason=entry.reason)
+                    log.warning(
+                        "item_skipped",
+                        folder=folder.name,
+                        rel_path=entry.rel_path,
+                        reason=entry.reason,
+                    )
                 self._report.skip(folder.name, entry.rel_path, entry.reason)
             elif entry.rel_path != MARKER_NAME:
                 yield entry

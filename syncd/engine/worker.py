@@ -216,7 +216,7 @@ class WorkerPool:
                 self._report.remote_unavailable = True
             bound.warning("job_failed", error=str(exc), attempts=job.attempts + 1)
             self._fail(job, str(exc))
-        except Exception as exc:  # the one catch-all: a bug must not kill the worker
+        except Exception as exc:  # noqa: BLE001  (the one catch-all: a bug must not kill the worker)
             bound.exception("job_crashed")
             self._fail(job, f"internal error: {exc!r}")
 
