@@ -12,7 +12,7 @@
 ``GET  /_emulator/info``          base URL, account id, master key id, buckets
 =========================  ==================================================
 
-No authentication: the server only binds loopback. Imports nothing from syncd.
+No authentication: the server only binds loopback. Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Routes::
 Every B2 request is counted, then may meet an injected fault (delay, error reply,
 dropped connection, or a lost response after the call has been performed). Upload
 tokens are invalidated when an upload ends in 401, 408 or 5xx. Imports nothing from
-syncd.
+syncd outside the emulator.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import dataclass
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -97,15 +98,13 @@ _API_PATH = re.compile(r"/b2api/v([1-4])/(b2_[a-z_]+)(?:/([^/]+)/[^/]+)?/?")
 SPOILING_STATUSES = frozenset({401, 408})
 
 
+@dataclass(frozen=True, slots=True)
 class Route:
     """Where a request goes: a B2 call with its API version and path argument."""
 
-    __slots__ = ("name", "target", "version")
-
-    def __init__(self, name: str, version: int, target: str = "") -> None:
-        self.name = name
-        self.version = version
-        self.target = target
+    name: str
+    version: int
+    target: str = ""
 
 
 def route_of(scope: Scope) -> Route | None:

@@ -2,7 +2,7 @@
 
 A ``Principal`` is the application key behind a token. Calls check a capability, the
 key's bucket restriction and its ``namePrefix``; failures are ``401 unauthorized`` with
-a message naming what is missing. Imports nothing from syncd.
+a message naming what is missing. Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ A blob is written once through a ``BlobWriter``, then read back by range. Disk l
 (emptied at start) and are renamed into place on commit. Disk stores say
 ``blocking = True``: their writer and reader calls hit the file system, so callers run
 them on worker threads (file creation alone can take half a millisecond here).
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

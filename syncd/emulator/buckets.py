@@ -1,7 +1,7 @@
 """BucketStore: bucket rows in SQLite (create, find, list, update, delete).
 
 Names are unique case-insensitively; ``revision`` starts at 1 and grows on each update.
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

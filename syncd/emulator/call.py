@@ -1,6 +1,6 @@
 """Call: one parsed B2 request handed to a handler, and the handler signature.
 
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Account calls: b2_authorize_account, create/list/delete keys, download authorization.
 
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

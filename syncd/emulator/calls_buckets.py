@@ -1,6 +1,6 @@
 """Bucket calls: b2_list_buckets, b2_create_bucket, b2_update_bucket, b2_delete_bucket.
 
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations
@@ -122,10 +122,9 @@ async def update_bucket(state: EmulatorState, call: Call) -> Response:
     new_type = _bucket_type(call.params.opt_str("bucketType"), None)
     if new_type is not None:
         changes["bucket_type"] = new_type
-    for param, field in (("bucketInfo", "info"),):
-        value = call.params.opt_dict(param)
-        if value is not None:
-            changes[field] = value
+    info = call.params.opt_dict("bucketInfo")
+    if info is not None:
+        changes["info"] = info
     for param, field in (("corsRules", "cors_rules"), ("lifecycleRules", "lifecycle_rules")):
         rules = call.params.opt_list(param)
         if rules is not None:

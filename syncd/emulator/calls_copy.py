@@ -2,7 +2,7 @@
 
 A copied file references the source's content segments (no bytes are copied) and gets
 a fresh SHA1 when only a range, or a large file, is copied. Hashing and part copies run
-in a worker thread so the event loop stays free. Imports nothing from syncd.
+in a worker thread so the event loop stays free. Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

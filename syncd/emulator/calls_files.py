@@ -1,6 +1,6 @@
 """Per-file and listing calls: list names/versions, get info, hide, delete a version.
 
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

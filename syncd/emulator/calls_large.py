@@ -2,7 +2,7 @@
 
 A finished large file keeps its parts as content segments (no concatenation), has
 ``contentSha1: "none"`` and keeps the start time as ``uploadTimestamp``. Imports nothing
-from syncd.
+from syncd outside the emulator.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ async def start_large_file(state: EmulatorState, call: Call) -> Response:
     return json_reply(file_json(version, state.account_id, call.version))
 
 
-def _check_parts(state: EmulatorState, file_id: str, parts: list[Part], sha1s: list[str]) -> None:
+def _check_parts(state: EmulatorState, parts: list[Part], sha1s: list[str]) -> None:
     if len(sha1s) < 2:
         raise bad_request("large files must have at least 2 parts")
     by_number = {part.number: part for part in parts}
@@ -77,7 +77,7 @@ async def finish_large_file(state: EmulatorState, call: Call) -> Response:
     if sha1s is None:
         raise bad_request("required field partSha1Array is missing")
     parts = state.parts.all(version.file_id)
-    _check_parts(state, version.file_id, parts, sha1s)
+    _check_parts(state, parts, sha1s)
     size = sum(part.size for part in parts)
     segments = [Segment(blob=p.blob, offset=0, length=p.size) for p in parts]
     with transaction(state.db):

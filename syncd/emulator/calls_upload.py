@@ -2,7 +2,7 @@
 
 Upload URLs look like ``<base>/b2api/vN/b2_upload_file/<bucketId>/<slot>`` and
 ``…/b2_upload_part/<fileId>/<slot>``; the token, not the URL, carries the authority.
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ X-Bz-Content-Sha1 (``none`` for large files), X-Bz-Upload-Timestamp, one
 X-Bz-Info-<key> per file info entry (values percent-encoded) except the ``b2-*`` keys,
 which become Content-Disposition, Content-Language, Expires, Cache-Control and
 Content-Encoding. Ranges: ``bytes=a-b``, ``bytes=a-``, ``bytes=-n``; 206 with
-``Content-Range: bytes a-b/total``; 416 when unsatisfiable. Imports nothing from syncd.
+``Content-Range: bytes a-b/total``; 416 when unsatisfiable.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

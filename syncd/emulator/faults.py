@@ -21,7 +21,7 @@ Spec syntax (one rule per ``--fault``)::
 ==================  ===========================================================
 
 A spec with neither ``status``, ``drop``, ``lost_response`` nor ``latency_ms`` means
-``status=503``. Imports nothing from syncd.
+``status=503``. Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Shapes mimic Backblaze's (12-hex account id, 24-hex bucket id,
 ``4_z<bucketId>_f1…`` file ids) so clients that log or parse them see familiar values.
-Randomness comes from ``secrets``; ids need no determinism. Imports nothing from syncd.
+Randomness comes from ``secrets``; ids need no determinism.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

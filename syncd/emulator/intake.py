@@ -5,7 +5,7 @@ SHA1 as its last 40 bytes, which are not content) or ``do_not_verify`` (stored a
 ``unverified:<sha1>``). Content-Length is required. The event loop only collects
 chunks; every 1 MiB the collected bytes are hashed and written (on a worker thread for
 disk stores, overlapping with receiving the next MiB), so no body is ever held whole in
-memory in disk mode. Imports nothing from syncd.
+memory in disk mode. Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Capability names are Backblaze's. The master key gets all of them except the bucket
 notification pair, which the emulator does not implement (peer test suites skip those
-tests when the capabilities are absent). Imports nothing from syncd.
+tests when the capabilities are absent). Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

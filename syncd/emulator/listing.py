@@ -3,7 +3,7 @@
 ``walk`` yields entries (a version or a ``folder``) lazily; ``page`` cuts one page and
 reports the first unreturned entry, which becomes ``nextFileName``/``nextFileId``.
 After a folder the walk jumps past every name under it (folder with its last character
-incremented). Imports nothing from syncd.
+incremented). Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Frozen records the stores return: buckets, file versions, parts, keys, content segments.
 
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Rules follow Backblaze's current server behaviour: file names are 1..1024 bytes 
 without code points below 32 or DEL; bucket names are 6..63 of ``a-z A-Z 0-9 -`` not
 starting with ``b2-``; file info keys are at most 50 bytes of a fixed character set,
 lower-cased, with ``b2-`` reserved; name plus info must fit a 7000-byte header budget.
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

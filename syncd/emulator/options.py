@@ -1,4 +1,7 @@
-"""EmulatorOptions: everything needed to start one emulator instance. Imports nothing from syncd."""
+"""EmulatorOptions: everything needed to start one emulator instance.
+
+Imports nothing from syncd outside the emulator.
+"""
 
 from __future__ import annotations
 

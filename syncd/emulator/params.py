@@ -2,7 +2,7 @@
 
 JSON ``null`` means absent. Query-string values are coerced where a number, boolean,
 list or object is expected (lists and objects as JSON text, lists also comma-separated).
-Type errors are ``400 bad_request``. Imports nothing from syncd.
+Type errors are ``400 bad_request``. Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """PartStore: uploaded parts of unfinished large files in SQLite.
 
 Re-uploading a part number replaces it (the old blob is returned for collection).
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every handler raises ``ApiError``; the dispatcher turns it into the documented error body
 ``{"status", "code", "message"}`` (status always equal to the HTTP status). Imports nothing
-from syncd.
+from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ connection at once, so the client sees no response at all; httpx raises
 Under another server (no extension), ``drop_connection`` falls back to sending response
 headers that promise one body byte and then returning; uvicorn then closes the
 connection and httpx raises ``RemoteProtocolError`` ("peer closed connection without
-sending complete message body"). Imports nothing from syncd.
+sending complete message body"). Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

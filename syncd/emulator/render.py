@@ -4,7 +4,7 @@ Per API version: v1 file objects carry ``size`` as well as ``contentLength`` (rc
 ``size`` from v1 lists and ``contentLength`` from upload replies) and v1 hide replies omit
 ``bucketId``. File objects for ``upload``/``start``/``copy`` carry neutral
 ``fileRetention``, ``legalHold`` and ``serverSideEncryption`` (b2sdk requires them).
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

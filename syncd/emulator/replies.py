@@ -2,7 +2,8 @@
 
 JSON replies use ``Content-Type: application/json;charset=utf-8``; error bodies are
 ``{"status","code","message"}``; HEAD errors have an empty body. Content is streamed from
-the blob store in 1 MiB chunks (uvicorn applies back-pressure). Imports nothing from syncd.
+the blob store in 1 MiB chunks (uvicorn applies back-pressure).
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``PromptServer`` wakes as soon as a stop is requested (uvicorn's stock main loop polls
 every 100 ms and its shutdown sleeps another 100 ms, which adds up over hundreds of
 test fixtures). In-flight requests get a short grace period, then are cancelled.
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

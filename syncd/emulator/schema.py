@@ -3,7 +3,7 @@
 Disk mode uses WAL with ``synchronous=NORMAL`` (fast, survives a clean restart; the
 emulator is a test tool, so no fsync per call). Memory mode uses ``:memory:``. The
 connection runs in autocommit mode; stores wrap multi-statement changes in
-``transaction()``. Imports nothing from syncd.
+``transaction()``. Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Both bind the socket themselves (so port 0 resolves before clients start), serve with
 uvicorn's httptools protocol (extended to allow dropped connections) on an asyncio loop,
 and keep every piece of state on that loop; the Python admin methods hop onto it.
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

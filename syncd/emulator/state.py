@@ -1,7 +1,7 @@
 """EmulatorState: the one object handlers work on (stores, tokens, modes, faults, stats).
 
 Built once per server from ``EmulatorOptions``; used only from the server's event loop.
-Imports nothing from syncd.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

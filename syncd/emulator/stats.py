@@ -14,7 +14,7 @@ Class mapping, from Backblaze's "Pricing Organized by API Calls" page:
 
 Note that Backblaze bills b2_get_upload_url and b2_get_upload_part_url as class A.
 Every request that names a call is counted, including ones answered with an error or an
-injected fault. Imports nothing from syncd.
+injected fault. Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

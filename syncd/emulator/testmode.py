@@ -9,7 +9,8 @@
 * ``force_cap_exceeded``: upload-related calls answer ``403 storage_cap_exceeded``.
 
 The mode comes from the request header (repeatable, comma separated values accepted) or
-from the global setting. Unknown values are ignored. Imports nothing from syncd.
+from the global setting. Unknown values are ignored.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

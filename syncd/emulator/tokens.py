@@ -3,7 +3,7 @@
 Account tokens live 24 h (or less under the expiring test mode, counted in uses).
 Upload tokens are single-flight: a second concurrent upload on the same token gets
 ``400 auth_token_limit`` with the message b2sdk parses. A failed upload invalidates its
-token. Imports nothing from syncd.
+token. Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Order everywhere is B2's: file name ascending (UTF-8 byte order, which SQLite's BINARY
 collation gives), then newest first by ``uploadTimestamp`` and creation sequence.
-``uploadTimestamp`` is strictly increasing per (bucket, name). Imports nothing from syncd.
+``uploadTimestamp`` is strictly increasing per (bucket, name).
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations
