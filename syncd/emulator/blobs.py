@@ -2,7 +2,8 @@
 
 A blob is written once through a ``BlobWriter``, then read back by range. Disk layout:
 ``<data>/blobs/<2 hex>/<blob id>``; in-progress writes live under ``<data>/tmp/<2 hex>/``
-(emptied at start) and are renamed into place on commit. Disk stores say
+(removed at start) and are renamed into place on commit; shard directories are made on
+first use. Disk stores say
 ``blocking = True``: their writer and reader calls hit the file system, so callers run
 them on worker threads (file creation alone can take half a millisecond here).
 Imports nothing from syncd outside the emulator.
@@ -109,16 +110,22 @@ class _DiskWriter:
         self._file: BinaryIO | None = None
         self._done = False
 
-    def write(self, data: Bytes) -> None:
+    def _open(self) -> BinaryIO:
         if self._file is None:
-            self._file = open(self._tmp, "wb", buffering=0)  # noqa: SIM115
-        self._file.write(data)
+            self._file = _create(self._tmp)
+        return self._file
+
+    def write(self, data: Bytes) -> None:
+        self._open().write(data)
 
     def commit(self) -> str:
-        if self._file is None:
-            self._file = open(self._tmp, "wb", buffering=0)  # noqa: SIM115
-        self._file.close()
-        os.replace(self._tmp, self._store.path_of(self._blob))
+        self._open().close()
+        target = self._store.path_of(self._blob)
+        try:
+            os.replace(self._tmp, target)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._tmp, target)
         self._done = True
         return self._blob
 
@@ -130,6 +137,15 @@ class _DiskWriter:
         self._done = True
 
 
+def _create(path: Path) -> BinaryIO:
+    """Open a new file for writing, creating its (sharded) directory on first use."""
+    try:
+        return open(path, "wb", buffering=0)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "wb", buffering=0)
+
+
 class DiskBlobs:
     """Blobs as files under ``root`` (``--data DIR``)."""
 
@@ -138,10 +154,7 @@ class DiskBlobs:
     def __init__(self, root: Path) -> None:
         self.blob_dir = root / "blobs"
         self.tmp_dir = root / "tmp"
-        shutil.rmtree(self.tmp_dir, ignore_errors=True)
-        for index in range(256):
-            (self.blob_dir / f"{index:02x}").mkdir(parents=True, exist_ok=True)
-            (self.tmp_dir / f"{index:02x}").mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)  # leftovers of interrupted uploads
 
     def path_of(self, blob: str) -> Path:
         """Where a committed blob lives."""
