@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,9 +38,16 @@ def content(start: int, length: int) -> bytes:
     return b"".join(pieces)
 
 
-def test_one_gib_file_in_parallel_ranges(emulator_factory, raw_client, tmp_path):
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    """A data directory removed after the test (pytest keeps old tmp dirs; 1 GiB each)."""
+    yield tmp_path / "data"
+    shutil.rmtree(tmp_path / "data", ignore_errors=True)
+
+
+def test_one_gib_file_in_parallel_ranges(emulator_factory, raw_client, data_dir):
     """Upload 16 x 64 MiB parts to a disk-backed emulator, then read it back in 8 threads."""
-    server = emulator_factory(data_dir=tmp_path)
+    server = emulator_factory(data_dir=data_dir)
     b2 = raw_client(server)
     b2.authorize()
     bucket_id = b2.bucket_id()
@@ -88,3 +98,4 @@ def test_one_gib_file_in_parallel_ranges(emulator_factory, raw_client, tmp_path)
 
     with ThreadPoolExecutor(8) as pool:
         assert all(pool.map(fetch, ranges))
+    server.stop()
