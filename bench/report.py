@@ -1,0 +1,181 @@
+"""Results of the comparison benchmark: medians, tables with ratios, and the JSON form."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MIB = 1024 * 1024
+STEPS = ("initial", "unchanged", "changed")
+STEP_TITLES = {
+    "initial": "initial upload",
+    "unchanged": "no-change re-run",
+    "changed": "1% modified + 1% touched",
+}
+
+
+@dataclass(slots=True)
+class Sample:
+    """One timed run of one step by one tool."""
+
+    seconds: float
+    cpu_seconds: float
+    server_cpu_seconds: float
+    exit_code: int
+    classes: dict[str, int]
+    calls: dict[str, int]
+    bytes_in: int
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class StepResult:
+    """All repetitions of one step of one tool in one scenario."""
+
+    tool: str
+    step: str
+    files: int
+    samples: list[Sample] = field(default_factory=list)
+
+    def seconds(self) -> float:
+        """Median wall time."""
+        return statistics.median(s.seconds for s in self.samples)
+
+    def median_of(self, pick: str) -> float:
+        """Median of a numeric Sample field."""
+        return statistics.median(float(getattr(s, pick)) for s in self.samples)
+
+    def klass(self, name: str) -> int:
+        """Median count of class ``name`` transactions."""
+        return int(statistics.median_low(s.classes.get(name, 0) for s in self.samples))
+
+    def calls(self) -> dict[str, int]:
+        """Median count per call name (over all calls seen in any repetition)."""
+        names = sorted({n for s in self.samples for n in s.calls})
+        return {
+            n: int(statistics.median_low(s.calls.get(n, 0) for s in self.samples)) for n in names
+        }
+
+    def ok(self) -> bool:
+        """True when every repetition exited 0 and verified."""
+        return all(s.exit_code == 0 and not s.problems for s in self.samples)
+
+    def as_json(self) -> dict[str, Any]:
+        """Everything, for ``--json``."""
+        secs = [s.seconds for s in self.samples]
+        return {
+            "tool": self.tool,
+            "step": self.step,
+            "files": self.files,
+            "median_s": self.seconds(),
+            "min_s": min(secs),
+            "max_s": max(secs),
+            "files_per_s": self.files / self.seconds(),
+            "uploaded_mib_per_s": self.median_of("bytes_in") / MIB / self.seconds(),
+            "classes": {k: self.klass(k) for k in "ABC"},
+            "calls": self.calls(),
+            "ok": self.ok(),
+            "runs": [asdict(s) for s in self.samples],
+        }
+
+
+def ratio(ours: float, theirs: float) -> str:
+    """``ours / theirs`` as text; ``-`` when undefined."""
+    if theirs == 0:
+        return "0/0" if ours == 0 else "inf"
+    return f"{ours / theirs:.2f}"
+
+
+def _calls_text(calls: dict[str, int], klass: set[str] | None = None) -> str:
+    parts = [
+        f"{name.removeprefix('b2_')}x{n}"
+        for name, n in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n and (klass is None or name in klass)
+    ]
+    return ", ".join(parts) or "-"
+
+
+def scenario_table(
+    title: str, results: dict[str, dict[str, StepResult]], labels: dict[str, str]
+) -> str:
+    """One table: a row per step and tool, with ratios syncd / tool."""
+    lines = [title]
+    head = (
+        f"  {'step':<26} {'tool':<26} {'median s':>9} {'min-max s':>13} {'files/s':>9} "
+        f"{'MiB/s':>7} {'A':>6} {'B':>4} {'C':>5} {'up MiB':>8} {'CPU s':>6} {'srv CPU':>7}  "
+        f"{'ok':<4} {'time ratio':>10} {'C ratio':>8}"
+    )
+    lines.append(head)
+    lines.append("  " + "-" * (len(head) - 2))
+    ours = results.get("syncd", {})
+    for step in STEPS:
+        for slug, steps in results.items():
+            r = steps.get(step)
+            if r is None or not r.samples:
+                continue
+            secs = [s.seconds for s in r.samples]
+            up = r.median_of("bytes_in")
+            mine = ours.get(step)
+            t_ratio = c_ratio = ""
+            if mine is not None and mine.samples and slug != "syncd":
+                t_ratio = ratio(mine.seconds(), r.seconds())
+                c_ratio = ratio(mine.klass("C"), r.klass("C"))
+            lines.append(
+                f"  {STEP_TITLES[step]:<26} {labels[slug]:<26} {r.seconds():>9.2f} "
+                f"{min(secs):>6.2f}-{max(secs):<6.2f} {r.files / r.seconds():>9.0f} "
+                f"{up / MIB / r.seconds():>7.1f} {r.klass('A'):>6} {r.klass('B'):>4} "
+                f"{r.klass('C'):>5} {up / MIB:>8.1f} {r.median_of('cpu_seconds'):>6.2f} "
+                f"{r.median_of('server_cpu_seconds'):>7.2f}  {'yes' if r.ok() else 'NO':<4} "
+                f"{t_ratio:>10} {c_ratio:>8}"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def calls_table(
+    results: dict[str, dict[str, StepResult]], labels: dict[str, str], c_calls: set[str]
+) -> str:
+    """Class B and C calls by name, per step and tool (median of the repetitions)."""
+    lines = ["  class B/C calls by name (median):"]
+    for step in STEPS:
+        for slug, steps in results.items():
+            r = steps.get(step)
+            if r is None or not r.samples:
+                continue
+            lines.append(
+                f"    {STEP_TITLES[step]:<26} {labels[slug]:<26} {_calls_text(r.calls(), c_calls)}"
+            )
+    return "\n".join(lines)
+
+
+def ratio_summary(
+    scenarios: dict[str, dict[str, dict[str, StepResult]]], labels: dict[str, str]
+) -> str:
+    """syncd / tool for time and class C, every scenario and step in one table."""
+    others = [s for s in labels if s != "syncd"]
+    lines = [
+        "Ratios syncd / other tool (median time; class C calls in brackets). "
+        "Below 1.00 = syncd is faster / uses fewer class C calls; above 1.00 = the other tool is.",
+    ]
+    head = f"  {'scenario':<8} {'step':<26}" + "".join(f" {labels[o]:>28}" for o in others)
+    lines.append(head)
+    for name, results in scenarios.items():
+        ours = results.get("syncd", {})
+        for step in STEPS:
+            mine = ours.get(step)
+            if mine is None or not mine.samples:
+                continue
+            cells = []
+            for other in others:
+                theirs = results.get(other, {}).get(step)
+                if theirs is None or not theirs.samples:
+                    cells.append(f" {'n/a':>28}")
+                    continue
+                text = (
+                    f"{ratio(mine.seconds(), theirs.seconds())} "
+                    f"[C {ratio(mine.klass('C'), theirs.klass('C'))}]"
+                )
+                cells.append(f" {text:>28}")
+            lines.append(f"  {name:<8} {STEP_TITLES[step]:<26}" + "".join(cells))
+    return "\n".join(lines)

