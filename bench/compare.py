@@ -37,8 +37,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.mirror import check
-from bench.report import STEPS, Sample, StepResult, calls_table, ratio_summary, scenario_table
-from bench.tools import Emulator, Settings, Tool, all_tools
+from bench.report import (
+    STEPS,
+    Sample,
+    StepResult,
+    calls_table,
+    ratio_summary,
+    ratios_json,
+    scenario_table,
+)
+from bench.server import Emulator, Settings
+from bench.tools import Tool, all_tools
 from bench.trees import KIB, MIB, TreeSpec, generate, manifest, mutate, total_bytes
 
 KEY_ID, KEY, BUCKET = "bench-key-id", "bench-application-key", "bench-compare"
@@ -290,27 +299,12 @@ def write_json(path: Path, plan: Plan, settings: Settings, tools: list[Tool], be
     }
     for spec in plan.scenarios:
         results = bench.results[spec.name]
-        ours = results.get("syncd", {})
-        ratios: dict[str, dict[str, dict[str, float | None]]] = {}
-        for slug, steps in results.items():
-            if slug == "syncd" or not ours:
-                continue
-            ratios[slug] = {}
-            for step, r in steps.items():
-                mine = ours.get(step)
-                if mine is None:
-                    continue
-                c = r.klass("C")
-                ratios[slug][step] = {
-                    "time": mine.seconds() / r.seconds(),
-                    "class_c": mine.klass("C") / c if c else None,
-                }
         data["scenarios"][spec.name] = {
             "spec": asdict(spec),
             "bytes": bench.tree_bytes.get(spec.name),
             "mutated": bench.mutated.get(spec.name),
             "results": [r.as_json() for steps in results.values() for r in steps.values()],
-            "ratios_syncd_over_tool": ratios,
+            "ratios_syncd_over_tool": ratios_json(results),
         }
     path.write_text(json.dumps(data, indent=2))
 

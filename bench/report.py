@@ -179,3 +179,23 @@ def ratio_summary(
                 cells.append(f" {text:>28}")
             lines.append(f"  {name:<8} {STEP_TITLES[step]:<26}" + "".join(cells))
     return "\n".join(lines)
+
+
+def ratios_json(results: dict[str, dict[str, StepResult]]) -> dict[str, dict[str, Any]]:
+    """syncd / tool per step: time and class C calls (None when the tool made none)."""
+    ours = results.get("syncd", {})
+    ratios: dict[str, dict[str, Any]] = {}
+    for slug, steps in results.items():
+        if slug == "syncd" or not ours:
+            continue
+        ratios[slug] = {}
+        for step, r in steps.items():
+            mine = ours.get(step)
+            if mine is None:
+                continue
+            c = r.klass("C")
+            ratios[slug][step] = {
+                "time": mine.seconds() / r.seconds(),
+                "class_c": mine.klass("C") / c if c else None,
+            }
+    return ratios

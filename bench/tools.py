@@ -1,4 +1,4 @@
-"""The emulator process and the sync tools under test, each run as users run it.
+"""The sync tools under test, each run as users run it.
 
 Every tool is a separate process per step, so process start-up is part of its time, as it
 is for a user running it from cron. Every tool gets the same number of parallel
@@ -20,22 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+from bench.server import NEUTRAL_CWD, Emulator, Settings
 
 DEBIAN_RCLONE = Path("/usr/bin/rclone")
 SYNCD_KEY_ENV = "SYNCD_BENCH_APPLICATION_KEY"
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """What every tool is told, so the comparison is like for like."""
-
-    key_id: str
-    key: str
-    bucket: str
-    transfers: int
-    part_size: int
-    rclone_fast_list: bool
 
 
 @dataclass(slots=True)
@@ -70,8 +58,19 @@ def timed_run(argv: list[str], env: dict[str, str], cwd: Path) -> RunResult:
 
 
 def _source_state() -> str:
-    """The commit syncd runs from, and whether ``syncd/`` has uncommitted changes."""
+    """Where the syncd that runs comes from: this checkout's commit (and whether
+    ``syncd/`` has uncommitted changes), or the directory it was imported from."""
     repo = Path(__file__).resolve().parent.parent
+    probe = subprocess.run(
+        [sys.executable, "-c", "import syncd; print(syncd.__file__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=NEUTRAL_CWD,
+    )
+    where = Path(probe.stdout.strip()).resolve().parent.parent
+    if where != repo:
+        return f"(imported from {where})"
 
     def git(*args: str) -> str:
         try:
@@ -95,110 +94,12 @@ def _bin_dir() -> Path:
 
 def _first_line(argv: list[str]) -> str:
     try:
-        out = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
+        out = subprocess.run(
+            argv, capture_output=True, text=True, check=False, timeout=60, cwd=NEUTRAL_CWD
+        )
     except OSError as exc:
         return f"unknown ({exc})"
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
-
-
-class Emulator:
-    """``syncd emulator --data DIR`` in its own process, plus the few API calls we need."""
-
-    def __init__(self, data_dir: Path, settings: Settings, min_part_size: int) -> None:
-        self.settings = settings
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "syncd",
-                "emulator",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--data",
-                str(data_dir),
-                "--key-id",
-                settings.key_id,
-                "--key",
-                settings.key,
-                "--bucket",
-                settings.bucket,
-                "--part-size",
-                str(settings.part_size),
-                "--min-part-size",
-                str(min_part_size),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http"):
-            self.process.kill()
-            raise RuntimeError(f"the emulator did not start (first line {self.url!r})")
-        self.http = httpx.Client(base_url=self.url, timeout=120)
-        auth = self.http.post(
-            "/b2api/v4/b2_authorize_account", auth=(settings.key_id, settings.key), json={}
-        ).json()
-        self.token: str = auth["authorizationToken"]
-        found = self._call(
-            "b2_list_buckets", accountId=auth["accountId"], bucketName=settings.bucket
-        )
-        self.bucket_id: str = found["buckets"][0]["bucketId"]
-        self.reset_stats()
-
-    def _call(self, name: str, **params: Any) -> Any:
-        reply = self.http.post(
-            f"/b2api/v4/{name}", json=params, headers={"Authorization": self.token}
-        )
-        reply.raise_for_status()
-        return reply.json()
-
-    def stats(self) -> dict[str, Any]:
-        """Call counts per call and per class since the last reset."""
-        reply = self.http.get("/_emulator/stats")
-        reply.raise_for_status()
-        return dict(reply.json())
-
-    def reset_stats(self) -> None:
-        """Zero the counters."""
-        self.http.post("/_emulator/reset-stats").raise_for_status()
-
-    def cpu_seconds(self) -> float:
-        """User plus system CPU time of the emulator process so far (Linux; else 0)."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def list_files(self, prefix: str) -> list[dict[str, Any]]:
-        """The visible files under ``prefix`` (``b2_list_file_names``, all pages)."""
-        files: list[dict[str, Any]] = []
-        start: str | None = prefix
-        while start is not None:
-            page = self._call(
-                "b2_list_file_names",
-                bucketId=self.bucket_id,
-                prefix=prefix,
-                startFileName=start,
-                maxFileCount=10_000,
-            )
-            files.extend(page["files"])
-            start = page.get("nextFileName")
-        return files
-
-    def stop(self) -> None:
-        """Terminate the process."""
-        self.http.close()
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(30)
 
 
 class Tool:
