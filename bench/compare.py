@@ -196,12 +196,20 @@ class Bench:
         )
 
 
+def _load() -> str:
+    try:
+        return "/".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def header(plan: Plan, settings: Settings, tools: list[Tool]) -> list[str]:
     """Versions, machine and the like-for-like settings."""
     lines = [
         "syncd vs b2 CLI vs rclone on one local B2 emulator (persistent storage, own process)",
         f"machine: {platform.system()} {platform.release()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}",
+        f"Python {platform.python_version()}, load average {_load()} at the end "
+        "(other work on the machine makes times noisy; tools are interleaved per repetition)",
         "versions:",
         *(f"  {t.label:<26} {t.version}" for t in tools),
         f"settings: {settings.transfers} parallel transfers for every tool, progress off; "
