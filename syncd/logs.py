@@ -26,7 +26,8 @@ _SECRET_KEY_RE = re.compile(
 _SECRET_TEXT_RES = (
     re.compile(r"(authorization['\"]?\s*[:=]\s*['\"]?)([^'\",\s]+(?: [^'\",\s]+)?)", re.I),
     re.compile(r"\bBasic [A-Za-z0-9+/=]{8,}"),
-    re.compile(r"\b[34]_[A-Za-z0-9_\-=.]{30,}"),  # B2 account, upload and download tokens
+    # B2 account, upload and download tokens (file ids, "4_z<bucket id>_f...", are not secret)
+    re.compile(r"\b[34]_(?!z[0-9a-f]{24}_)[A-Za-z0-9_\-=.]{30,}"),
 )
 _NOISY = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "uvicorn.access": logging.WARNING}
 

@@ -100,6 +100,11 @@ def build(
     emulator = start_embedded(config) if config.b2.realm == EMBEDDED_REALM else None
     realm_url = emulator.base_url if emulator is not None else config.b2.realm
     journal = Journal.open(state_path(config, JOURNAL_NAME), clock=clock)
+    # The caller holds the instance lock, so every lease left in the journal belongs to a
+    # process that died: its jobs are claimable again at once, not after lease_s.
+    stale = journal.release_all_leases()
+    if stale:
+        log.info("stale_leases_released", count=stale)
     http = make_http_client(config.b2)
     client = build_client(config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng)
     try:

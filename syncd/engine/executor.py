@@ -13,6 +13,7 @@ import structlog
 from syncd.b2 import B2Client, Bucket
 from syncd.config import FolderConfig
 from syncd.domain import B2Name, IndexEntry, LocalState
+from syncd.engine.local import hash_file
 from syncd.engine.plan import (
     Action,
     CopyFrom,
@@ -93,6 +94,35 @@ class Executor:
                 return Outcome()
             case NeedHash():
                 raise AssertionError("NeedHash is resolved by the worker before execution")
+
+    def adopt(
+        self, local: LocalState, b2_name: B2Name, folder: FolderConfig, bucket: Bucket
+    ) -> Outcome | None:
+        """After a crash mid-send: if B2 already holds exactly this file (size, mtime and
+        sha1), record that version instead of sending it again. One listing call."""
+        version = self._client.latest_version(bucket, b2_name)
+        if (
+            version is None
+            or version.action not in ("upload", "copy")
+            or version.size != local.size
+            or version.src_last_modified_ms != local.mtime_ms
+            or version.content_sha1 is None
+        ):
+            return None
+        sha1 = hash_file(folder.path, local)
+        if sha1 != version.content_sha1:
+            return None
+        self._report.add("adopted_files")
+        log.info("adopted_after_crash", b2_name=b2_name, file_id=version.file_id)
+        entry = entry_for(
+            folder.name,
+            b2_name,
+            local,
+            sha1=sha1,
+            file_id=version.file_id,
+            uploaded_ms=version.upload_timestamp_ms,
+        )
+        return Outcome(index=entry)
 
     def _upload(self, action: Upload, folder: FolderConfig, bucket: Bucket) -> Outcome:
         result = self._client.upload_file(

@@ -8,6 +8,7 @@ changed file is requeued, a cap or a safety guard pauses, a fatal error stops al
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 from collections.abc import Callable, Mapping
@@ -19,10 +20,20 @@ from syncd.b2 import B2Client, Bucket
 from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, IndexEntry, Job, LocalState, RelPath, SkippedItem
-from syncd.engine.executor import Executor
+from syncd.engine.executor import Executor, Outcome
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.local import hash_file, stat_file
-from syncd.engine.plan import Action, DeleteAllVersions, Facts, Hide, NeedHash, Policy, plan
+from syncd.engine.plan import (
+    Action,
+    CopyFrom,
+    DeleteAllVersions,
+    Facts,
+    Hide,
+    NeedHash,
+    Policy,
+    Upload,
+    plan,
+)
 from syncd.engine.report import RunReport
 from syncd.errors import (
     CapExceededError,
@@ -39,6 +50,12 @@ from syncd.journal import Journal
 from syncd.paths import to_b2_name
 
 log = structlog.get_logger(__name__)
+
+
+def inflight_key(job: Job) -> str:
+    """Journal meta key marking that bytes for this path may have reached B2."""
+    return f"inflight:{job.folder}:{os.fsencode(job.rel_path).hex()}"
+
 
 RescanFn = Callable[[str, RelPath | None], object]
 
@@ -243,9 +260,27 @@ class WorkerPool:
                 Facts(b2_name=b2_name, local=local, indexed=indexed, local_sha1=sha1), self._policy
             )
         self._guard(action, folder)
-        outcome = self._executor.execute(action, cfg, folder.bucket)
+        outcome = self._send(job, action, folder)
         self._journal.clear_issue(cfg.name, job.rel_path)
         self._journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
+        if isinstance(action, (Upload, CopyFrom)):
+            self._journal.delete_meta(inflight_key(job))
+
+    def _send(self, job: Job, action: Action, folder: FolderRuntime) -> Outcome:
+        """Execute, with a durable in-flight mark around sends: after a crash the mark
+        makes the next attempt look on B2 first, so a stored upload is never repeated."""
+        if not isinstance(action, (Upload, CopyFrom)):
+            return self._executor.execute(action, folder.config, folder.bucket)
+        key = inflight_key(job)
+        if self._journal.get_meta(key) is not None:
+            adopted = self._executor.adopt(
+                action.local, action.b2_name, folder.config, folder.bucket
+            )
+            if adopted is not None:
+                return adopted
+        else:
+            self._journal.set_meta(key, str(self._clock.now_ms()))
+        return self._executor.execute(action, folder.config, folder.bucket)
 
     def _moved_from(self, cfg: FolderConfig, local: LocalState) -> IndexEntry | None:
         for entry in self._journal.index_find_inode(cfg.name, local.dev, local.inode):

@@ -146,9 +146,16 @@ class DaemonProcess:
         if self.proc.poll() is not None:
             raise AssertionError(f"daemon exited {self.proc.returncode}:\n" + self.log())
 
+    def dump_stacks(self) -> None:
+        """Ask the daemon to write every thread's stack into its log (SIGUSR1)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+
     def log(self) -> str:
         """Everything the daemon wrote."""
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")[-20000:]
 
     def terminate(self, timeout_s: float = 60) -> int:

@@ -79,6 +79,8 @@ def crash_cycles(
     final = DaemonProcess(setup, notify, tmp_path / "final.log")
     final.wait_ready()
     ok = wait_until(lambda: converged(view, setup), 120)
+    if not ok:
+        final.dump_stacks()
     assert final.terminate() == 0
     notify.close()
     versions = view.versions(setup.bucket, setup.prefix)
