@@ -17,9 +17,10 @@ from syncd.b2 import B2Client, build_client, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
 from syncd.emulator import EmulatorOptions, EmulatorServer
+from syncd.engine.adopt import adopt_folder
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.report import RunReport
-from syncd.engine.rescan import Rescanner, Timing
+from syncd.engine.rescan import Preview, Rescanner, Timing
 from syncd.engine.worker import FolderRuntime, WorkerPool
 from syncd.errors import SafetyStopError
 from syncd.journal import Journal
@@ -47,8 +48,21 @@ class App:
     emulator: EmulatorServer | None = None
     problems: list[str] = field(default_factory=list)
 
+    def adopt_new_folders(self) -> None:
+        """Index what B2 already holds for folders never synced from this journal."""
+        for name, runtime in self.folders.items():
+            if self.journal.index_count(name) == 0:
+                count = adopt_folder(self.journal, self.client, runtime.config, runtime.bucket)
+                self.report.add("adopted_files", count)
+
+    def preview(self) -> list[Preview]:
+        """What sync-now would queue per folder, changing nothing (``--dry-run``)."""
+        return [self.rescanner.preview(name) for name in self.folders]
+
     def run_once(self) -> RunReport:
         """Scan every folder, drain the journal, and return what happened (sync-now)."""
+        self.adopt_new_folders()
+        self.journal.retry_now()  # a one-shot run retries earlier failures now
         for name in self.folders:
             self.rescanner.rescan(name)
         self.pool.drain()
@@ -91,6 +105,7 @@ def build(
     rng: random.Random | None = None,
     stop: threading.Event | None = None,
     immediate: bool = False,
+    dry_run: bool = False,
 ) -> App:
     """Build syncd from ``config``; ``immediate`` skips the settle windows (sync-now)."""
     clock = clock or SystemClock()
@@ -119,7 +134,8 @@ def build(
             bucket = client.check_access(folder.bucket, folder.prefix, need=need)
             guard = RootGuard(folder, journal)
             try:
-                guard.establish()
+                if not dry_run:  # a dry run records nothing, not even the root's identity
+                    guard.establish()
             except SafetyStopError as exc:
                 problems.append(str(exc))
                 report.pause(str(exc))

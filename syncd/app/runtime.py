@@ -77,6 +77,7 @@ class Runtime:
         """Workers first, then the watcher (events are recorded from now on), then the
         scheduler with a rescan right away (it catches what happened while stopped)."""
         sync = self._app.config.sync
+        self._app.adopt_new_folders()
         self._app.pool.start()
         self._watcher.start()
         self._scheduler.add_periodic(

@@ -13,6 +13,7 @@ from syncd.cli.guard import run_guarded
 from syncd.cli.progress import JobProgress
 from syncd.config import load_config
 from syncd.engine.report import RunReport
+from syncd.engine.rescan import Preview
 from syncd.errors import AuthRejectedError
 
 EXIT_OK = 0
@@ -50,6 +51,23 @@ def print_summary(report: RunReport) -> None:
         click.echo(f"  stopped: {r.fatal}")
 
 
+def print_preview(previews: list[Preview], *, as_json: bool) -> int:
+    """Print what a dry run found; always exit 0."""
+    if as_json:
+        rows = [
+            {"folder": p.folder, "new_or_changed": p.new_or_changed, "deleted": p.deleted}
+            for p in previews
+        ]
+        click.echo(json.dumps({"dry_run": True, "folders": rows}, indent=2))
+        return EXIT_OK
+    for p in previews:
+        click.echo(
+            f"{p.folder}: {p.new_or_changed} new or changed files to check, "
+            f"{p.deleted} deleted files to hide (dry run: nothing was changed)"
+        )
+    return EXIT_OK
+
+
 @click.command("sync-now")
 @click.option(
     "--config",
@@ -60,9 +78,14 @@ def print_summary(report: RunReport) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Only scan and say what would be queued; upload, hide and record nothing.",
+)
+@click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
-def sync_now(config_path: Path, as_json: bool, progress: bool | None) -> None:
+def sync_now(config_path: Path, as_json: bool, dry_run: bool, progress: bool | None) -> None:
     """Sync every folder once and exit.
 
     \b
@@ -80,7 +103,12 @@ def sync_now(config_path: Path, as_json: bool, progress: bool | None) -> None:
         config = load_config(config_path)
         configure_logging(config.log, secrets=[config.b2.application_key])
         with lock_state(config):
-            app = build(config, immediate=True)
+            app = build(config, immediate=True, dry_run=dry_run)
+            if dry_run:
+                try:
+                    return print_preview(app.preview(), as_json=as_json)
+                finally:
+                    app.close()
             try:
                 show = sys.stdout.isatty() and not as_json if progress is None else progress
                 with JobProgress(app.report, enabled=show):

@@ -275,6 +275,17 @@ def release(conn: Connection, worker_prefix: str) -> int:
     return int(result.rowcount)
 
 
+def retry_now(conn: Connection) -> int:
+    """End every backoff: rows waiting for ``retry_at`` become ready at their due time
+    (attempts and errors are kept); return how many rows were waiting."""
+    result = conn.execute(
+        update(pending)
+        .where(pending.c.retry_at_ms > 0, pending.c.lease_owner.is_(None))
+        .values(retry_at_ms=0, ready_ms=pending.c.due_ms)
+    )
+    return int(result.rowcount)
+
+
 def next_ready_ms(conn: Connection) -> int | None:
     """The earliest ``ready_ms`` of any row, or None when the queue is empty."""
     value = conn.execute(select(func.min(pending.c.ready_ms))).scalar()

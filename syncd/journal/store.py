@@ -179,6 +179,11 @@ class Journal:
         with self._db.write("release leases") as conn:
             return queue.release(conn, worker_prefix)
 
+    def retry_now(self) -> int:
+        """End every backoff so failed rows are claimable again (a one-shot run)."""
+        with self._db.write("retry now") as conn:
+            return queue.retry_now(conn)
+
     def next_due_ms(self) -> int | None:
         """The earliest time any row becomes claimable; None when nothing is pending."""
         with self._db.read("next due") as conn:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,58 @@ def test_remote_down_exits_75(setup: Setup, tmp_path: Path) -> None:
     code, _summary, err = sync_now(setup)
     assert code == 75, err
     assert "Traceback" not in err
+
+
+def test_dry_run_changes_nothing(setup: Setup, view: BucketView, emulator: EmulatorServer) -> None:
+    """--dry-run reports what would be queued and uploads nothing."""
+    make_tree(setup.root)
+    code, summary, err = sync_now(setup, "--dry-run")
+    assert code == 0, err
+    assert summary == {
+        "dry_run": True,
+        "folders": [{"folder": "folder", "new_or_changed": 4, "deleted": 0}],
+    }
+    assert emulator.stats()["calls"].get("b2_upload_file", 0) == 0
+    assert not (setup.root / ".syncd-folder").exists()
+
+
+def test_lost_journal_adopts_the_bucket(setup: Setup, view: BucketView) -> None:
+    """With the journal gone, files B2 already holds (same size and mtime) are adopted."""
+    make_tree(setup.root)
+    assert sync_now(setup)[0] == 0
+    for path in setup.state.iterdir():
+        if path.name.startswith("journal"):
+            path.unlink()
+    (setup.root / "new.txt").write_text("new\n")
+    code, summary, err = sync_now(setup)
+    assert code == 0, err
+    assert summary["adopted_files"] == 4
+    assert summary["uploaded_files"] == 1
+    assert_converged(view, setup.bucket, setup.prefix, setup.root)
+
+
+def test_mass_delete_pauses_until_approved(setup: Setup, view: BucketView) -> None:
+    """Deleting most of a folder pauses the hides (exit 1) until `syncd approve`."""
+    for i in range(10):
+        (setup.root / f"f{i}").write_text(str(i))
+    assert sync_now(setup)[0] == 0
+    for i in range(7):
+        (setup.root / f"f{i}").unlink()
+    code, summary, _err = sync_now(setup)
+    assert code == 1
+    assert summary["hidden_files"] == 0
+    assert "would be hidden" in summary["paused"][0]
+    assert len(view.latest(setup.bucket, setup.prefix)) == 10
+    approve = subprocess.run(
+        [sys.executable, "-m", "syncd", "approve", "--config", str(setup.config)],
+        capture_output=True,
+        text=True,
+        env=setup.env(),
+        check=False,
+    )
+    assert approve.returncode == 0, approve.stderr
+    assert "7 pending deletes approved" in approve.stdout
+    code, summary, err = sync_now(setup)
+    assert code == 0, err
+    assert summary["hidden_files"] == 7
+    assert_converged(view, setup.bucket, setup.prefix, setup.root)

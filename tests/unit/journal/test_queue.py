@@ -282,3 +282,14 @@ def test_batching_does_not_change_the_outcome(hints, batch, clock, change):
         finally:
             one.close()
             many.close()
+
+
+def test_retry_now_ends_backoff(journal, change, clock):
+    """retry_now makes a failed row claimable again at once, keeping its attempts."""
+    journal.record([change("a")], settle_ms=0, delete_hold_ms=0, max_deferral_ms=0)
+    (job,) = journal.claim(worker="w", limit=1, lease_ms=1000)
+    journal.fail(job, error="boom", retry_at_ms=clock.now_ms() + 60_000)
+    assert journal.claim(worker="w", limit=1, lease_ms=1000) == []
+    assert journal.retry_now() == 1
+    (again,) = journal.claim(worker="w", limit=1, lease_ms=1000)
+    assert again.attempts == 1
