@@ -62,7 +62,7 @@ def check_access(
         restricted_id = ids[0]
     extra = sorted((allowed.capabilities & _BROAD) - need)
     if extra:
-        log.warning("key_broader_than_needed", extra_capabilities=extra)
+        log.info("key_broader_than_needed", extra_capabilities=extra)
     if "listBuckets" not in allowed.capabilities:
         if restricted_id is None:
             raise AuthRejectedError(

@@ -14,6 +14,7 @@ from syncd import __version__
 from syncd.cli.config_cmd import check_config
 from syncd.cli.emulator_cmd import emulator
 from syncd.cli.run_cmd import approve, run
+from syncd.cli.status_cmd import status
 from syncd.cli.sync_cmd import sync_now
 
 
@@ -27,6 +28,7 @@ def cli() -> None:
       syncd check-config FILE        validate a config file (exit 78 when it is wrong)
       syncd sync-now --config FILE   sync every folder once (cron, scripts, CI)
       syncd run --config FILE        the daemon (systemd, launchd)
+      syncd status --config FILE     pending, failing and skipped items per folder
       syncd approve --config FILE    release a paused mass delete
       syncd emulator ...             a local B2-compatible server for tests and demos
 
@@ -34,7 +36,7 @@ def cli() -> None:
     """
 
 
-for command in (check_config, sync_now, run, approve, emulator):
+for command in (check_config, sync_now, run, status, approve, emulator):
     cli.add_command(command)
 
 

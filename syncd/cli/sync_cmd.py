@@ -37,8 +37,8 @@ def print_summary(report: RunReport) -> None:
     r = report
     mib = r.uploaded_bytes / (1 << 20)
     click.echo(
-        f"uploaded {r.uploaded_files} files ({mib:.1f} MiB), copied {r.copied_files}, "
-        f"hidden {r.hidden_files}, unchanged {r.unchanged_files}, "
+        f"scanned {r.scanned_files} files: uploaded {r.uploaded_files} ({mib:.1f} MiB), "
+        f"copied {r.copied_files}, hidden {r.hidden_files}, adopted {r.adopted_files}, "
         f"skipped {len(r.skipped)}, failed {len(r.failed)}"
     )
     for item in r.skipped:

@@ -28,6 +28,7 @@ class Failure:
 class RunReport:
     """Thread-safe counters of one run."""
 
+    scanned_files: int = 0
     uploaded_files: int = 0
     uploaded_bytes: int = 0
     copied_files: int = 0
@@ -80,6 +81,7 @@ class RunReport:
         """The summary as plain data (for ``--json``)."""
         with self._lock:
             return {
+                "scanned_files": self.scanned_files,
                 "uploaded_files": self.uploaded_files,
                 "uploaded_bytes": self.uploaded_bytes,
                 "copied_files": self.copied_files,

@@ -141,4 +141,5 @@ class Rescanner:
                     )
                 self._report.skip(folder.name, entry.rel_path, entry.reason)
             elif entry.rel_path != MARKER_NAME:
+                self._report.add("scanned_files")
                 yield entry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -158,3 +159,22 @@ def test_mass_delete_pauses_until_approved(setup: Setup, view: BucketView) -> No
     assert code == 0, err
     assert summary["hidden_files"] == 7
     assert_converged(view, setup.bucket, setup.prefix, setup.root)
+
+
+def test_status_lists_skipped_items(setup: Setup) -> None:
+    """`syncd status --json` shows indexed files and each skipped item with its reason."""
+    (setup.root / "good.txt").write_text("good\n")
+    os.mkfifo(setup.root / "pipe")
+    assert sync_now(setup)[0] == 0
+    proc = subprocess.run(
+        [sys.executable, "-m", "syncd", "status", "--config", str(setup.config), "--json"],
+        capture_output=True,
+        text=True,
+        env=setup.env(),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (folder,) = json.loads(proc.stdout)["folders"]
+    assert folder["indexed_files"] == 1
+    assert folder["pending"] == 0
+    assert [item["path"] for item in folder["skipped"]] == ["pipe"]
