@@ -1,45 +1,41 @@
-"""A rich progress bar fed by the engine's progress hook; silent when disabled."""
+"""A rich progress line fed by the engine's progress hook; silent when disabled."""
 
 from __future__ import annotations
 
 from types import TracebackType
 
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TransferSpeedColumn,
-)
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from syncd.engine.report import RunReport
 
 
+def _mib(amount: int) -> str:
+    return f"{amount / (1 << 20):.1f} MiB"
+
+
 class JobProgress:
-    """Shows jobs done and bytes sent while a run drains the journal."""
+    """Shows files done and bytes sent while a run drains the journal (on a terminal)."""
 
     def __init__(self, report: RunReport, *, enabled: bool) -> None:
         self._report = report
         self._enabled = enabled
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed} files"),
-            DownloadColumn(),
-            TransferSpeedColumn(),
+            SpinnerColumn(),
+            TextColumn(
+                "[bold]syncing[/bold] {task.completed} files done, {task.fields[sent]} sent"
+            ),
             TimeElapsedColumn(),
             transient=True,
         )
-        self._files = self._progress.add_task("syncing", total=None)
-        self._bytes = 0
+        self._task = self._progress.add_task("sync", total=None, sent=_mib(0))
+        self._sent = 0
 
     def _hook(self, what: str, amount: int) -> None:
         if what == "job":
-            self._progress.advance(self._files, amount)
+            self._progress.advance(self._task, amount)
         else:
-            self._bytes += amount
-            self._progress.update(self._files, description="uploading")
+            self._sent += amount
+            self._progress.update(self._task, sent=_mib(self._sent))
 
     def __enter__(self) -> JobProgress:
         if self._enabled:
