@@ -165,7 +165,7 @@ class EmulatorApp:
         self, scope: Scope, receive: Receive, send: Send, request: Request, route: Route
     ) -> None:
         state = self.state
-        state.stats.count_call(route.name)
+        state.stats.count_call(route.name, None if route.name == BY_NAME else route.version)
         fault = state.faults.pick(route.name)
         if fault is not None:
             if fault.latency_ms:

@@ -14,7 +14,10 @@ Class mapping, from Backblaze's "Pricing Organized by API Calls" page:
 
 Note that Backblaze bills b2_get_upload_url and b2_get_upload_part_url as class A.
 Every request that names a call is counted, including ones answered with an error or an
-injected fault. Imports nothing from syncd outside the emulator.
+injected fault. Calls made under ``/b2api/vN/`` are also counted per API version
+(``apiVersions``: ``{"v1": {call: n}, ...}``), so tests can see which version a peer speaks;
+downloads by name (``/file/...``) carry no version and are not in that table.
+Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations
@@ -57,13 +60,16 @@ class Stats:
     """Counters; only touched from the server's event loop."""
 
     calls: Counter[str] = field(default_factory=Counter)
+    versioned: Counter[tuple[int, str]] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
     bytes_in: int = 0
     bytes_out: int = 0
 
-    def count_call(self, call: str) -> None:
-        """Record one request for ``call``."""
+    def count_call(self, call: str, api_version: int | None = None) -> None:
+        """Record one request for ``call`` (made under ``/b2api/v<api_version>/``)."""
         self.calls[call] += 1
+        if api_version is not None:
+            self.versioned[api_version, call] += 1
 
     def count_status(self, status: int) -> None:
         """Record the status of one reply."""
@@ -72,6 +78,7 @@ class Stats:
     def reset(self) -> None:
         """Zero everything."""
         self.calls.clear()
+        self.versioned.clear()
         self.statuses.clear()
         self.bytes_in = 0
         self.bytes_out = 0
@@ -81,8 +88,12 @@ class Stats:
         classes = Counter({"A": 0, "B": 0, "C": 0})
         for call, count in self.calls.items():
             classes[transaction_class(call)] += count
+        versions: dict[str, dict[str, int]] = {}
+        for (api_version, call), count in sorted(self.versioned.items()):
+            versions.setdefault(f"v{api_version}", {})[call] = count
         return {
             "calls": dict(sorted(self.calls.items())),
+            "apiVersions": versions,
             "classes": dict(classes),
             "total": sum(self.calls.values()),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},

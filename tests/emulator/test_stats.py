@@ -79,3 +79,20 @@ def test_admin_info(b2, server):
     assert info["baseUrl"] == server.base_url
     assert info["accountId"] == server.account_id == b2.account_id
     assert info["buckets"] == ["test-bucket"]
+
+
+def test_stats_count_calls_per_api_version(b2, bucket_id):
+    """Calls are also counted per /b2api/vN/ version; downloads by name have none."""
+    b2.http.post(f"{b2.url}/_emulator/reset-stats")
+    b2.call("b2_list_buckets", accountId=b2.account_id, version=1)
+    b2.call("b2_list_buckets", accountId=b2.account_id, version=3)
+    b2.uploaded(bucket_id, "f", b"12345")
+    b2.download("/file/test-bucket/f")
+    stats = b2.http.get(f"{b2.url}/_emulator/stats").json()
+    assert stats["apiVersions"] == {
+        "v1": {"b2_list_buckets": 1},
+        "v3": {"b2_list_buckets": 1},
+        "v4": {"b2_get_upload_url": 1, "b2_upload_file": 1},
+    }
+    b2.http.post(f"{b2.url}/_emulator/reset-stats")
+    assert b2.http.get(f"{b2.url}/_emulator/stats").json()["apiVersions"] == {}

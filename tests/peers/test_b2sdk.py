@@ -1,0 +1,294 @@
+"""b2sdk as a library (interfaces ``b2sdk.v3`` on API v4 and ``b2sdk.v2`` on API v3)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.peers.conftest import SMALL_PART, SMALL_RECOMMENDED, Sdk
+from tests.peers.peerkit import BUCKET, pseudo_random
+
+pytestmark = pytest.mark.peers
+
+LARGE = 1_050_000  # > 4 x the advertised recommendedPartSize: a large file in several parts
+
+
+def read_all(downloaded: Any) -> bytes:
+    """The bytes of a b2sdk DownloadedFile."""
+    sink = io.BytesIO()
+    downloaded.save(sink)
+    return sink.getvalue()
+
+
+def entries(listing: Any) -> list[str]:
+    """Names from b2sdk's ``ls``: the folder name for folders, else the file name."""
+    return [folder or fv.file_name for fv, folder in listing]
+
+
+def only_version(sdk: Sdk) -> None:
+    """Every API call so far went to /b2api/v<the interface's version>/."""
+    versions = sdk.server.stats()["apiVersions"]
+    assert list(versions) == [f"v{sdk.wire_version}"], versions
+
+
+def test_authorize_reports_the_emulator(sdk: Sdk) -> None:
+    """Authorize fills account info with the emulator's URLs and advertised part sizes."""
+    api = sdk.api()
+    info = api.account_info
+    assert info.get_api_url() == sdk.server.base_url
+    assert info.get_download_url() == sdk.server.base_url
+    assert info.get_recommended_part_size() == SMALL_RECOMMENDED
+    assert info.get_absolute_minimum_part_size() == SMALL_PART
+    assert info.get_account_id() == sdk.server.account_id
+    assert "listBuckets" in info.get_allowed()["capabilities"]
+    only_version(sdk)
+
+
+def test_private_bucket_small_and_large_uploads(sdk: Sdk, tmp_path: Path) -> None:
+    """Create a private bucket, upload a small and a parallel large file, read both back."""
+    api = sdk.api()
+    bucket = api.create_bucket("peer-private", "allPrivate")
+    assert bucket.type_ == "allPrivate"
+    assert api.get_bucket_by_name("peer-private").id_ == bucket.id_
+
+    small = bucket.upload_bytes(
+        b"small file\n", "docs/small.txt", file_info={"src_last_modified_millis": "1600000000123"}
+    )
+    assert small.content_sha1 == hashlib.sha1(b"small file\n").hexdigest()
+    assert small.file_info == {"src_last_modified_millis": "1600000000123"}
+
+    data = pseudo_random(LARGE)
+    local = tmp_path / "large.bin"
+    local.write_bytes(data)
+    large = bucket.upload_local_file(str(local), "docs/large.bin")
+    assert large.size == LARGE
+    assert large.content_sha1 in (None, "none")
+    assert large.file_info["large_file_sha1"] == hashlib.sha1(data).hexdigest()
+    calls = sdk.server.stats()["calls"]
+    assert calls["b2_start_large_file"] == 1
+    assert calls["b2_finish_large_file"] == 1
+    assert calls["b2_upload_part"] >= 4
+
+    assert read_all(bucket.download_file_by_name("docs/small.txt")) == b"small file\n"
+    assert read_all(bucket.download_file_by_name("docs/large.bin")) == data
+    assert read_all(api.download_file_by_id(large.id_)) == data
+    info = api.get_file_info(large.id_)
+    assert (info.file_name, info.size) == ("docs/large.bin", LARGE)
+    only_version(sdk)
+
+
+def test_listing_names_versions_prefix_and_folders(sdk: Sdk) -> None:
+    """``ls`` with/without recursion and latest_only=False, and list_file_versions, match B2."""
+    bucket = sdk.api().get_bucket_by_name(BUCKET)
+    for name in ("a/1.txt", "a/2.txt", "a/b/3.txt", "a/1.txt", "c.txt", "d.txt"):
+        bucket.upload_bytes(name.encode(), name)
+    bucket.hide_file("c.txt")
+
+    # b2sdk yields (first file version in the folder, folder name) for a folder
+    assert entries(bucket.ls()) == ["a/", "d.txt"]
+    assert entries(bucket.ls("a")) == ["a/1.txt", "a/2.txt", "a/b/"]
+
+    recursive = [fv.file_name for fv, _ in bucket.ls(recursive=True)]
+    assert recursive == ["a/1.txt", "a/2.txt", "a/b/3.txt", "d.txt"]
+
+    every = [(fv.file_name, fv.action) for fv, _ in bucket.ls(latest_only=False, recursive=True)]
+    assert every == [
+        ("a/1.txt", "upload"),
+        ("a/1.txt", "upload"),
+        ("a/2.txt", "upload"),
+        ("a/b/3.txt", "upload"),
+        ("c.txt", "hide"),
+        ("c.txt", "upload"),
+        ("d.txt", "upload"),
+    ]
+    versions = list(bucket.list_file_versions("a/1.txt"))
+    assert len(versions) == 2
+    assert versions[0].upload_timestamp > versions[1].upload_timestamp
+
+    names = list(bucket.ls("a/b", recursive=True, fetch_count=1))
+    assert [fv.file_name for fv, _ in names] == ["a/b/3.txt"]
+    only_version(sdk)
+
+
+def test_hide_and_unhide(sdk: Sdk) -> None:
+    """A hidden file disappears from names and downloads; unhide brings it back."""
+    bucket = sdk.api().get_bucket_by_name(BUCKET)
+    bucket.upload_bytes(b"visible", "h/file.txt")
+    marker = bucket.hide_file("h/file.txt")
+    assert marker.action == "hide"
+    assert [fv.file_name for fv, _ in bucket.ls("h")] == []
+    with pytest.raises(sdk.module.exception.FileNotPresent):
+        read_all(bucket.download_file_by_name("h/file.txt"))
+    bucket.unhide_file("h/file.txt")
+    assert read_all(bucket.download_file_by_name("h/file.txt")) == b"visible"
+    only_version(sdk)
+
+
+def test_server_side_copy(sdk: Sdk, tmp_path: Path) -> None:
+    """Whole, ranged and multi-part server-side copies carry the right bytes and metadata."""
+    bucket = sdk.api().get_bucket_by_name(BUCKET)
+    data = pseudo_random(LARGE, seed=3)
+    source = bucket.upload_bytes(data[:5000], "src/small.bin", file_info={"k": "v"})
+    whole = bucket.copy(source.id_, "dst/whole.bin")
+    assert whole.file_info == {"k": "v"}
+    assert read_all(bucket.download_file_by_name("dst/whole.bin")) == data[:5000]
+
+    ranged = bucket.copy(source.id_, "dst/ranged.bin", offset=100, length=900)
+    assert ranged.size == 900
+    assert read_all(bucket.download_file_by_name("dst/ranged.bin")) == data[100:1000]
+
+    replaced = bucket.copy(
+        source.id_, "dst/replaced.bin", content_type="text/plain", file_info={"new": "1"}
+    )
+    assert (replaced.content_type, replaced.file_info) == ("text/plain", {"new": "1"})
+
+    local = tmp_path / "large.bin"
+    local.write_bytes(data)
+    large = bucket.upload_local_file(str(local), "src/large.bin")
+    whole_large = bucket.copy(large.id_, "dst/large.bin")  # one b2_copy_file
+    assert read_all(bucket.download_file_by_name("dst/large.bin")) == data
+    assert whole_large.size == LARGE
+    # two remote sources make a new large file from b2_copy_part calls
+    halves = [
+        sdk.module.CopySource(large.id_, offset=0, length=600_000),
+        sdk.module.CopySource(large.id_, offset=600_000, length=LARGE - 600_000),
+    ]
+    joined = bucket.concatenate(halves, "dst/joined.bin")
+    assert sdk.server.stats()["calls"]["b2_copy_part"] >= 2
+    assert joined.size == LARGE
+    assert read_all(bucket.download_file_by_name("dst/joined.bin")) == data
+    only_version(sdk)
+
+
+def test_delete_versions(sdk: Sdk) -> None:
+    """Deleting each version, hide marker included, leaves nothing listed."""
+    api = sdk.api()
+    bucket = api.get_bucket_by_name(BUCKET)
+    bucket.upload_bytes(b"1", "del/x")
+    bucket.upload_bytes(b"2", "del/x")
+    bucket.hide_file("del/x")
+    versions = [fv for fv, _ in bucket.ls("del", latest_only=False, recursive=True)]
+    assert [fv.action for fv in versions] == ["hide", "upload", "upload"]
+    for fv in versions:
+        api.delete_file_version(fv.id_, fv.file_name)
+    assert list(bucket.ls("del", latest_only=False, recursive=True)) == []
+    with pytest.raises(sdk.module.exception.FileNotPresent):
+        api.delete_file_version(versions[0].id_, versions[0].file_name)
+    only_version(sdk)
+
+
+def test_ranged_and_parallel_download(sdk: Sdk, tmp_path: Path) -> None:
+    """A byte range, and b2sdk's parallel downloader (several ranged GETs) with sha1 check."""
+    api = sdk.api()
+    bucket = api.get_bucket_by_name(BUCKET)
+    data = pseudo_random(LARGE, seed=5)
+    small = pseudo_random(20_000, seed=6)
+    bucket.upload_bytes(small, "dl/small.bin")
+    local = tmp_path / "up.bin"
+    local.write_bytes(data)
+    bucket.upload_local_file(str(local), "dl/large.bin")
+
+    assert read_all(bucket.download_file_by_name("dl/small.bin", range_=(10, 99))) == small[10:100]
+    assert read_all(bucket.download_file_by_name("dl/large.bin", range_=(0, 0))) == data[:1]
+    tail = bucket.download_file_by_name("dl/large.bin", range_=(LARGE - 7, LARGE - 1))
+    assert read_all(tail) == data[-7:]
+
+    parallel = api.services.download_manager.strategies[0]
+    assert type(parallel).__name__ == "ParallelDownloader"
+    parallel.min_part_size = 200_000  # b2sdk's default is 100 MiB; make 1 MB files parallel
+    before = sdk.server.stats()["calls"].get("b2_download_file_by_name", 0)
+    target = tmp_path / "down.bin"
+    downloaded = bucket.download_file_by_name("dl/large.bin")
+    downloaded.save_to(str(target))
+    assert target.read_bytes() == data
+    assert sdk.server.stats()["calls"]["b2_download_file_by_name"] - before >= 3
+    assert (
+        downloaded.download_version.file_info["large_file_sha1"] == hashlib.sha1(data).hexdigest()
+    )
+    only_version(sdk)
+
+
+def test_bucket_restricted_key(sdk: Sdk) -> None:
+    """A key restricted to one bucket works there and is refused elsewhere, as on B2."""
+    master = sdk.api()
+    mine = master.create_bucket("peer-restricted", "allPrivate")
+    caps = ["listBuckets", "listFiles", "readFiles", "writeFiles", "deleteFiles"]
+    key = sdk.create_key(master, caps, "bucket-only", bucket_id=mine.id_)
+    api = sdk.api(key.id_, key.application_key)
+    allowed = api.account_info.get_allowed()
+    assert allowed["capabilities"] == caps
+
+    bucket = api.get_bucket_by_name("peer-restricted")
+    bucket.upload_bytes(b"mine", "f.txt")
+    assert read_all(bucket.download_file_by_name("f.txt")) == b"mine"
+    named = api.list_buckets(bucket_name="peer-restricted")
+    assert [b.name for b in named] == ["peer-restricted"]
+    errors = sdk.module.exception
+    with pytest.raises(errors.Unauthorized):  # the raw call skips b2sdk's own checks
+        api.session.list_buckets(api.account_info.get_account_id())
+    with pytest.raises((errors.RestrictedBucket, errors.Unauthorized)):
+        api.get_bucket_by_name(BUCKET)
+    with pytest.raises(errors.Unauthorized):
+        api.create_bucket("peer-not-allowed", "allPrivate")
+    other = master.get_bucket_by_name(BUCKET)
+    other.upload_bytes(b"theirs", "g.txt")
+    with pytest.raises(errors.RestrictedBucket):  # b2sdk's own check
+        api.get_bucket_by_id(other.id_)
+    # the server refuses too, when b2sdk's checks are bypassed
+    with pytest.raises(errors.Unauthorized):
+        api.session.get_upload_url(other.id_)
+    with pytest.raises(errors.Unauthorized):
+        api.session.list_file_names(other.id_, None, 100, "")
+    with pytest.raises((errors.Unauthorized, errors.AccessDenied)):
+        read_all(api.download_file_by_id(other.get_file_info_by_name("g.txt").id_))
+    only_version(sdk)
+
+
+def test_prefix_restricted_key(sdk: Sdk) -> None:
+    """A namePrefix key may write and list under its prefix only."""
+    master = sdk.api()
+    bucket_id = master.get_bucket_by_name(BUCKET).id_
+    caps = ["listBuckets", "listFiles", "readFiles", "writeFiles"]
+    key = sdk.create_key(master, caps, "prefix-only", bucket_id=bucket_id, name_prefix="mine/")
+    api = sdk.api(key.id_, key.application_key)
+    assert api.account_info.get_allowed()["namePrefix"] == "mine/"
+    bucket = api.get_bucket_by_name(BUCKET)
+    bucket.upload_bytes(b"ok", "mine/ok.txt")
+    assert [fv.file_name for fv, _ in bucket.ls("mine/", recursive=True)] == ["mine/ok.txt"]
+    errors = sdk.module.exception
+    # B2 refuses the upload itself with 401; b2sdk retries uploads 5 times, then gives up
+    with pytest.raises(errors.MaxRetriesExceeded, match=r"restricted to file names"):
+        bucket.upload_bytes(b"no", "theirs/no.txt")
+    with pytest.raises(errors.Unauthorized):
+        list(bucket.ls(recursive=True))
+    with pytest.raises(errors.Unauthorized):  # the raw call, without b2sdk's checks
+        api.session.list_file_versions(bucket_id, None, None, 100, "theirs/")
+    master.get_bucket_by_name(BUCKET).upload_bytes(b"theirs", "theirs/t.txt")
+    with pytest.raises((errors.Unauthorized, errors.AccessDenied, errors.FileNotPresent)):
+        read_all(bucket.download_file_by_name("theirs/t.txt"))
+    only_version(sdk)
+
+
+def test_missing_capabilities_are_refused(sdk: Sdk) -> None:
+    """A list-only key can list but not upload, download or delete."""
+    master = sdk.api()
+    bucket_id = master.get_bucket_by_name(BUCKET).id_
+    kept = master.get_bucket_by_name(BUCKET).upload_bytes(b"data", "cap/file.txt")
+    key = sdk.create_key(master, ["listBuckets", "listFiles"], "list-only", bucket_id=bucket_id)
+    api = sdk.api(key.id_, key.application_key)
+    bucket = api.get_bucket_by_name(BUCKET)
+    assert [fv.file_name for fv, _ in bucket.ls("cap")] == ["cap/file.txt"]
+    errors = sdk.module.exception
+    with pytest.raises(errors.MaxRetriesExceeded, match=r"'writeFiles' capability"):
+        bucket.upload_bytes(b"x", "cap/new.txt")  # b2sdk retries the 401 five times
+    with pytest.raises((errors.Unauthorized, errors.AccessDenied)):
+        read_all(bucket.download_file_by_name("cap/file.txt"))
+    with pytest.raises(errors.Unauthorized):
+        api.delete_file_version(kept.id_, kept.file_name)
+    with pytest.raises(errors.Unauthorized):
+        bucket.hide_file("cap/file.txt")
+    only_version(sdk)
