@@ -1,0 +1,318 @@
+"""WorkerPool sorts errors by their recovery: requeue, skip once, back off, pause, stop.
+
+Driven through ``drain()`` with one worker, a real journal, a fake clock and a fake
+client, so each test runs one deterministic pass and ends when nothing is due.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from syncd.b2 import B2Client, Bucket, FileVersion, UploadResult
+from syncd.config import FolderConfig, SyncConfig
+from syncd.domain import ChangeKind, LocalChange, LocalState, RelPath
+from syncd.engine.guard import RootGuard
+from syncd.engine.report import RunReport
+from syncd.engine.worker import FolderRuntime, WorkerPool
+from syncd.errors import (
+    AuthRejectedError,
+    CapExceededError,
+    FileChangedError,
+    FileVanishedError,
+    LocalAccessError,
+    LocalError,
+    RemoteBadRequestError,
+    RemoteNotFoundError,
+    RemoteTransientError,
+)
+from syncd.journal import Journal
+from tests.unit.engine.conftest import BUCKET, FOLDER, PREFIX, FakeClock, file_version, index_entry
+
+Step = BaseException | None  # what one upload call raises (None: it succeeds)
+
+
+class FakeClient:
+    """upload_file answers from a script of errors; records every call."""
+
+    def __init__(self) -> None:
+        self.script: list[Step] = []
+        self.uploads: list[str] = []
+        self.hides: list[str] = []
+        self.on_upload: Callable[[], None] | None = None
+
+    def upload_file(
+        self,
+        bucket: Bucket,
+        b2_name: str,
+        abs_path: Path,
+        expected: LocalState,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> UploadResult:
+        self.uploads.append(b2_name)
+        if self.on_upload is not None:
+            self.on_upload()
+        step = self.script.pop(0) if self.script else None
+        if step is not None:
+            raise step
+        version = file_version(b2_name, file_id="id-" + b2_name, size=expected.size)
+        return UploadResult(version=version, sha1="c" * 40)
+
+    def latest_version(self, bucket: Bucket, b2_name: str) -> FileVersion | None:
+        return None
+
+    def hide(self, bucket: Bucket, b2_name: str) -> FileVersion:
+        self.hides.append(b2_name)
+        return file_version(b2_name, action="hide", size=0)
+
+
+class Rig:
+    """A pool with one worker over one folder, and what the tests look at."""
+
+    def __init__(
+        self, journal: Journal, clock: FakeClock, folder: FolderConfig, **sync: Any
+    ) -> None:
+        self.journal = journal
+        self.clock = clock
+        self.folder = folder
+        self.client = FakeClient()
+        self.report = RunReport()
+        self.stop = threading.Event()
+        self.guard = RootGuard(folder, journal)
+        self.sync = SyncConfig(**{"workers": 1, "settle_s": 0.0, **sync})
+        runtime = FolderRuntime(config=folder, bucket=BUCKET, root=self.guard)
+        self.pool = WorkerPool(
+            journal=journal,
+            client=cast(B2Client, self.client),
+            folders={FOLDER: runtime},
+            sync=self.sync,
+            clock=clock,
+            report=self.report,
+            rescan=lambda _folder, _under: None,
+            rng=random.Random(7),
+            stop=self.stop,
+        )
+
+    def hint(self, *rel_paths: str, kind: ChangeKind = ChangeKind.CHANGED) -> None:
+        """Record hints for paths of the folder, due at once."""
+        changes = [
+            LocalChange(
+                folder=FOLDER, rel_path=RelPath(p), kind=kind, observed_ms=self.clock.now_ms()
+            )
+            for p in rel_paths
+        ]
+        self.journal.record(changes, settle_ms=0, delete_hold_ms=0, max_deferral_ms=0)
+
+    def write(self, rel_path: str, data: bytes = b"data\n") -> None:
+        """Create a file in the folder."""
+        (self.folder.path / rel_path).write_bytes(data)
+
+    def failures(self) -> list[tuple[str, int, str]]:
+        """(path, attempts, error) of the journal's failing rows."""
+        return [(str(p), n, e) for p, n, e in self.journal.failures(FOLDER)]
+
+
+@pytest.fixture
+def rig(journal: Journal, clock: FakeClock, folder: FolderConfig) -> Rig:
+    """A pool ready to drain, its root recorded."""
+    made = Rig(journal, clock, folder)
+    made.guard.establish()
+    return made
+
+
+pytestmark = pytest.mark.timeout(20)
+
+
+def test_upload_completes_and_indexes(rig: Rig) -> None:
+    """A new file is uploaded and indexed, and its row is gone."""
+    rig.write("a.txt")
+    rig.hint("a.txt")
+    rig.pool.drain()
+    assert rig.client.uploads == [PREFIX + "a.txt"]
+    entry = rig.journal.index_get(FOLDER, RelPath("a.txt"))
+    assert entry is not None
+    assert entry.file_id == "id-" + PREFIX + "a.txt"
+    assert rig.journal.pending_count() == 0
+    assert rig.report.uploaded_files == 1
+
+
+@pytest.mark.parametrize("error", [FileChangedError, FileVanishedError])
+def test_changed_file_is_requeued_without_an_attempt(rig: Rig, error: type[LocalError]) -> None:
+    """A file that moved during the upload is queued again at once with no attempt counted."""
+    rig.write("a.txt")
+    rig.hint("a.txt")
+    rig.client.script = [error("moved", rel_path="a.txt"), None]
+    rig.pool.drain()
+    assert rig.client.uploads == [PREFIX + "a.txt"] * 2
+    assert rig.report.requeued_files == 1
+    assert rig.report.failed == []
+    assert rig.journal.pending_count() == 0
+    assert rig.journal.index_get(FOLDER, RelPath("a.txt")) is not None
+
+
+def test_requeue_leaves_the_attempt_count_alone(rig: Rig) -> None:
+    """After a requeue then a failure, the row shows one attempt, not two."""
+    rig.write("a.txt")
+    rig.hint("a.txt")
+    rig.client.script = [
+        FileChangedError("moved", rel_path="a.txt"),
+        RemoteBadRequestError("refused", status=400, code="bad_request"),
+    ]
+    rig.pool.drain()
+    assert rig.failures() == [("a.txt", 1, "refused")]
+
+
+def test_special_file_is_skipped_once(rig: Rig) -> None:
+    """A FIFO is reported once as an issue, its row dropped, never sent, over two passes."""
+    os.mkfifo(rig.folder.path / "pipe")
+    rig.hint("pipe")
+    rig.pool.drain()
+    rig.hint("pipe")
+    rig.pool.drain()
+    issues = rig.journal.issues(FOLDER)
+    assert [(i.rel_path, "not a regular file" in i.reason) for i in issues] == [("pipe", True)]
+    assert rig.journal.pending_count() == 0
+    assert rig.journal.failures() == []
+    assert rig.client.uploads == []
+
+
+def test_name_b2_cannot_hold_is_skipped(rig: Rig) -> None:
+    """A name with a control character is a LocalAccessError: one issue, row dropped, no upload."""
+    rig.write("bad\x01name")
+    rig.hint("bad\x01name")
+    rig.pool.drain()
+    assert [i.rel_path for i in rig.journal.issues(FOLDER)] == ["bad\x01name"]
+    assert rig.journal.pending_count() == 0
+    assert rig.client.uploads == []
+    assert [f.rel_path for f in rig.report.skipped] == ["bad\x01name"]
+
+
+def test_access_error_from_the_client_is_skipped_once(rig: Rig) -> None:
+    """LocalAccessError raised while sending drops the row and reports one issue over two passes."""
+    rig.write("a.txt")
+    for _ in range(2):
+        rig.client.script = [LocalAccessError("cannot open: Permission denied", rel_path="a.txt")]
+        rig.hint("a.txt")
+        rig.pool.drain()
+    issues = rig.journal.issues(FOLDER)
+    assert [(i.rel_path, i.reason) for i in issues] == [("a.txt", "cannot open: Permission denied")]
+    assert rig.journal.pending_count() == 0
+    assert rig.journal.failures() == []
+
+
+def test_success_clears_an_earlier_issue(rig: Rig) -> None:
+    """Once the path syncs, its remembered issue is forgotten."""
+    rig.write("a.txt")
+    rig.client.script = [LocalAccessError("cannot open", rel_path="a.txt")]
+    rig.hint("a.txt")
+    rig.pool.drain()
+    rig.hint("a.txt")
+    rig.pool.drain()
+    assert rig.journal.issues(FOLDER) == []
+    assert rig.journal.index_get(FOLDER, RelPath("a.txt")) is not None
+
+
+def test_transient_error_fails_with_a_retry_time(rig: Rig) -> None:
+    """A transient error counts an attempt, backs off into the future, marks B2 unavailable."""
+    rig.write("a.txt")
+    rig.hint("a.txt")
+    rig.client.script = [RemoteTransientError("service unavailable", status=503)]
+    now = rig.clock.now_ms()
+    rig.pool.drain()
+    assert rig.failures() == [("a.txt", 1, "service unavailable")]
+    due = rig.journal.next_due_ms()
+    assert due is not None
+    assert due >= now + int(rig.sync.retry_base_s * 1000 / 2)  # jittered in [base/2, base]
+    assert due <= now + int(rig.sync.retry_base_s * 1000)
+    assert rig.report.remote_unavailable
+    assert [f.rel_path for f in rig.report.failed] == ["a.txt"]
+    assert rig.pool.fatal is None
+
+
+def test_per_job_remote_error_fails_without_unavailability(rig: Rig) -> None:
+    """A PER_JOB remote error fails the job but does not say B2 is unreachable."""
+    rig.write("a.txt")
+    rig.hint("a.txt")
+    rig.client.script = [RemoteNotFoundError("no such bucket", status=404)]
+    rig.pool.drain()
+    assert rig.failures() == [("a.txt", 1, "no such bucket")]
+    assert not rig.report.remote_unavailable
+
+
+def test_fatal_error_stops_everything(rig: Rig) -> None:
+    """AuthRejectedError sets pool.fatal, stops the pool, keeps the job pending, claims no more."""
+    for name in ("a.txt", "b.txt", "c.txt"):
+        rig.write(name)
+    rig.hint("a.txt", "b.txt", "c.txt")
+    error = AuthRejectedError("key refused", status=401, code="unauthorized")
+    rig.client.script = [error]
+    rig.pool.drain()
+    assert rig.pool.fatal is error
+    assert rig.report.fatal == "key refused"
+    assert rig.stop.is_set()
+    assert len(rig.client.uploads) == 1
+    assert rig.journal.pending_count() == 3
+    assert rig.journal.failures() == []  # requeued, not failed
+
+
+def test_cap_exceeded_pauses_the_pool(rig: Rig) -> None:
+    """CapExceededError records the pause, fails the job, and nothing is claimed for 300 s."""
+    for name in ("a.txt", "b.txt"):
+        rig.write(name)
+    rig.hint("a.txt", "b.txt")
+    rig.client.script = [CapExceededError("storage cap exceeded", status=403, code="cap_exceeded")]
+    rig.pool.drain()
+    assert len(rig.client.uploads) == 1
+    assert rig.report.paused == ["storage cap exceeded"]
+    assert [n for _, n, _ in rig.failures()] == [1]
+    assert rig.journal.pending_count() == 2
+    assert rig.pool.fatal is None
+    rig.pool.drain()  # the other row is due, but the pool is paused
+    assert len(rig.client.uploads) == 1
+    rig.clock.advance(300_000)
+    rig.pool.drain()
+    assert len(rig.client.uploads) == 3
+    assert rig.journal.pending_count() == 0
+
+
+def test_unrecorded_root_pauses_hides(rig: Rig, journal: Journal, clock: FakeClock) -> None:
+    """A hide under a root the guard does not know is a safety stop: paused, failed, not hidden."""
+    other = Rig(journal, clock, rig.folder)  # same folder, but its root identity is gone
+    journal.delete_meta(f"root:{FOLDER}")
+    journal.put_index([index_entry("gone.txt")])
+    other.hint("gone.txt", kind=ChangeKind.DELETED)
+    other.pool.drain()
+    assert other.client.hides == []
+    assert len(other.report.paused) == 1
+    assert "was never recorded" in other.report.paused[0]
+    assert [f[:2] for f in other.failures()] == [("gone.txt", 1)]
+    assert journal.index_get(FOLDER, RelPath("gone.txt")) is not None
+
+
+def test_deleted_file_is_hidden(rig: Rig) -> None:
+    """A deleted indexed file is hidden once the guards pass, and leaves the index."""
+    rig.journal.put_index([index_entry(f"f{i}") for i in range(4)])
+    rig.hint("f0", kind=ChangeKind.DELETED)
+    rig.pool.drain()
+    assert rig.client.hides == [PREFIX + "f0"]
+    assert rig.journal.index_get(FOLDER, RelPath("f0")) is None
+
+
+def test_a_bug_fails_the_job_and_the_worker_goes_on(rig: Rig) -> None:
+    """An unexpected exception fails that job as an internal error; the next job still runs."""
+    rig.write("a.txt")
+    rig.write("b.txt")
+    rig.hint("a.txt", "b.txt")
+    rig.client.script = [RuntimeError("oops")]
+    rig.pool.drain()
+    assert [(p, n, e.startswith("internal error")) for p, n, e in rig.failures()] == [
+        ("a.txt", 1, True)
+    ]
+    assert rig.journal.index_get(FOLDER, RelPath("b.txt")) is not None
