@@ -10,21 +10,24 @@ import random
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
 from syncd.b2 import B2Client, build_client, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
-from syncd.emulator import EmulatorOptions, EmulatorServer
 from syncd.engine.adopt import adopt_folder
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.report import RunReport
 from syncd.engine.rescan import Preview, Rescanner, Timing
-from syncd.engine.worker import FolderRuntime, WorkerPool
+from syncd.engine.worker import FolderRuntime, WorkerPool, inflight_key
 from syncd.errors import SafetyStopError
 from syncd.journal import Journal
 from syncd.journal.lock import InstanceLock
+
+if TYPE_CHECKING:
+    from syncd.emulator import EmulatorServer
 
 log = structlog.get_logger(__name__)
 JOURNAL_NAME = "journal.sqlite3"
@@ -82,7 +85,10 @@ def state_path(config: Config, name: str) -> Path:
 
 
 def start_embedded(config: Config) -> EmulatorServer:
-    """Start the emulator in-process with its data under the state dir."""
+    """Start the emulator in-process with its data under the state dir (imported here
+    only: a daemon talking to real B2 never loads the web server)."""
+    from syncd.emulator import EmulatorOptions, EmulatorServer  # noqa: PLC0415
+
     server = EmulatorServer(
         EmulatorOptions(
             host="127.0.0.1",
@@ -117,9 +123,12 @@ def build(
     journal = Journal.open(state_path(config, JOURNAL_NAME), clock=clock)
     # The caller holds the instance lock, so every lease left in the journal belongs to a
     # process that died: its jobs are claimable again at once, not after lease_s.
-    stale = journal.release_all_leases()
+    # Their sends may have reached B2: the in-flight mark makes the worker look first.
+    stale = journal.release_stale_leases()
+    for folder_name, rel_path in stale:
+        journal.set_meta(inflight_key(folder_name, rel_path), "stale lease")
     if stale:
-        log.info("stale_leases_released", count=stale)
+        log.info("stale_leases_released", count=len(stale))
     http = make_http_client(config.b2)
     client = build_client(config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng)
     try:

@@ -96,4 +96,9 @@ def emulator(
         test_mode=test_mode,
         seed=seed,
     )
-    serve_forever(options, announce=_announce)
+    try:
+        serve_forever(options, announce=_announce)
+    except ValueError as exc:  # a bad --bucket name or option value
+        fail(str(exc), 2)
+    except OSError as exc:  # the port is taken, the data dir unwritable
+        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", 75)

@@ -52,9 +52,10 @@ from syncd.paths import to_b2_name
 log = structlog.get_logger(__name__)
 
 
-def inflight_key(job: Job) -> str:
-    """Journal meta key marking that bytes for this path may have reached B2."""
-    return f"inflight:{job.folder}:{os.fsencode(job.rel_path).hex()}"
+def inflight_key(folder: str, rel_path: str) -> str:
+    """Journal meta key marking that a send for this path may have reached B2 (set at
+    start for the jobs a dead process held, cleared when the path completes)."""
+    return f"inflight:{folder}:{os.fsencode(rel_path).hex()}"
 
 
 RescanFn = Callable[[str, RelPath | None], object]
@@ -182,6 +183,7 @@ class WorkerPool:
                     with self._lock:
                         self._busy -= 1
                     self._report.job_done()
+                    self._wake.set()  # idle workers re-check: new rows, or the end of a drain
 
     def _idle(self) -> bool:
         if self.busy:
@@ -260,26 +262,20 @@ class WorkerPool:
                 Facts(b2_name=b2_name, local=local, indexed=indexed, local_sha1=sha1), self._policy
             )
         self._guard(action, folder)
-        outcome = self._send(job, action, folder)
-        self._journal.clear_issue(cfg.name, job.rel_path)
+        in_flight = self._journal.get_meta(inflight_key(job.folder, job.rel_path)) is not None
+        outcome = self._send(action, folder, in_flight=in_flight)
         self._journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
-        if isinstance(action, (Upload, CopyFrom)):
-            self._journal.delete_meta(inflight_key(job))
+        if in_flight:
+            self._journal.delete_meta(inflight_key(job.folder, job.rel_path))
 
-    def _send(self, job: Job, action: Action, folder: FolderRuntime) -> Outcome:
-        """Execute, with a durable in-flight mark around sends: after a crash the mark
-        makes the next attempt look on B2 first, so a stored upload is never repeated."""
-        if not isinstance(action, (Upload, CopyFrom)):
-            return self._executor.execute(action, folder.config, folder.bucket)
-        key = inflight_key(job)
-        if self._journal.get_meta(key) is not None:
-            adopted = self._executor.adopt(
-                action.local, action.b2_name, folder.config, folder.bucket
-            )
+    def _send(self, action: Action, folder: FolderRuntime, *, in_flight: bool) -> Outcome:
+        """Execute; for a path whose earlier send may have reached B2 (a dead process held
+        its job), look on B2 first, so a stored upload is never repeated."""
+        if in_flight and isinstance(action, (Upload, CopyFrom)):
+            executor = self._executor
+            adopted = executor.adopt(action.local, action.b2_name, folder.config, folder.bucket)
             if adopted is not None:
                 return adopted
-        else:
-            self._journal.set_meta(key, str(self._clock.now_ms()))
         return self._executor.execute(action, folder.config, folder.bucket)
 
     def _moved_from(self, cfg: FolderConfig, local: LocalState) -> IndexEntry | None:

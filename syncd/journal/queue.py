@@ -259,6 +259,12 @@ def renew(conn: Connection, job: Job, *, worker: str, lease_ms: int, now_ms: int
     return result.rowcount == 1
 
 
+def leased(conn: Connection) -> list[tuple[int, bytes]]:
+    """(folder id, path) of every row that holds a lease."""
+    stmt = select(pending.c.folder_id, pending.c.path).where(pending.c.lease_owner.is_not(None))
+    return [(int(fid), bytes(path)) for fid, path in conn.execute(stmt)]
+
+
 def release(conn: Connection, worker_prefix: str) -> int:
     """Clear every lease whose owner starts with ``worker_prefix``; return how many."""
     owner = pending.c.lease_owner

@@ -154,6 +154,8 @@ class Journal:
                     index_rows.upsert(conn, [index_values(index, ids[index.folder])])
                 elif remove_index:
                     index_rows.remove(conn, ids[job.folder], encode_path(job.rel_path))
+                if index is not None or remove_index:  # synced: any old issue is over
+                    notes.clear(conn, ids[job.folder], encode_path(job.rel_path))
         return outcome is queue.Finish.DONE
 
     def fail(self, job: Job, *, error: str, retry_at_ms: int) -> None:
@@ -173,6 +175,14 @@ class Journal:
         now = self._clock.now_ms()
         with self._db.write("renew lease") as conn:
             return queue.renew(conn, job, worker=worker, lease_ms=lease_ms, now_ms=now)
+
+    def release_stale_leases(self) -> list[tuple[str, RelPath]]:
+        """At start, under the instance lock: release every lease (their owners died)
+        and return the (folder, path) of those jobs: their sends may have reached B2."""
+        with self._db.write("release stale leases") as conn:
+            rows = queue.leased(conn)
+            queue.release(conn, "")
+            return [(self._folders.name(fid, conn), decode_path(path)) for fid, path in rows]
 
     def release_all_leases(self, worker_prefix: str = "") -> int:
         """Clear the leases of workers whose names start with the prefix (shutdown)."""
