@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from structlog.testing import capture_logs
 
 from syncd.b2 import B2Client, Bucket, FileVersion, UploadResult
+from syncd.cli.sync_cmd import exit_code
 from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, LocalChange, LocalState, RelPath
 from syncd.engine.guard import RootGuard
@@ -26,6 +28,7 @@ from syncd.errors import (
     CapExceededError,
     FileChangedError,
     FileVanishedError,
+    JournalError,
     LocalAccessError,
     LocalError,
     RemoteBadRequestError,
@@ -311,8 +314,25 @@ def test_a_bug_fails_the_job_and_the_worker_goes_on(rig: Rig) -> None:
     rig.write("b.txt")
     rig.hint("a.txt", "b.txt")
     rig.client.script = [RuntimeError("oops")]
-    rig.pool.drain()
+    with capture_logs() as logs:  # also spares rendering the traceback
+        rig.pool.drain()
+    assert [e["rel_path"] for e in logs if e["event"] == "job_crashed"] == ["a.txt"]
     assert [(p, n, e.startswith("internal error")) for p, n, e in rig.failures()] == [
         ("a.txt", 1, True)
     ]
     assert rig.journal.index_get(FOLDER, RelPath("b.txt")) is not None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: sync-now's exit_code maps every fatal error to 77 (key refused); the "
+    "daemon exits with pool.fatal.exit_code, so a fatal journal error gives 74 there",
+)
+def test_fatal_exit_code_is_the_errors_own(rig: Rig) -> None:
+    """A fatal error other than a refused key gives sync-now that error's exit code."""
+    rig.write("a.txt")
+    rig.hint("a.txt")
+    rig.client.script = [JournalError("journal is unusable: disk I/O error")]
+    rig.pool.drain()
+    assert rig.pool.fatal is not None
+    assert exit_code(rig.report) == rig.pool.fatal.exit_code == 74
