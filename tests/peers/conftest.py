@@ -173,7 +173,7 @@ class Rclone:
     exe: str
     version: tuple[int, int, int]
     env: dict[str, str]
-    server: EmulatorServer
+    server: Any  # an EmulatorServer or an ExternalEmulator
     bucket: str
     cwd: Path
     extra: tuple[str, ...] = field(default=RCLONE_FAST_FAIL)
@@ -220,7 +220,7 @@ def rclone(request: pytest.FixtureRequest, tmp_path: Path, rclone_server: Emulat
     return make_rclone(request.param, tmp_path, rclone_server)
 
 
-def make_rclone(flavour: str, tmp_path: Path, server: EmulatorServer) -> Rclone:
+def make_rclone(flavour: str, tmp_path: Path, server: Any) -> Rclone:
     """An Rclone for ``flavour`` against ``server`` (skips or fails when not installed)."""
     path = rclone_path(flavour)
     if not path.is_file():

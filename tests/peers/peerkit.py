@@ -8,14 +8,19 @@ writes the user's configuration and all traffic goes to the emulator on 127.0.0.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
+import select
 import shutil
+import signal
 import subprocess
+import sys
 import sysconfig
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -156,6 +161,7 @@ def make_tree(root: Path, *, big: int = 0) -> dict[str, int]:
         "a/b/deep.bin": bytes(range(256)) * 40,
         "a/b/c/ünï.txt": b"unicode name\n",
         "z/last.txt": b"last\n",
+        "z/sym/plus+sign %41 q?h#a&e=;c:@~'(1)!$*,.txt": b"awkward name\n",
     }
     if big:
         files["a/b/big.bin"] = pseudo_random(big)
@@ -177,3 +183,45 @@ def pseudo_random(size: int, seed: int = 20) -> bytes:
 def which(name: str) -> str | None:
     """``shutil.which`` limited to the scripts directory (never rely on PATH order)."""
     return shutil.which(name, path=str(scripts_dir()))
+
+
+class ExternalEmulator:
+    """``syncd emulator`` as a subprocess, as users start it (``--port 0``, URL on stdout)."""
+
+    def __init__(self, args: list[str], log: Path, key_id: str, key: str) -> None:
+        self.key_id, self.key = key_id, key
+        self._log = log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "syncd", "emulator", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], PEER_TIMEOUT_S)
+        line = self.proc.stdout.readline().strip() if ready else ""
+        if not line.startswith("http://127.0.0.1:"):
+            self.stop()
+            raise AssertionError(f"the emulator did not announce its URL: {line!r}")
+        self.base_url = line
+
+    def stats(self) -> dict[str, Any]:
+        """``GET /_emulator/stats``."""
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(f"{self.base_url}/_emulator/stats", timeout=10) as reply:
+            result: dict[str, Any] = json.load(reply)
+        return result
+
+    def stop(self) -> int:
+        """SIGTERM and wait; return the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(PEER_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait(PEER_TIMEOUT_S)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._log.close()
+        return code

@@ -18,6 +18,7 @@ from tests.peers.peerkit import (
     pseudo_random,
     set_mtime_ms,
 )
+from tests.support.bucket_view import BucketView
 
 pytestmark = pytest.mark.peers
 
@@ -162,3 +163,92 @@ def test_large_file_upload(b2_authorized: B2Cli, work: Path) -> None:
     cli.ok("file", "download", "--no-progress", f"b2://{BUCKET}/l/large.bin", str(target))
     assert target.read_bytes() == data
     assert mtime_ms(target) == 1_650_000_000_321
+
+
+def test_bucket_create_remove_and_delete(b2_authorized: B2Cli, work: Path) -> None:
+    """``bucket create``, a non-empty bucket refused by ``bucket delete``, ``rm``, then delete."""
+    cli = b2_authorized
+    cli.ok("bucket", "create", "peer-cli-bucket", "allPrivate")
+    names = [b["bucketName"] for b in json.loads(cli.ok("bucket", "list", "--json").out)]
+    assert names == ["peer-cli-bucket", BUCKET]
+    local = work / "f.txt"
+    local.write_text("x")
+    for name in ("d/f.txt", "d/f.txt", "g.txt"):
+        cli.ok("file", "upload", "--no-progress", "peer-cli-bucket", str(local), name)
+    refused = cli.run("bucket", "delete", "peer-cli-bucket")
+    assert refused.code != 0
+    assert "non-empty" in refused.err or "not empty" in refused.err.lower(), refused.text()
+    cli.ok("rm", "--no-progress", "--versions", "-r", "b2://peer-cli-bucket")
+    cli.ok("bucket", "delete", "peer-cli-bucket")
+    names = [b["bucketName"] for b in json.loads(cli.ok("bucket", "list", "--json").out)]
+    assert names == [BUCKET]
+
+
+def test_restricted_key_from_the_cli(b2_authorized: B2Cli, work: Path) -> None:
+    """``key create --bucket --name-prefix``; that key uploads under its prefix only."""
+    made = b2_authorized.ok(
+        "key",
+        "create",
+        "--bucket",
+        BUCKET,
+        "--name-prefix",
+        "ck/",
+        "cli-key",
+        "listBuckets,listFiles,readFiles,writeFiles",
+    ).out.split()
+    key_id, key = made
+    restricted = B2Cli(
+        b2_authorized.exe, dict(b2_authorized.env), b2_authorized.server, b2_authorized.cwd
+    )
+    restricted.env["B2_ACCOUNT_INFO"] = str(work / "restricted.sqlite")
+    ran = restricted.ok("account", "authorize", key_id, key)
+    allowed = json.loads(ran.out)["allowed"]
+    assert allowed["namePrefix"] == "ck/"
+    assert [b["name"] for b in allowed["buckets"]] == [BUCKET]
+    local = work / "f.txt"
+    local.write_text("mine\n")
+    restricted.ok("file", "upload", "--no-progress", BUCKET, str(local), "ck/mine.txt")
+    assert restricted.ok("file", "cat", f"b2://{BUCKET}/ck/mine.txt").out == "mine\n"
+    refused = restricted.run("file", "upload", "--no-progress", BUCKET, str(local), "other.txt")
+    assert refused.code != 0, refused.text()
+    assert [f["fileName"] for f in listing(b2_authorized, "", "-r")] == ["ck/mine.txt"]
+
+
+def test_sync_delete_copy_and_unfinished_large_files(b2_authorized: B2Cli, work: Path) -> None:
+    """``sync --delete`` removes versions; server-side copy; unfinished large files cancelled."""
+    cli = b2_authorized
+    tree = work / "tree"
+    mtimes = make_tree(tree)
+    cli.ok("sync", "--no-progress", str(tree), f"b2://{BUCKET}/sd")
+    (tree / "top.txt").unlink()
+    cli.ok("sync", "--no-progress", "--delete", str(tree), f"b2://{BUCKET}/sd")
+    names = {f["fileName"] for f in listing(cli, "sd/", "--versions", "-r")}
+    assert names == {f"sd/{rel}" for rel in mtimes if rel != "top.txt"}
+
+    cli.ok("file", "server-side-copy", f"b2://{BUCKET}/sd/a/one.txt", f"b2://{BUCKET}/copy.txt")
+    copied = json.loads(cli.ok("file", "info", f"b2://{BUCKET}/copy.txt").out)
+    assert copied["fileInfo"]["src_last_modified_millis"] == str(mtimes["a/one.txt"])
+    target = work / "by-id.txt"
+    cli.ok("file", "download", "--no-progress", f"b2id://{copied['fileId']}", str(target))
+    assert target.read_bytes() == (tree / "a/one.txt").read_bytes()
+
+    view = BucketView(cli.server.base_url, cli.server.key_id, cli.server.key)
+    try:
+        started = view.call(
+            "b2_start_large_file",
+            {
+                "bucketId": view.bucket_id(BUCKET),
+                "fileName": "unfinished.bin",
+                "contentType": "b2/x-auto",
+            },
+        )
+    finally:
+        view.close()
+    shown = cli.ok("file", "large", "unfinished", "list", f"b2://{BUCKET}").out
+    assert started["fileId"] in shown
+    assert "unfinished.bin" in shown
+    cli.ok("file", "large", "parts", f"b2id://{started['fileId']}")
+    cli.ok("file", "large", "unfinished", "cancel", f"b2id://{started['fileId']}")
+    assert (
+        started["fileId"] not in cli.ok("file", "large", "unfinished", "list", f"b2://{BUCKET}").out
+    )

@@ -15,6 +15,7 @@ from tests.peers.conftest import B2Cli, make_rclone
 from tests.peers.peerkit import (
     BUCKET,
     RCLONE_IDS,
+    ExternalEmulator,
     assert_same_tree,
     make_tree,
     mtime_ms,
@@ -120,3 +121,38 @@ def test_rclone_upload_is_identical_for_b2_sync(
     before = writes(server)
     b2_authorized.ok("sync", "--no-progress", str(tree), f"b2://{BUCKET}/rc")
     assert writes(server) == before, "b2 sync re-uploaded files rclone had uploaded"
+
+
+@pytest.mark.parametrize("flavour", RCLONE_IDS)
+def test_emulator_cli_on_disk_survives_a_restart(flavour: str, tmp_path: Path) -> None:
+    """``syncd emulator --data DIR`` serves rclone, restarts on the same data, and still agrees."""
+    data = tmp_path / "emulator-data"
+    args = [
+        *("--data", str(data), "--key-id", "peer-key-id", "--key", "peer-key"),
+        *("--bucket", BUCKET, "--part-size", "5000000", "--min-part-size", "5000000"),
+    ]
+    tree = tmp_path / "tree"
+    mtimes = make_tree(tree, big=11_000_000)
+    chunked = ("--b2-upload-cutoff", "5M", "--b2-chunk-size", "5M")
+    first = ExternalEmulator(args, tmp_path / "emulator.log", "peer-key-id", "peer-key")
+    try:
+        rclone = make_rclone(flavour, tmp_path, first)
+        rclone.ok("copy", *chunked, str(tree), rclone.remote("disk"))
+        assert first.stats()["calls"]["b2_finish_large_file"] == 1
+    finally:
+        assert first.stop() == 0
+    second = ExternalEmulator(args, tmp_path / "emulator.log", "peer-key-id", "peer-key")
+    try:
+        rclone = make_rclone(flavour, tmp_path, second)
+        assert rclone.lsl("disk") == {
+            rel: ((tree / rel).stat().st_size, ms) for rel, ms in mtimes.items()
+        }
+        rclone.ok("check", str(tree), rclone.remote("disk"))
+        back = tmp_path / "back"
+        rclone.ok("copy", rclone.remote("disk"), str(back))
+        assert_same_tree(tree, back)
+        rclone.ok("sync", *chunked, str(tree), rclone.remote("disk"))
+        calls = second.stats()["calls"]
+        assert not {"b2_upload_file", "b2_upload_part", "b2_copy_file"} & set(calls), calls
+    finally:
+        assert second.stop() == 0

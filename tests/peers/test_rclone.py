@@ -7,6 +7,7 @@ variables with an empty RCLONE_CONFIG; retries are cut so that failures are quic
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from tests.support.bucket_view import BucketView
 
 pytestmark = pytest.mark.peers
 
+OLD_VERSION = re.compile(r"top-v\d{4}-\d\d-\d\d-\d{6}-\d{3}\.txt")
 # which API version each known release authorizes on (everything else goes to v1)
 KNOWN_AUTHORIZE_VERSION = {(1, 60, 1): 1, (1, 75, 2): 4}
 WRITES = (
@@ -117,16 +119,20 @@ def test_sync_mirrors_and_second_sync_transfers_nothing(rclone: Rclone, work: Pa
     rclone.ok("check", str(tree), rclone.remote("rs"))
 
 
-def test_delete_and_cleanup(rclone: Rclone, work: Path) -> None:
-    """``delete`` hides files; ``cleanup`` removes old versions and hidden files entirely."""
+def test_delete_versions_and_cleanup(rclone: Rclone, work: Path) -> None:
+    """``delete`` hides; ``--b2-versions`` shows old versions; ``cleanup`` and hard delete purge."""
     tree = work / "tree"
-    make_tree(tree)
+    mtimes = make_tree(tree)
     rclone.ok("copy", str(tree), rclone.remote("rd"))
     (tree / "top.txt").write_text("second version\n")
     rclone.ok("copy", str(tree), rclone.remote("rd"))
-    rclone.ok("delete", rclone.remote("rd/a"))
-    assert [rel for rel in rclone.lsl("rd")] == ["empty", "top.txt", "with space.txt", "z/last.txt"]
+    with_versions = rclone.ok("lsf", "--b2-versions", rclone.remote("rd")).out.splitlines()
+    old = [name for name in with_versions if OLD_VERSION.fullmatch(name)]
+    assert len(old) == 1, with_versions  # the first top.txt, named after its uploadTimestamp
 
+    rclone.ok("delete", rclone.remote("rd/a"))
+    kept = sorted(rel for rel in mtimes if not rel.startswith("a/"))
+    assert sorted(rclone.lsl("rd")) == kept
     reader = view(rclone)
     try:
         actions = [(v.name, v.action) for v in reader.versions(BUCKET, "rd/")]
@@ -134,18 +140,42 @@ def test_delete_and_cleanup(rclone: Rclone, work: Path) -> None:
         assert actions.count(("rd/top.txt", "upload")) == 2
         rclone.ok("cleanup", rclone.remote())
         left = [(v.name, v.action) for v in reader.versions(BUCKET, "rd/")]
+        assert left == [(f"rd/{rel}", "upload") for rel in kept]
+
+        rclone.ok("delete", "--b2-hard-delete", rclone.remote("rd/z"))
+        left = [(v.name, v.action) for v in reader.versions(BUCKET, "rd/")]
+        assert left == [(f"rd/{rel}", "upload") for rel in kept if not rel.startswith("z/")]
     finally:
         reader.close()
-    assert left == [
-        ("rd/empty", "upload"),
-        ("rd/top.txt", "upload"),
-        ("rd/with space.txt", "upload"),
-        ("rd/z/last.txt", "upload"),
-    ]
-    assert (work / "tree/top.txt").read_text() == "second version\n"
     back = work / "back"
     rclone.ok("copy", rclone.remote("rd/top.txt"), str(back))
     assert (back / "top.txt").read_text() == "second version\n"
+
+
+def test_server_side_copy_move_and_mtime_update(rclone: Rclone, work: Path) -> None:
+    """``copyto``/``moveto`` copy on the server; a touched file only gets its mtime replaced."""
+    tree = work / "tree"
+    mtimes = make_tree(tree)
+    rclone.ok("copy", str(tree), rclone.remote("rm"))
+    before = writes(rclone)
+    rclone.ok("copyto", rclone.remote("rm/a/one.txt"), rclone.remote("rm/copied.txt"))
+    rclone.ok("moveto", rclone.remote("rm/copied.txt"), rclone.remote("rm/moved.txt"))
+    after = writes(rclone)
+    assert after["b2_copy_file"] - before["b2_copy_file"] == 2
+    assert after["b2_upload_file"] == before["b2_upload_file"]
+    listed = rclone.lsl("rm")
+    assert "copied.txt" not in listed
+    assert listed["moved.txt"] == listed["a/one.txt"]
+
+    touched = tree / "a/one.txt"
+    set_mtime_ms(touched, mtimes["a/one.txt"] + 86_400_000)
+    before = writes(rclone)
+    rclone.ok("copy", str(tree), rclone.remote("rm"))
+    after = writes(rclone)
+    assert after["b2_upload_file"] == before["b2_upload_file"]  # same SHA1: no upload
+    assert after["b2_copy_file"] - before["b2_copy_file"] == 1  # REPLACE with the new mtime
+    assert rclone.lsl("rm")["a/one.txt"] == (touched.stat().st_size, mtime_ms(touched))
+    rclone.ok("check", str(tree), rclone.remote("rm"), "--exclude", "/moved.txt")
 
 
 def test_large_file_in_chunks(rclone: Rclone, work: Path) -> None:
@@ -172,3 +202,68 @@ def test_large_file_in_chunks(rclone: Rclone, work: Path) -> None:
     before = writes(rclone)
     rclone.ok("sync", *chunked, str(tree), rclone.remote("rl"))
     assert writes(rclone) == before
+
+
+def create_key(rc: Rclone, capabilities: list[str], prefix: str | None) -> tuple[str, str]:
+    """A key restricted to the test bucket (and ``prefix``): (key id, key)."""
+    reader = view(rc)
+    try:
+        body = {
+            "accountId": reader.account_id,
+            "capabilities": capabilities,
+            "keyName": "rclone-restricted",
+            "bucketIds": [reader.bucket_id(BUCKET)],
+        }
+        if prefix is not None:
+            body["namePrefix"] = prefix
+        made = reader.call("b2_create_key", body)
+    finally:
+        reader.close()
+    return made["applicationKeyId"], made["applicationKey"]
+
+
+def test_restricted_keys(rclone: Rclone, work: Path) -> None:
+    """A bucket- and prefix-restricted key works inside its prefix and is refused outside."""
+    caps = ["listBuckets", "listFiles", "readFiles", "writeFiles", "deleteFiles"]
+    key_id, key = create_key(rclone, caps, "rk/")
+    rclone.env["RCLONE_CONFIG_EMU_ACCOUNT"] = key_id
+    rclone.env["RCLONE_CONFIG_EMU_KEY"] = key
+    tree = work / "tree"
+    mtimes = make_tree(tree)
+    rclone.ok("copy", str(tree), rclone.remote("rk/in"))
+    assert sorted(rclone.lsl("rk/in")) == sorted(mtimes)
+    rclone.ok("check", str(tree), rclone.remote("rk/in"))
+    refused = rclone.run("copy", str(tree), rclone.remote("elsewhere"))
+    assert refused.code != 0, refused.text()
+    assert "restricted to file names starting with 'rk/'" in refused.err, refused.text()
+
+    key_id, key = create_key(rclone, ["listBuckets", "listFiles"], None)
+    rclone.env["RCLONE_CONFIG_EMU_ACCOUNT"] = key_id
+    rclone.env["RCLONE_CONFIG_EMU_KEY"] = key
+    assert sorted(rclone.lsl("rk/in")) == sorted(mtimes)
+    refused = rclone.run("copy", str(tree), rclone.remote("rk/again"))
+    assert refused.code != 0, refused.text()
+    assert "writeFiles" in refused.err, refused.text()
+    reader = view(rclone)
+    try:
+        names = [v.name for v in reader.versions(BUCKET)]
+    finally:
+        reader.close()
+    assert names == [f"rk/in/{rel}" for rel in sorted(mtimes)]
+
+
+@pytest.mark.parametrize("mode", ["fail_some_uploads", "expire_some_account_authorization_tokens"])
+def test_b2_test_modes_are_survived(rclone: Rclone, work: Path, mode: str) -> None:
+    """With ``--b2-test-mode`` rclone retries B2's injected failures and still copies all."""
+    rclone.extra = ("--retries", "1", "--low-level-retries", "10")
+    tree = work / "tree"
+    tree.mkdir()
+    for number in range(5):  # each failed upload costs rclone a 1 s Retry-After
+        (tree / f"f{number}.txt").write_text(f"file {number}\n")
+        set_mtime_ms(tree / f"f{number}.txt", 1_600_000_000_000 + number)
+    rclone.ok("copy", "--b2-test-mode", mode, str(tree), rclone.remote("tm"))
+    statuses = rclone.server.stats()["statuses"]
+    failed = "503" if mode == "fail_some_uploads" else "401"
+    assert statuses.get(failed, 0) >= 1, statuses
+    rclone.ok("check", str(tree), rclone.remote("tm"))
+    assert rclone.lsl("tm") == {f"f{n}.txt": (7, 1_600_000_000_000 + n) for n in range(5)}
