@@ -54,8 +54,11 @@ class SecretRedactor:
             return self.scrub(value)
         if isinstance(value, dict):
             return {k: self._clean(str(k), v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return type(value)(self._clean("", v) for v in value)
+        if isinstance(value, list):
+            return [self._clean("", v) for v in value]
+        if isinstance(value, tuple):
+            items = [self._clean("", v) for v in value]
+            return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
         return value
 
     def __call__(
@@ -87,7 +90,9 @@ def configure_logging(
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if as_json
-        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=out.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
     level = getattr(logging, config.level.upper())
     structlog.configure(
@@ -103,7 +108,14 @@ def configure_logging(
     handler = logging.StreamHandler(out)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                # The formatter may re-attach the record's exc_info: render and scrub it
+                # once more right before output, whatever the renderer.
+                structlog.processors.format_exc_info,
+                redactor,
+                renderer,
+            ],
             foreign_pre_chain=shared,
         )
     )

@@ -14,7 +14,6 @@ from syncd.cli.progress import JobProgress
 from syncd.config import load_config
 from syncd.engine.report import RunReport
 from syncd.engine.rescan import Preview
-from syncd.errors import AuthRejectedError
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -22,9 +21,10 @@ EXIT_REMOTE_UNAVAILABLE = 75
 
 
 def exit_code(report: RunReport) -> int:
-    """0 when all is on B2, 1 when some items failed, 75 when B2 could not be reached."""
+    """0 when all is on B2, 1 when some items failed, 75 when B2 could not be reached,
+    or a fatal error's own code (77 key refused, 74 journal unusable)."""
     if report.fatal is not None:
-        return AuthRejectedError.exit_code
+        return report.fatal_exit_code
     if report.failed and report.remote_unavailable:
         return EXIT_REMOTE_UNAVAILABLE
     if report.failed or report.paused:

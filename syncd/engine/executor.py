@@ -26,7 +26,7 @@ from syncd.engine.plan import (
     Upload,
 )
 from syncd.engine.report import RunReport
-from syncd.errors import RemoteBadRequestError, RemoteNotFoundError
+from syncd.errors import RemoteBadRequestError, RemoteConflictError, RemoteNotFoundError
 
 log = structlog.get_logger(__name__)
 
@@ -168,7 +168,7 @@ class Executor:
     def _hide(self, action: Hide, bucket: Bucket) -> Outcome:
         try:
             self._client.hide(bucket, action.indexed.b2_name)
-        except (RemoteBadRequestError, RemoteNotFoundError) as exc:
+        except (RemoteBadRequestError, RemoteConflictError, RemoteNotFoundError) as exc:
             if exc.code not in ("already_hidden", "no_such_file", "file_not_present"):
                 raise
             log.info("hide_not_needed", b2_name=action.indexed.b2_name, code=exc.code)

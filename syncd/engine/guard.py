@@ -127,7 +127,11 @@ class DeleteGuard:
         if pending == 0:
             return
         approved = int(self._journal.get_meta(approved_key(folder)) or 0)
-        if pending <= self.limit(folder) or pending <= approved:
+        if pending <= self.limit(folder):
+            if approved:  # the approved batch is down to a normal size: the approval is spent
+                self._journal.delete_meta(approved_key(folder))
+            return
+        if pending <= approved:
             return
         if self._journal.get_meta(paused_key(folder)) != str(pending):
             self._journal.set_meta(paused_key(folder), str(pending))

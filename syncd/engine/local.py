@@ -45,10 +45,20 @@ def stat_file(root: Path, rel_path: RelPath) -> LocalState | None:
             return None
         raise LocalAccessError(f"cannot stat: {exc.strerror}", rel_path=rel_path) from exc
     if stat.S_ISREG(st.st_mode):
+        if "/" in rel_path and _parent_escapes(root, rel_path):
+            return None  # a parent became a symlink: not inside the folder any more
         return state_from_stat(rel_path, st)
     if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
         return None
     raise SpecialFileError("not a regular file (FIFO, socket or device)", rel_path=rel_path)
+
+
+def _parent_escapes(root: Path, rel_path: RelPath) -> bool:
+    """True when a parent directory of ``rel_path`` is (or passes through) a symlink,
+    so the path no longer names a file inside ``root``."""
+    parent = rel_path.rsplit("/", 1)[0]
+    real_root = os.path.realpath(root)
+    return os.path.realpath(root / parent) != os.path.join(real_root, parent)
 
 
 def hash_file(root: Path, expected: LocalState) -> str:

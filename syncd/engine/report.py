@@ -42,6 +42,7 @@ class RunReport:
     failed: list[Failure] = field(default_factory=list)
     paused: list[str] = field(default_factory=list)
     fatal: str | None = None
+    fatal_exit_code: int = 1
     remote_unavailable: bool = False
     progress: ProgressHook | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -228,6 +228,7 @@ class WorkerPool:
                 bound.error("fatal_error", error=str(exc))
                 self.fatal = exc
                 self._report.fatal = str(exc)
+                self._report.fatal_exit_code = exc.exit_code
                 self._journal.requeue(job, due_ms=self._clock.now_ms())
                 self._stop.set()
                 return

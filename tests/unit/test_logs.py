@@ -157,11 +157,6 @@ def test_formatted_traceback_is_scrubbed() -> None:
     assert cleaned.startswith("Traceback (most recent call last):")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: tuple subclasses are rebuilt with type(value)(generator); a namedtuple "
-    "takes positional fields, so logging one raises TypeError inside the processor",
-)
 def test_namedtuple_values_survive() -> None:
     """A namedtuple value is cleaned like a tuple, without breaking the log call."""
     pair = namedtuple("pair", "name size")
@@ -253,12 +248,6 @@ def test_json_tracebacks_are_scrubbed() -> None:
     assert SECRET not in out.getvalue()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: in console format the exception is rendered by ConsoleRenderer after the "
-    "redactor ran (format_exc_info is only in the JSON chain), so tracebacks, and the "
-    "rich traceback's local variables, reach the terminal unscrubbed",
-)
 @pytest.mark.usefixtures("restore_logging")
 def test_console_tracebacks_are_scrubbed() -> None:
     """In console format too, a traceback never shows a registered secret."""

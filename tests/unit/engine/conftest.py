@@ -3,7 +3,6 @@ value factories for local states, index entries and B2 versions."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,38 +12,11 @@ from syncd.b2 import Bucket, FileVersion
 from syncd.config import FolderConfig
 from syncd.domain import B2Name, IndexEntry, LocalState, RelPath
 from syncd.journal import Journal
+from tests.support.fake_clock import START_MS, FakeClock
 
-START_MS = 1_700_000_000_000
 FOLDER = "docs"
 PREFIX = "p/"
 BUCKET = Bucket(bucket_id="bucket-id-1", bucket_name="test-bucket", bucket_type="allPrivate")
-
-
-class FakeClock:
-    """Manual time: it moves only when a test (or a ``wait``) advances it."""
-
-    def __init__(self, start_ms: int = START_MS) -> None:
-        self._ms = start_ms
-        self._lock = threading.Lock()
-
-    def now_ms(self) -> int:
-        """The current fake wall time."""
-        with self._lock:
-            return self._ms
-
-    def monotonic(self) -> float:
-        """Fake monotonic seconds, moving with ``now_ms``."""
-        return self.now_ms() / 1000
-
-    def wait(self, timeout_s: float, stop: threading.Event | None = None) -> bool:
-        """Jump ahead instead of sleeping; True if ``stop`` is set."""
-        self.advance(int(timeout_s * 1000))
-        return stop is not None and stop.is_set()
-
-    def advance(self, ms: int) -> None:
-        """Move time forward by ``ms``."""
-        with self._lock:
-            self._ms += ms
 
 
 @pytest.fixture

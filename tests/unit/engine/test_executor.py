@@ -162,16 +162,7 @@ def test_hide_removes_the_entry(
         RemoteNotFoundError("gone", status=400, code="no_such_file"),
         RemoteNotFoundError("gone", status=400, code="file_not_present"),
         RemoteBadRequestError("hidden", status=400, code="already_hidden"),
-        pytest.param(
-            RemoteConflictError("hidden", status=400, code="already_hidden"),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: the translator raises already_hidden as RemoteConflictError, which "
-                "Executor._hide does not catch; B2Client.hide absorbs it only when the newest "
-                "version it lists is a hide marker, so the job fails and retries instead",
-            ),
-            id="conflict-already_hidden",
-        ),
+        RemoteConflictError("hidden", status=400, code="already_hidden"),
     ],
     ids=lambda e: f"{type(e).__name__}-{e.code}",
 )

@@ -269,13 +269,6 @@ def test_read_error_is_an_access_error_and_closes(
     assert len(closed) == 1
 
 
-SYMLINKED_PARENT = (
-    "bug: only the last component is protected (lstat, O_NOFOLLOW); a parent directory "
-    "replaced by a symlink is followed, so a file outside the root is read and uploaded"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SYMLINKED_PARENT)
 def test_stat_does_not_follow_a_symlinked_parent(root: Path, tmp_path: Path) -> None:
     """A path under a directory that became a symlink (to outside the root) is not syncable."""
     outside = tmp_path / "outside"

@@ -112,6 +112,7 @@ def _report(
     report.remote_unavailable = unavailable
     if fatal:
         report.fatal = "key refused"
+        report.fatal_exit_code = 77
     return report
 
 

@@ -36,7 +36,8 @@ from syncd.errors import (
     RemoteTransientError,
 )
 from syncd.journal import Journal
-from tests.unit.engine.conftest import BUCKET, FOLDER, PREFIX, FakeClock, file_version, index_entry
+from tests.support.fake_clock import FakeClock
+from tests.unit.engine.conftest import BUCKET, FOLDER, PREFIX, file_version, index_entry
 
 Step = BaseException | None  # what one upload call raises (None: it succeeds)
 
@@ -323,11 +324,6 @@ def test_a_bug_fails_the_job_and_the_worker_goes_on(rig: Rig) -> None:
     assert rig.journal.index_get(FOLDER, RelPath("b.txt")) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: sync-now's exit_code maps every fatal error to 77 (key refused); the "
-    "daemon exits with pool.fatal.exit_code, so a fatal journal error gives 74 there",
-)
 def test_fatal_exit_code_is_the_errors_own(rig: Rig) -> None:
     """A fatal error other than a refused key gives sync-now that error's exit code."""
     rig.write("a.txt")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,35 +10,7 @@ import pytest
 from syncd.domain import B2Name, ChangeKind, IndexEntry, LocalChange, RelPath
 from syncd.journal import Journal
 from syncd.journal.codec import safe_text
-
-START_MS = 1_700_000_000_000
-
-
-class FakeClock:
-    """Manual time: ``now_ms`` moves only when a test calls ``advance``."""
-
-    def __init__(self, start_ms: int = START_MS) -> None:
-        self._ms = start_ms
-        self._lock = threading.Lock()
-
-    def now_ms(self) -> int:
-        """The current fake wall time."""
-        with self._lock:
-            return self._ms
-
-    def monotonic(self) -> float:
-        """Fake monotonic seconds, moving with ``now_ms``."""
-        return self.now_ms() / 1000
-
-    def wait(self, timeout_s: float, stop: threading.Event | None = None) -> bool:
-        """Jump ahead instead of sleeping; True if ``stop`` is set."""
-        self.advance(int(timeout_s * 1000))
-        return stop is not None and stop.is_set()
-
-    def advance(self, ms: int) -> None:
-        """Move time forward by ``ms``."""
-        with self._lock:
-            self._ms += ms
+from tests.support.fake_clock import START_MS, FakeClock
 
 
 @pytest.fixture
