@@ -186,6 +186,13 @@ class Rclone:
         """Run ``rclone ARGS``; it must exit 0."""
         return ok([self.exe, *args, *self.extra], self.env, cwd=self.cwd)
 
+    def check(self, local: Path, path: str, *flags: str) -> Ran:
+        """``rclone check`` must find no difference and compare every SHA1 (none missing)."""
+        ran = self.ok("check", *flags, str(local), self.remote(path))
+        assert "0 differences found" in ran.err, ran.text()
+        assert "could not be checked" not in ran.err, ran.text()
+        return ran
+
     def remote(self, path: str = "") -> str:
         """``emu:<bucket>/<path>``."""
         return f"emu:{self.bucket}/{path}" if path else f"emu:{self.bucket}"

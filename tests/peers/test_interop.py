@@ -67,7 +67,7 @@ def test_syncd_upload_is_identical_for_rclone_and_b2(
     assert summary["uploaded_files"] == len(mtimes)
     assert server.stats()["calls"]["b2_finish_large_file"] == 1
 
-    rclone.ok("check", "--exclude", f"/{MARKER}", str(root), rclone.remote("host1"))
+    rclone.check(root, "host1", "--exclude", f"/{MARKER}")
     assert rclone.lsl("host1") == {
         rel: ((root / rel).stat().st_size, ms) for rel, ms in mtimes.items()
     }
@@ -147,7 +147,7 @@ def test_emulator_cli_on_disk_survives_a_restart(flavour: str, tmp_path: Path) -
         assert rclone.lsl("disk") == {
             rel: ((tree / rel).stat().st_size, ms) for rel, ms in mtimes.items()
         }
-        rclone.ok("check", str(tree), rclone.remote("disk"))
+        rclone.check(tree, "disk")
         back = tmp_path / "back"
         rclone.ok("copy", rclone.remote("disk"), str(back))
         assert_same_tree(tree, back)

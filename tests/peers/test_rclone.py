@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.peers.conftest import Rclone
+from syncd.emulator import EmulatorOptions, EmulatorServer
+from tests.peers.conftest import Rclone, make_rclone
 from tests.peers.peerkit import (
     BUCKET,
+    RCLONE_IDS,
     assert_same_tree,
     make_tree,
     mtime_ms,
@@ -79,7 +86,7 @@ def test_copy_lsl_mtimes_and_check(rclone: Rclone, work: Path) -> None:
     reader.close()
     assert stored == {f"rc/{rel}": ms for rel, ms in mtimes.items()}
 
-    rclone.ok("check", str(tree), rclone.remote("rc"))
+    rclone.check(tree, "rc")
     # same size and mtime, different bytes: check compares SHA1s and must notice
     changed = tree / "a/one.txt"
     changed.write_bytes(changed.read_bytes().replace(b"one", b"two", 1))
@@ -116,7 +123,7 @@ def test_sync_mirrors_and_second_sync_transfers_nothing(rclone: Rclone, work: Pa
         ran = rclone.ok("sync", "-v", *flags, str(tree), rclone.remote("rs"))
         assert writes(rclone) == before, ran.text()
         assert "Entry doesn't belong in directory" not in ran.err
-    rclone.ok("check", str(tree), rclone.remote("rs"))
+    rclone.check(tree, "rs")
 
 
 def test_delete_versions_and_cleanup(rclone: Rclone, work: Path) -> None:
@@ -175,7 +182,7 @@ def test_server_side_copy_move_and_mtime_update(rclone: Rclone, work: Path) -> N
     assert after["b2_upload_file"] == before["b2_upload_file"]  # same SHA1: no upload
     assert after["b2_copy_file"] - before["b2_copy_file"] == 1  # REPLACE with the new mtime
     assert rclone.lsl("rm")["a/one.txt"] == (touched.stat().st_size, mtime_ms(touched))
-    rclone.ok("check", str(tree), rclone.remote("rm"), "--exclude", "/moved.txt")
+    rclone.check(tree, "rm", "--exclude", "/moved.txt")
 
 
 def test_large_file_in_chunks(rclone: Rclone, work: Path) -> None:
@@ -195,7 +202,7 @@ def test_large_file_in_chunks(rclone: Rclone, work: Path) -> None:
     assert rclone.lsl("rl") == {"big.bin": (len(data), 1_620_000_000_999)}
     sums = rclone.ok("sha1sum", rclone.remote("rl")).out.split()
     assert sums == [hashlib.sha1(data).hexdigest(), "big.bin"]
-    rclone.ok("check", str(tree), rclone.remote("rl"))
+    rclone.check(tree, "rl")
     back = work / "back"
     rclone.ok("copy", rclone.remote("rl"), str(back))
     assert_same_tree(tree, back)
@@ -232,7 +239,7 @@ def test_restricted_keys(rclone: Rclone, work: Path) -> None:
     mtimes = make_tree(tree)
     rclone.ok("copy", str(tree), rclone.remote("rk/in"))
     assert sorted(rclone.lsl("rk/in")) == sorted(mtimes)
-    rclone.ok("check", str(tree), rclone.remote("rk/in"))
+    rclone.check(tree, "rk/in")
     refused = rclone.run("copy", str(tree), rclone.remote("elsewhere"))
     assert refused.code != 0, refused.text()
     assert "restricted to file names starting with 'rk/'" in refused.err, refused.text()
@@ -265,5 +272,135 @@ def test_b2_test_modes_are_survived(rclone: Rclone, work: Path, mode: str) -> No
     statuses = rclone.server.stats()["statuses"]
     failed = "503" if mode == "fail_some_uploads" else "401"
     assert statuses.get(failed, 0) >= 1, statuses
-    rclone.ok("check", str(tree), rclone.remote("tm"))
+    rclone.check(tree, "tm")
     assert rclone.lsl("tm") == {f"f{n}.txt": (7, 1_600_000_000_000 + n) for n in range(5)}
+
+
+def test_public_link_and_version_at(rclone: Rclone, work: Path) -> None:
+    """``link`` makes a download-authorization URL that works; ``--b2-version-at`` time-travels."""
+    local = work / "v.txt"
+    local.write_text("old\n")
+    rclone.ok("copyto", str(local), rclone.remote("lv/v.txt"))
+    reader = view(rclone)
+    try:
+        (first,) = reader.versions(BUCKET, "lv/")
+    finally:
+        reader.close()
+    local.write_text("new, longer\n")
+    rclone.ok("copyto", str(local), rclone.remote("lv/v.txt"))
+
+    url = rclone.ok("link", rclone.remote("lv/v.txt")).out.strip()
+    assert url.startswith(f"{rclone.server.base_url}/file/{BUCKET}/lv/v.txt?Authorization=")
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with direct.open(url) as reply:
+        assert reply.read() == b"new, longer\n"
+
+    at = datetime.fromtimestamp((first.upload_ms + 1) / 1000, tz=UTC).strftime(
+        "%Y-%m-%dT%H:%M:%S.%fZ"
+    )
+    old = rclone.ok("cat", "--b2-version-at", at, rclone.remote("lv/v.txt")).out
+    assert old == "old\n"
+    assert rclone.ok("cat", rclone.remote("lv/v.txt")).out == "new, longer\n"
+
+
+def test_mkdir_rmdir_and_purge_buckets(rclone: Rclone, work: Path) -> None:
+    """``mkdir``/``rmdir`` create and delete buckets; ``purge`` empties and removes one."""
+    rclone.ok("mkdir", "emu:peer-rclone-bucket")
+    rclone.ok("mkdir", "emu:peer-rclone-empty")
+    buckets = [line.split()[-1] for line in rclone.ok("lsd", "emu:").out.splitlines()]
+    assert buckets == ["peer-rclone-bucket", "peer-rclone-empty", BUCKET]
+    rclone.ok("rmdir", "emu:peer-rclone-empty")
+    make_tree(work / "tree")
+    rclone.ok("copy", str(work / "tree"), "emu:peer-rclone-bucket/p")
+    refused = rclone.run("rmdir", "emu:peer-rclone-bucket")
+    assert refused.code != 0, refused.text()
+    rclone.ok("purge", "emu:peer-rclone-bucket")
+    buckets = [line.split()[-1] for line in rclone.ok("lsd", "emu:").out.splitlines()]
+    assert buckets == [BUCKET]
+    assert rclone.server.stats()["calls"]["b2_delete_bucket"] >= 2
+
+
+CROWD_FILES = 1100  # more than one 1000-entry listing page
+CROWD_FOLDERS = (0, 998, 999, 1000, 1099)  # folders land on and around the page boundary
+
+
+@pytest.fixture(scope="module")
+def crowded() -> Iterator[EmulatorServer]:
+    """One emulator for the module whose ``many/`` holds 1100 files and 5 folders."""
+    server = EmulatorServer(
+        EmulatorOptions(key_id="crowd-key-id", key="crowd-key", buckets=(BUCKET,))
+    )
+    with server:
+        http = httpx.Client(timeout=30)
+        try:
+            reader = BucketView(server.base_url, server.key_id, server.key)
+            target = reader.call("b2_get_upload_url", {"bucketId": reader.bucket_id(BUCKET)})
+            names = [f"many/d{n:04d}.txt" for n in range(CROWD_FILES)]
+            names += [f"many/d{n:04d}/inner.txt" for n in CROWD_FOLDERS]
+            for name in names:
+                reply = http.post(
+                    target["uploadUrl"],
+                    content=name.encode(),
+                    headers={
+                        "Authorization": target["authorizationToken"],
+                        "X-Bz-File-Name": name,
+                        "Content-Type": "text/plain",
+                        "X-Bz-Content-Sha1": hashlib.sha1(name.encode()).hexdigest(),
+                        "X-Bz-Info-src_last_modified_millis": "1600000000000",
+                    },
+                )
+                reply.raise_for_status()
+            reader.close()
+        finally:
+            http.close()
+        yield server
+
+
+@pytest.mark.parametrize("flavour", RCLONE_IDS)
+def test_listing_pages_over_a_thousand_entries(
+    flavour: str, crowded: EmulatorServer, tmp_path: Path
+) -> None:
+    """Directory and recursive listings of 1105 names page correctly (nextFileName cursors)."""
+    rc = make_rclone(flavour, tmp_path, crowded)
+    before = crowded.stats()["calls"].get("b2_list_file_names", 0)
+    top = rc.ok("lsf", rc.remote("many")).out.splitlines()
+    assert crowded.stats()["calls"]["b2_list_file_names"] - before >= 2  # at least two pages
+    files = [f"d{n:04d}.txt" for n in range(CROWD_FILES)]
+    folders = [f"d{n:04d}/" for n in CROWD_FOLDERS]
+    assert sorted(top) == sorted(files + folders)
+    assert len(top) == len(set(top))
+    inner = [f"d{n:04d}/inner.txt" for n in CROWD_FOLDERS]
+    for flags in ((), ("--fast-list",)):
+        every = rc.ok("lsf", "-R", "--files-only", *flags, rc.remote("many")).out.splitlines()
+        assert sorted(every) == sorted(files + inner)
+
+
+def test_streamed_upload_of_unknown_size(rclone: Rclone, work: Path) -> None:
+    """``rcat`` of a stream above the cutoff makes a large file without a whole-file SHA1."""
+    data = pseudo_random(11_000_000, seed=12)
+    chunked = ("--b2-upload-cutoff", "5M", "--b2-chunk-size", "5M")
+    ran = subprocess.run(
+        [rclone.exe, "rcat", *chunked, *rclone.extra, rclone.remote("st/stream.bin")],
+        input=data,
+        capture_output=True,
+        env=rclone.env,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr.decode()
+    calls = rclone.server.stats()["calls"]
+    assert (calls["b2_finish_large_file"], calls["b2_upload_part"]) == (1, 3)
+    assert rclone.lsl("st")["stream.bin"][0] == len(data)
+    target = work / "stream.bin"
+    rclone.ok("copyto", rclone.remote("st/stream.bin"), str(target))
+    assert target.read_bytes() == data
+    small = subprocess.run(
+        [rclone.exe, "rcat", *rclone.extra, rclone.remote("st/small.txt")],
+        input=b"streamed small\n",
+        capture_output=True,
+        env=rclone.env,
+        timeout=60,
+        check=False,
+    )
+    assert small.returncode == 0, small.stderr.decode()
+    assert rclone.ok("cat", rclone.remote("st/small.txt")).out == "streamed small\n"
