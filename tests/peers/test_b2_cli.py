@@ -114,7 +114,9 @@ def test_ls_versions_recursive(b2_authorized: B2Cli, work: Path) -> None:
         ("v/sub/f.txt", "upload", 6),
         ("v/sub/f.txt", "upload", 5),
     ]
-    assert [f["fileName"] for f in listing(cli, "v/", "-r")] == ["v/sub/f.txt"]
+    latest = listing(cli, "v/", "-r")
+    assert [f["fileName"] for f in latest] == ["v/sub/f.txt"]
+    assert latest[0]["contentType"] == "text/plain"  # b2/x-auto, guessed from the extension
     plain = cli.ok("ls", f"b2://{BUCKET}/v/").out.split()
     assert plain == ["v/sub/"]
     long_versions = cli.ok("ls", "-l", "--versions", "-r", f"b2://{BUCKET}/v/").out

@@ -16,6 +16,7 @@ from tests.peers.peerkit import BUCKET, pseudo_random
 
 pytestmark = pytest.mark.peers
 
+AWKWARD = "odd/plus+sign %41 q?h#a&e=;c:@~'(1)!$*, ünï.txt"
 LARGE = 1_050_000  # > 4 x the advertised recommendedPartSize: a large file in several parts
 
 
@@ -155,6 +156,11 @@ def test_server_side_copy(sdk: Sdk, tmp_path: Path) -> None:
     local = tmp_path / "large.bin"
     local.write_bytes(data)
     large = bucket.upload_local_file(str(local), "src/large.bin")
+    other = sdk.api().create_bucket("peer-copy-target", "allPrivate")
+    across = other.copy(source.id_, "in-other.bin")  # the source lives in another bucket
+    assert across.bucket_id == other.id_
+    assert read_all(other.download_file_by_name("in-other.bin")) == data[:5000]
+
     whole_large = bucket.copy(large.id_, "dst/large.bin")  # one b2_copy_file
     assert read_all(bucket.download_file_by_name("dst/large.bin")) == data
     assert whole_large.size == LARGE
@@ -329,7 +335,7 @@ def test_fail_some_uploads_is_survived(sdk: Sdk, tmp_path: Path) -> None:
 
 
 def test_bucket_settings_and_b2_headers_round_trip(sdk: Sdk) -> None:
-    """Bucket info, CORS and lifecycle rules are stored; b2-* infos come back as headers."""
+    """Bucket settings are stored; odd names, UTF-8 infos and b2-* headers round-trip."""
     api = sdk.api()
     lifecycle = [{"fileNamePrefix": "tmp/", "daysFromHidingToDeleting": 1}]
     cors = [
@@ -349,15 +355,23 @@ def test_bucket_settings_and_b2_headers_round_trip(sdk: Sdk) -> None:
     assert (fetched.bucket_info, fetched.cors_rules) == ({"owner": "peers"}, cors)
     assert fetched.lifecycle_rules[0]["daysFromHidingToDeleting"] == 1
 
-    bucket.upload_bytes(
-        b"headers",
-        "h.txt",
-        file_info={"b2-cache-control": "max-age=3", "b2-content-disposition": "attachment"},
-    )
-    downloaded = bucket.download_file_by_name("h.txt")
+    info = {
+        "b2-cache-control": "max-age=3",
+        "b2-content-disposition": "attachment",
+        "note": "välue with spaces, + & %41 ünïcode",
+    }
+    bucket.upload_bytes(b"headers", AWKWARD, file_info=info)
+    downloaded = bucket.download_file_by_name(AWKWARD)
     assert read_all(downloaded) == b"headers"
     version = downloaded.download_version
+    assert version.file_name == AWKWARD
+    assert version.file_info == {"note": info["note"]}  # b2-* infos arrive as real headers
     assert (version.cache_control, version.content_disposition) == ("max-age=3", "attachment")
+    assert version.content_type == "text/plain"  # b2/x-auto, guessed from the extension
+    ranged = bucket.download_file_by_name(AWKWARD, range_=(1, 3))
+    assert read_all(ranged) == b"ead"
+    ((listed, _),) = bucket.ls(recursive=True)
+    assert (listed.file_name, listed.file_info) == (AWKWARD, info)
 
 
 def test_public_bucket_and_download_authorization(sdk: Sdk) -> None:

@@ -404,3 +404,44 @@ def test_streamed_upload_of_unknown_size(rclone: Rclone, work: Path) -> None:
     )
     assert small.returncode == 0, small.stderr.decode()
     assert rclone.ok("cat", rclone.remote("st/small.txt")).out == "streamed small\n"
+
+
+def test_key_for_two_buckets(rclone: Rclone, work: Path) -> None:
+    """A key for two buckets authorizes on API v4 only (B2 refuses it on v1-v3, as 1.60 uses)."""
+    reader = view(rclone)
+    try:
+        second = reader.call(
+            "b2_create_bucket",
+            {
+                "accountId": reader.account_id,
+                "bucketName": "peer-second",
+                "bucketType": "allPrivate",
+            },
+        )
+        made = reader.call(
+            "b2_create_key",
+            {
+                "accountId": reader.account_id,
+                "capabilities": ["listBuckets", "listFiles", "readFiles", "writeFiles"],
+                "keyName": "two-buckets",
+                "bucketIds": [reader.bucket_id(BUCKET), second["bucketId"]],
+            },
+        )
+    finally:
+        reader.close()
+    rclone.env["RCLONE_CONFIG_EMU_ACCOUNT"] = made["applicationKeyId"]
+    rclone.env["RCLONE_CONFIG_EMU_KEY"] = made["applicationKey"]
+    tree = work / "tree"
+    mtimes = make_tree(tree)
+    rclone.server.reset_stats()
+    first = rclone.run("lsf", rclone.remote())
+    versions = rclone.server.stats()["apiVersions"]
+    if "b2_authorize_account" in versions.get("v1", {}):
+        assert first.code != 0, first.text()
+        assert "not currently supported on API version number 1" in first.err, first.text()
+        return
+    assert first.code == 0, first.text()
+    for bucket in (BUCKET, "peer-second"):
+        rclone.ok("copy", str(tree), f"emu:{bucket}/two")
+        listed = rclone.ok("lsf", "-R", "--files-only", f"emu:{bucket}/two").out.splitlines()
+        assert sorted(listed) == sorted(mtimes)
