@@ -156,3 +156,42 @@ def test_emulator_cli_on_disk_survives_a_restart(flavour: str, tmp_path: Path) -
         assert not {"b2_upload_file", "b2_upload_part", "b2_copy_file"} & set(calls), calls
     finally:
         assert second.stop() == 0
+
+
+FAULTS = (
+    "upload_file:status=503,count=2,retry_after=none",
+    "upload_file:lost_response=1,count=1,skip=3",
+    "list_file_names|list_file_versions:drop=1,count=1",
+    "get_upload_url:status=500,count=1",
+)
+
+
+@pytest.mark.parametrize("flavour", RCLONE_IDS)
+def test_injected_faults_are_survived_by_rclone(
+    flavour: str, sdk_server: EmulatorServer, tmp_path: Path
+) -> None:
+    """Errors, a dropped connection and a lost response: rclone still converges."""
+    tree = tmp_path / "tree"
+    mtimes = make_tree(tree)
+    rclone = make_rclone(flavour, tmp_path, sdk_server)
+    rclone.extra = ("--retries", "1", "--low-level-retries", "5")
+    sdk_server.set_faults_spec(FAULTS)
+    rclone.ok("copy", str(tree), rclone.remote("rf"))
+    assert sdk_server.stats()["faultsFired"] == 5, sdk_server.stats()
+    sdk_server.set_faults_spec([])
+    rclone.check(tree, "rf")
+    assert sorted(rclone.lsl("rf")) == sorted(mtimes)
+
+
+def test_injected_faults_are_survived_by_b2_sync(b2_authorized: B2Cli, tmp_path: Path) -> None:
+    """Errors, a dropped connection and a lost response: ``b2 sync`` still converges."""
+    server = b2_authorized.server
+    tree = tmp_path / "tree"
+    make_tree(tree)
+    server.set_faults_spec(FAULTS)
+    b2_authorized.ok("sync", "--no-progress", str(tree), f"b2://{BUCKET}/bf")
+    assert server.stats()["faultsFired"] >= 4, server.stats()
+    server.set_faults_spec([])
+    back = tmp_path / "back"
+    b2_authorized.ok("sync", "--no-progress", f"b2://{BUCKET}/bf", str(back))
+    assert_same_tree(tree, back)
