@@ -406,13 +406,13 @@ NOT_EMULATED = "the emulator deliberately does not emulate"
 
 
 @pytest.mark.skip(reason=f"{NOT_EMULATED} server-side encryption: SSE-B2 is accepted and ignored")
-def test_sse_b2_upload(sdk: Sdk) -> None:
+def test_sse_b2_upload(sdk_v3: Sdk) -> None:
     """An SSE-B2 upload reports SSE-B2 back (as B2 does)."""
-    module = sdk.module
+    module = sdk_v3.module
     setting = module.EncryptionSetting(
         mode=module.EncryptionMode.SSE_B2, algorithm=module.EncryptionAlgorithm.AES256
     )
-    bucket = sdk.api().get_bucket_by_name(BUCKET)
+    bucket = sdk_v3.api().get_bucket_by_name(BUCKET)
     uploaded = bucket.upload_bytes(b"x", "sse.txt", encryption=setting)
     assert uploaded.server_side_encryption == setting
 
@@ -420,14 +420,14 @@ def test_sse_b2_upload(sdk: Sdk) -> None:
 @pytest.mark.skip(
     reason=f"{NOT_EMULATED} SSE-C: customer keys are ignored and content is served to any reader"
 )
-def test_sse_c_needs_the_key(sdk: Sdk) -> None:
+def test_sse_c_needs_the_key(sdk_v3: Sdk) -> None:
     """An SSE-C file cannot be downloaded without its key (as on B2)."""
-    module = sdk.module
+    module = sdk_v3.module
     key = module.EncryptionKey(secret=b"k" * 32, key_id="peer-key")
     setting = module.EncryptionSetting(
         mode=module.EncryptionMode.SSE_C, algorithm=module.EncryptionAlgorithm.AES256, key=key
     )
-    bucket = sdk.api().get_bucket_by_name(BUCKET)
+    bucket = sdk_v3.api().get_bucket_by_name(BUCKET)
     bucket.upload_bytes(b"x", "ssec.txt", encryption=setting)
     with pytest.raises(module.exception.B2Error):
         read_all(bucket.download_file_by_name("ssec.txt"))
@@ -437,10 +437,10 @@ def test_sse_c_needs_the_key(sdk: Sdk) -> None:
     reason=f"{NOT_EMULATED} Object Lock: retention and legal hold are accepted and ignored, "
     "b2_update_file_retention / b2_update_file_legal_hold are unknown calls"
 )
-def test_object_lock_retention(sdk: Sdk) -> None:
+def test_object_lock_retention(sdk_v3: Sdk) -> None:
     """A governance retention on a file-lock bucket is stored and reported (as on B2)."""
-    module = sdk.module
-    api = sdk.api()
+    module = sdk_v3.module
+    api = sdk_v3.api()
     bucket = api.create_bucket("peer-locked", "allPrivate", is_file_lock_enabled=True)
     retention = module.FileRetentionSetting(module.RetentionMode.GOVERNANCE, 4_102_444_800_000)
     uploaded = bucket.upload_bytes(b"x", "r.txt", file_retention=retention)
@@ -451,15 +451,15 @@ def test_object_lock_retention(sdk: Sdk) -> None:
 @pytest.mark.skip(
     reason=f"{NOT_EMULATED} bucket event notifications (unknown calls, no capability)"
 )
-def test_notification_rules(sdk: Sdk) -> None:
+def test_notification_rules(sdk_v3: Sdk) -> None:
     """Bucket notification rules can be read (as on B2)."""
-    bucket = sdk.api().get_bucket_by_name(BUCKET)
+    bucket = sdk_v3.api().get_bucket_by_name(BUCKET)
     assert bucket.get_notification_rules() == []
 
 
 @pytest.mark.skip(
     reason=f"{NOT_EMULATED} lifecycle application: rules are stored, versions are never expired"
 )
-def test_lifecycle_rules_are_applied(sdk: Sdk) -> None:
+def test_lifecycle_rules_are_applied(sdk_v3: Sdk) -> None:
     """A hidden file is deleted a day later under daysFromHidingToDeleting=1 (as on B2)."""
     raise AssertionError("needs a clock the emulator does not have")
