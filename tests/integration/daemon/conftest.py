@@ -9,7 +9,7 @@ import pytest
 
 from syncd.emulator import EmulatorOptions, EmulatorServer
 from tests.support.bucket_view import BucketView
-from tests.support.harness import Setup, write_config
+from tests.support.harness import DaemonProcess, NotifySocket, Setup, write_config
 
 KEY_ID = "test-key-id-0001"
 KEY = "test-application-key-0001"
@@ -56,3 +56,14 @@ def view(emulator: EmulatorServer) -> Iterator[BucketView]:
     v = BucketView(emulator.base_url, KEY_ID, KEY)
     yield v
     v.close()
+
+
+@pytest.fixture
+def daemon(setup: Setup, tmp_path: Path) -> Iterator[DaemonProcess]:
+    """A running daemon, stopped with SIGTERM afterwards."""
+    notify = NotifySocket(tmp_path / "notify.sock")
+    proc = DaemonProcess(setup, notify, tmp_path / "daemon.log")
+    proc.wait_ready()
+    yield proc
+    proc.terminate()
+    notify.close()

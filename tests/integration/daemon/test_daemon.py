@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,6 @@ from tests.support.bucket_view import BucketView, assert_converged, local_tree
 from tests.support.harness import DaemonProcess, NotifySocket, Setup, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def daemon(setup: Setup, tmp_path: Path) -> Iterator[DaemonProcess]:
-    """A running daemon, stopped with SIGTERM afterwards."""
-    notify = NotifySocket(tmp_path / "notify.sock")
-    proc = DaemonProcess(setup, notify, tmp_path / "daemon.log")
-    proc.wait_ready()
-    yield proc
-    proc.terminate()
-    notify.close()
 
 
 def converged(view: BucketView, setup: Setup) -> bool:

@@ -4,26 +4,14 @@ one is invalid."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.bucket_view import BucketView, assert_converged
-from tests.support.harness import DaemonProcess, NotifySocket, Setup, wait_until, write_config
+from tests.support.harness import DaemonProcess, Setup, wait_until, write_config
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def daemon(setup: Setup, tmp_path: Path) -> Iterator[DaemonProcess]:
-    """A running daemon, stopped with SIGTERM afterwards."""
-    notify = NotifySocket(tmp_path / "notify.sock")
-    proc = DaemonProcess(setup, notify, tmp_path / "daemon.log")
-    proc.wait_ready()
-    yield proc
-    proc.terminate()
-    notify.close()
 
 
 def on_bucket(view: BucketView, setup: Setup, prefix: str) -> set[str]:
