@@ -6,6 +6,7 @@ returned ``Outcome`` is written to the journal by the worker, only after B2 answ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -65,11 +66,19 @@ class Executor:
         self._client = client
         self._report = report
 
-    def execute(self, action: Action, folder: FolderConfig, bucket: Bucket) -> Outcome:
-        """Run ``action``; raise the error tree's classes on failure."""
+    def execute(
+        self,
+        action: Action,
+        folder: FolderConfig,
+        bucket: Bucket,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> Outcome:
+        """Run ``action``; raise the error tree's classes on failure. ``on_progress`` is
+        called with the bytes sent as an upload goes."""
         match action:
             case Upload():
-                return self._upload(action, folder, bucket)
+                return self._upload(action, folder, bucket, on_progress or self._report.sent)
             case CopyFrom():
                 return self._copy(action, folder, bucket)
             case Hide():
@@ -124,13 +133,19 @@ class Executor:
         )
         return Outcome(index=entry)
 
-    def _upload(self, action: Upload, folder: FolderConfig, bucket: Bucket) -> Outcome:
+    def _upload(
+        self,
+        action: Upload,
+        folder: FolderConfig,
+        bucket: Bucket,
+        on_progress: Callable[[int], None],
+    ) -> Outcome:
         result = self._client.upload_file(
             bucket,
             action.b2_name,
             folder.path / action.local.rel_path,
             action.local,
-            on_progress=self._report.sent,
+            on_progress=on_progress,
         )
         self._report.add("uploaded_files")
         self._report.add("uploaded_bytes", action.local.size)

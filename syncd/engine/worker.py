@@ -206,7 +206,7 @@ class WorkerPool:
             self._journal.complete(job, index=None)
             return
         try:
-            self._run(job, folder)
+            self._run(job, folder, worker)
         except (FileChangedError, FileVanishedError) as exc:
             bound.info("requeued", reason=str(exc))
             self._report.add("requeued_files")
@@ -240,7 +240,23 @@ class WorkerPool:
             bound.exception("job_crashed")
             self._fail(job, f"internal error: {exc!r}")
 
-    def _run(self, job: Job, folder: FolderRuntime) -> None:
+    def _lease_keeper(self, job: Job, worker: str) -> Callable[[int], None]:
+        """A progress hook that also renews the job's lease while a long upload runs, so
+        no other worker takes the job and sends it a second time."""
+        lease_ms = int(self._sync.lease_s * 1000)
+        last = self._clock.monotonic()
+
+        def progress(amount: int) -> None:
+            nonlocal last
+            self._report.sent(amount)
+            now = self._clock.monotonic()
+            if now - last >= self._sync.lease_s / 3:
+                last = now
+                self._journal.renew_lease(job, worker=worker, lease_ms=lease_ms)
+
+        return progress
+
+    def _run(self, job: Job, folder: FolderRuntime, worker: str) -> None:
         cfg = folder.config
         if job.kind is ChangeKind.SUBTREE:
             self._rescan(cfg.name, job.rel_path or None)
@@ -264,12 +280,20 @@ class WorkerPool:
             )
         self._guard(action, folder)
         in_flight = self._journal.get_meta(inflight_key(job.folder, job.rel_path)) is not None
-        outcome = self._send(action, folder, in_flight=in_flight)
+        progress = self._lease_keeper(job, worker)
+        outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
         self._journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
         if in_flight:
             self._journal.delete_meta(inflight_key(job.folder, job.rel_path))
 
-    def _send(self, action: Action, folder: FolderRuntime, *, in_flight: bool) -> Outcome:
+    def _send(
+        self,
+        action: Action,
+        folder: FolderRuntime,
+        *,
+        in_flight: bool,
+        progress: Callable[[int], None],
+    ) -> Outcome:
         """Execute; for a path whose earlier send may have reached B2 (a dead process held
         its job), look on B2 first, so a stored upload is never repeated."""
         if in_flight and isinstance(action, (Upload, CopyFrom)):
@@ -277,7 +301,7 @@ class WorkerPool:
             adopted = executor.adopt(action.local, action.b2_name, folder.config, folder.bucket)
             if adopted is not None:
                 return adopted
-        return self._executor.execute(action, folder.config, folder.bucket)
+        return self._executor.execute(action, folder.config, folder.bucket, on_progress=progress)
 
     def _moved_from(self, cfg: FolderConfig, local: LocalState) -> IndexEntry | None:
         for entry in self._journal.index_find_inode(cfg.name, local.dev, local.inode):

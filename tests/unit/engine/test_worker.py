@@ -332,3 +332,25 @@ def test_fatal_exit_code_is_the_errors_own(rig: Rig) -> None:
     rig.pool.drain()
     assert rig.pool.fatal is not None
     assert exit_code(rig.report) == rig.pool.fatal.exit_code == 74
+
+
+def test_long_upload_renews_its_lease(rig: Rig) -> None:
+    """While an upload reports progress past a third of lease_s, the job's lease is renewed."""
+    renewed: list[int] = []
+    real_renew = rig.journal.renew_lease
+
+    def spy(job, *, worker, lease_ms):
+        renewed.append(lease_ms)
+        return real_renew(job, worker=worker, lease_ms=lease_ms)
+
+    rig.journal.renew_lease = spy  # type: ignore[method-assign]
+    keeper = rig.pool._lease_keeper  # the hook the executor receives for uploads
+    rig.write("a.txt")
+    rig.hint("a.txt")
+    (job,) = rig.journal.claim(worker="w0", limit=1, lease_ms=1000)
+    progress = keeper(job, "w0")
+    progress(10)
+    assert renewed == []
+    rig.clock.advance(int(rig.sync.lease_s * 1000 / 3) + 1)
+    progress(10)
+    assert renewed == [int(rig.sync.lease_s * 1000)]
