@@ -52,6 +52,9 @@ from syncd.paths import to_b2_name
 log = structlog.get_logger(__name__)
 
 
+MAX_REQUEUES = 5  # a file that changes during this many reads in a row is failed instead
+
+
 def inflight_key(folder: str, rel_path: str) -> str:
     """Journal meta key marking that a send for this path may have reached B2 (set at
     start for the jobs a dead process held, cleared when the path completes)."""
@@ -103,6 +106,7 @@ class WorkerPool:
         self._beats: dict[str, float] = {}
         self._threads: list[threading.Thread] = []
         self._paused_until = 0.0
+        self._changed: dict[tuple[str, str], int] = {}  # consecutive requeues per path
         self.fatal: SyncdError | None = None
 
     # -- lifecycle -----------------------------------------------------------------
@@ -208,6 +212,15 @@ class WorkerPool:
         try:
             self._run(job, folder, worker)
         except (FileChangedError, FileVanishedError) as exc:
+            key = (job.folder, job.rel_path)
+            with self._lock:
+                self._changed[key] = self._changed.get(key, 0) + 1
+                streak = self._changed[key]
+            if streak > MAX_REQUEUES:  # never quiet: a failure with backoff, shown per path
+                with self._lock:
+                    del self._changed[key]
+                self._fail(job, f"kept changing while it was read ({streak} times)")
+                return
             bound.info("requeued", reason=str(exc))
             self._report.add("requeued_files")
             due = self._clock.now_ms() + int(self._sync.settle_s * 1000)
@@ -283,6 +296,9 @@ class WorkerPool:
         progress = self._lease_keeper(job, worker)
         outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
         self._journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
+        if self._changed:
+            with self._lock:
+                self._changed.pop((job.folder, job.rel_path), None)
         if in_flight:
             self._journal.delete_meta(inflight_key(job.folder, job.rel_path))
 

@@ -22,7 +22,7 @@ from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, LocalChange, LocalState, RelPath
 from syncd.engine.guard import RootGuard
 from syncd.engine.report import RunReport
-from syncd.engine.worker import FolderRuntime, WorkerPool
+from syncd.engine.worker import MAX_REQUEUES, FolderRuntime, WorkerPool
 from syncd.errors import (
     AuthRejectedError,
     CapExceededError,
@@ -159,6 +159,20 @@ def test_changed_file_is_requeued_without_an_attempt(rig: Rig, error: type[Local
     assert rig.report.failed == []
     assert rig.journal.pending_count() == 0
     assert rig.journal.index_get(FOLDER, RelPath("a.txt")) is not None
+
+
+def test_file_that_never_holds_still_fails_after_max_requeues(rig: Rig) -> None:
+    """A file changing during every read is requeued MAX_REQUEUES times, then failed with
+    a reason (so a one-shot run ends), and retried later like any failure."""
+    rig.write("log.txt")
+    rig.hint("log.txt")
+    rig.client.script = [FileChangedError("moved", rel_path="log.txt")] * (MAX_REQUEUES + 1)
+    rig.pool.drain()
+    assert rig.report.requeued_files == MAX_REQUEUES
+    (failure,) = rig.failures()
+    assert failure[0] == "log.txt"
+    assert "kept changing while it was read" in failure[2]
+    assert rig.journal.pending_count() == 1
 
 
 def test_requeue_leaves_the_attempt_count_alone(rig: Rig) -> None:
