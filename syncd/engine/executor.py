@@ -21,6 +21,7 @@ from syncd.engine.plan import (
     DeleteAllVersions,
     Forget,
     Hide,
+    HideOrphan,
     NeedHash,
     Refresh,
     Skip,
@@ -98,6 +99,8 @@ class Executor:
                 )
                 self._report.add("refreshed_files")
                 return Outcome(index=entry)
+            case HideOrphan():
+                return self._hide_orphan(action, bucket)
             case Skip():
                 self._report.add("unchanged_files")
                 return Outcome()
@@ -188,6 +191,14 @@ class Executor:
                 raise
             log.info("hide_not_needed", b2_name=action.indexed.b2_name, code=exc.code)
         self._report.add("hidden_files")
+        return Outcome(remove_index=True)
+
+    def _hide_orphan(self, action: HideOrphan, bucket: Bucket) -> Outcome:
+        version = self._client.latest_version(bucket, action.b2_name)
+        if version is not None and version.action in ("upload", "copy"):
+            self._client.hide(bucket, action.b2_name)
+            self._report.add("hidden_files")
+            log.info("orphan_hidden", b2_name=action.b2_name, file_id=version.file_id)
         return Outcome(remove_index=True)
 
     def _delete_all(self, action: DeleteAllVersions, bucket: Bucket) -> Outcome:

@@ -29,6 +29,7 @@ class Facts:
     indexed: IndexEntry | None  # what syncd last put on B2 for this path
     local_sha1: str | None = None  # known once the worker hashed the file
     moved_from: IndexEntry | None = None  # same (dev, inode) recorded under another path
+    maybe_sent: bool = False  # a process that died held this path's job mid-send
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,13 +87,23 @@ class NeedHash:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HideOrphan:
+    """A send that a dead process made may have stored this name although the file is
+    gone now: look on B2 and hide what is there."""
+
+    b2_name: B2Name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Skip:
     """Nothing to do."""
 
     reason: str
 
 
-Action = Upload | CopyFrom | Hide | DeleteAllVersions | Forget | Refresh | NeedHash | Skip
+Action = (
+    Upload | CopyFrom | Hide | DeleteAllVersions | Forget | Refresh | HideOrphan | NeedHash | Skip
+)
 
 
 def plan(facts: Facts, policy: Policy) -> Action:
@@ -100,6 +111,8 @@ def plan(facts: Facts, policy: Policy) -> Action:
     that exists (the caller passes ``local=None`` only after lstat found nothing)."""
     local, indexed = facts.local, facts.indexed
     if local is None:
+        if indexed is None and facts.maybe_sent and policy.delete != "keep":
+            return HideOrphan(b2_name=facts.b2_name)
         return _plan_absent(indexed, policy)
     if indexed is None:
         moved = facts.moved_from

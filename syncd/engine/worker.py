@@ -29,6 +29,7 @@ from syncd.engine.plan import (
     DeleteAllVersions,
     Facts,
     Hide,
+    HideOrphan,
     NeedHash,
     Policy,
     Upload,
@@ -280,11 +281,11 @@ class WorkerPool:
         if local is not None and cfg.max_size_bytes is not None and local.size > cfg.max_size_bytes:
             raise LocalAccessError(f"larger than max_size_bytes ({local.size} bytes)")
         b2_name = indexed.b2_name if indexed is not None else to_b2_name(cfg.prefix, job.rel_path)
-        facts = Facts(b2_name=b2_name, local=local, indexed=indexed)
-        if local is not None and indexed is None:
-            facts = Facts(
-                b2_name=b2_name, local=local, indexed=None, moved_from=self._moved_from(cfg, local)
-            )
+        in_flight = self._journal.get_meta(inflight_key(job.folder, job.rel_path)) is not None
+        moved = self._moved_from(cfg, local) if local is not None and indexed is None else None
+        facts = Facts(
+            b2_name=b2_name, local=local, indexed=indexed, moved_from=moved, maybe_sent=in_flight
+        )
         action = plan(facts, self._policy)
         if isinstance(action, NeedHash):
             sha1 = hash_file(cfg.path, action.local)
@@ -292,7 +293,6 @@ class WorkerPool:
                 Facts(b2_name=b2_name, local=local, indexed=indexed, local_sha1=sha1), self._policy
             )
         self._guard(action, folder)
-        in_flight = self._journal.get_meta(inflight_key(job.folder, job.rel_path)) is not None
         progress = self._lease_keeper(job, worker)
         outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
         self._journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
@@ -329,7 +329,7 @@ class WorkerPool:
         return None
 
     def _guard(self, action: Action, folder: FolderRuntime) -> None:
-        if isinstance(action, (Hide, DeleteAllVersions)):
+        if isinstance(action, (Hide, DeleteAllVersions, HideOrphan)):
             folder.root.check()
             self._deletes.allow(folder.config.name)
 

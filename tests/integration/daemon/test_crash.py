@@ -81,6 +81,11 @@ def crash_cycles(
     ok = wait_until(lambda: converged(view, setup), 120)
     if not ok:
         final.dump_stacks()
+        remote = view.latest(setup.bucket, setup.prefix)
+        mirror = {k[len(setup.prefix) :]: (v.sha1, v.mtime_ms) for k, v in remote.items()}
+        local = local_tree(setup.root)
+        diff = sorted(set(mirror.items()) ^ set(local.items()))
+        print("bucket/folder differences (name, (sha1, mtime_ms)):", diff[:20])
     assert final.terminate() == 0
     notify.close()
     versions = view.versions(setup.bucket, setup.prefix)

@@ -12,6 +12,7 @@ from syncd.engine.plan import (
     Facts,
     Forget,
     Hide,
+    HideOrphan,
     NeedHash,
     Policy,
     Refresh,
@@ -141,3 +142,14 @@ def test_deleted_file_follows_policy(delete: str, expected: type) -> None:
 def test_gone_and_never_uploaded_is_skipped() -> None:
     """A path that is gone and was never uploaded needs nothing."""
     assert isinstance(decide(local=None, indexed=None), Skip)
+
+
+def test_gone_after_a_send_a_dead_process_made_is_looked_up() -> None:
+    """An absent, unindexed path whose send may have reached B2 is looked up and hidden."""
+    assert decide(local=None, indexed=None, maybe_sent=True) == HideOrphan(b2_name=NAME)
+
+
+def test_gone_after_a_dead_send_with_keep_policy_is_skipped() -> None:
+    """With delete = "keep", such a path is left alone on B2."""
+    action = decide(Policy(delete="keep"), local=None, indexed=None, maybe_sent=True)
+    assert isinstance(action, Skip)
