@@ -24,6 +24,9 @@ from syncd.errors import SafetyStopError
 from syncd.journal import Journal
 
 log = structlog.get_logger(__name__)
+# Deleting a couple of files from a tiny folder never needs approval; an emptied or
+# replaced root is caught by RootGuard, not by this count.
+SMALL_PASS = 2
 
 
 def root_key(folder: str) -> str:
@@ -117,9 +120,10 @@ class DeleteGuard:
         self._count = sync.mass_delete_count
 
     def limit(self, folder: str) -> int:
-        """How many pending deletes pass without approval."""
+        """How many pending deletes pass without approval: the share of the folder's
+        indexed files, at least SMALL_PASS, at most mass_delete_count."""
         indexed = self._journal.index_count(folder)
-        return min(self._count, int(indexed * self._ratio))
+        return min(self._count, max(SMALL_PASS, int(indexed * self._ratio)))
 
     def allow(self, folder: str) -> None:
         """Raise SafetyStopError when the pending deletes exceed the limit unapproved."""

@@ -54,7 +54,8 @@ def test_second_sync_uploads_nothing(
 def test_changes_between_runs(setup: Setup, view: BucketView) -> None:
     """Modify, delete, rename and touch between runs: the bucket follows the folder."""
     make_tree(setup.root)
-    assert sync_now(setup)[0] == 0
+    code, summary, err = sync_now(setup)
+    assert (code, summary["uploaded_files"]) == (0, 4), err
     (setup.root / "a" / "one.txt").write_text("one, changed\n")
     (setup.root / "top.txt").unlink()
     (setup.root / "a" / "b" / "c" / "deep.bin").rename(setup.root / "moved.bin")

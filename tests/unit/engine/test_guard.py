@@ -240,13 +240,14 @@ def finish_pending(journal: Journal) -> None:
         (100, 0.5, 20, 20),  # the count caps a big folder
         (100, 0.1, 1000, 10),
         (100, 1.0, 30, 30),
-        (0, 0.5, 1000, 0),
+        (0, 0.5, 1000, 2),  # a small pass never needs approval
+        (3, 0.5, 1000, 2),
     ],
 )
 def test_limit_is_the_smaller_of_count_and_ratio(
     journal: Journal, indexed: int, ratio: float, count: int, limit: int
 ) -> None:
-    """limit() is min(mass_delete_count, floor(ratio x indexed files))."""
+    """limit() is min(mass_delete_count, max(2, floor(ratio x indexed files)))."""
     index_files(journal, indexed)
     guard = DeleteGuard(journal, SyncConfig(mass_delete_ratio=ratio, mass_delete_count=count))
     assert guard.limit(FOLDER) == limit
