@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +49,6 @@ class App:
     rescanner: Rescanner
     stop: threading.Event
     emulator: EmulatorServer | None = None
-    problems: list[str] = field(default_factory=list)
 
     def adopt_new_folders(self) -> None:
         """Index what B2 already holds for folders never synced from this journal."""
@@ -135,7 +134,6 @@ def build(
         client.authorize()
         report = RunReport()
         runtimes: dict[str, FolderRuntime] = {}
-        problems: list[str] = []
         for folder in config.folders:
             need = NEEDED_CAPABILITIES
             if config.sync.delete == "delete-all-versions":
@@ -146,7 +144,6 @@ def build(
                 if not dry_run:  # a dry run records nothing, not even the root's identity
                     guard.establish()
             except SafetyStopError as exc:
-                problems.append(str(exc))
                 report.pause(str(exc))
                 log.error("folder_unavailable", folder=folder.name, reason=str(exc))
                 continue
@@ -187,7 +184,6 @@ def build(
         rescanner=rescanner,
         stop=stop,
         emulator=emulator,
-        problems=problems,
     )
 
 

@@ -39,7 +39,11 @@ class Runtime:
         )
         self._scheduler = Scheduler(app.clock, rng=self._rng)
         self._reconciler = Reconciler(
-            journal=app.journal, client=app.client, folders=app.folders, clock=app.clock
+            journal=app.journal,
+            client=app.client,
+            folders=app.folders,
+            clock=app.clock,
+            sink=app.rescanner.record,
         )
         self._lost: set[str] = set()
 

@@ -15,7 +15,7 @@ import structlog
 
 from syncd.b2 import B2Client, FileVersion
 from syncd.clock import Clock
-from syncd.domain import ChangeKind, IndexEntry, LocalChange
+from syncd.domain import ChangeKind, ChangeSink, IndexEntry, LocalChange
 from syncd.journal import Journal
 
 if TYPE_CHECKING:
@@ -61,7 +61,9 @@ class Reconciler:
         client: B2Client,
         folders: Mapping[str, FolderRuntime],
         clock: Clock,
+        sink: ChangeSink,
     ) -> None:
+        self._sink = sink
         self._journal = journal
         self._client = client
         self._folders = folders
@@ -82,7 +84,7 @@ class Reconciler:
                 kind=ChangeKind.CHANGED,
                 observed_ms=now,
             )
-            self._journal.record([change], settle_ms=0, delete_hold_ms=0, max_deferral_ms=0)
+            self._sink([change])  # recorded like any hint, and the workers are woken
             repaired += 1
         log.info("reconcile_finished", folder=folder_name, repaired=repaired)
         return repaired
