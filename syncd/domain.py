@@ -78,6 +78,15 @@ class LocalState:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RootIdentity:
+    """How a folder's root was known when first used: its device and marker id (None
+    when the marker could not be written, e.g. a read-only root)."""
+
+    dev: int
+    marker: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IndexEntry:
     """What syncd last put on B2 for one local path, recorded after B2 confirmed it."""
 
@@ -105,6 +114,7 @@ class Job:
     attempts: int
     first_seen_ms: int
     generation: int  # bumped by every new hint; complete() keeps the row if it moved
+    maybe_sent: bool = False  # a dead process held it: its send may have reached B2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,7 +21,7 @@ from syncd.engine.adopt import adopt_folder
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.report import RunReport
 from syncd.engine.rescan import Preview, Rescanner, Timing
-from syncd.engine.worker import FolderRuntime, WorkerPool, inflight_key
+from syncd.engine.worker import FolderRuntime, WorkerPool
 from syncd.errors import SafetyStopError
 from syncd.journal import Journal
 from syncd.journal.lock import InstanceLock
@@ -122,12 +122,10 @@ def build(
     journal = Journal.open(state_path(config, JOURNAL_NAME), clock=clock)
     # The caller holds the instance lock, so every lease left in the journal belongs to a
     # process that died: its jobs are claimable again at once, not after lease_s.
-    # Their sends may have reached B2: the in-flight mark makes the worker look first.
+    # Their sends may have reached B2: the rows' maybe_sent mark makes the worker look first.
     stale = journal.release_stale_leases()
-    for folder_name, rel_path in stale:
-        journal.set_meta(inflight_key(folder_name, rel_path), "stale lease")
     if stale:
-        log.info("stale_leases_released", count=len(stale))
+        log.info("stale_leases_released", count=stale)
     http = make_http_client(config.b2)
     client = build_client(config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng)
     try:

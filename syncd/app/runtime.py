@@ -48,12 +48,11 @@ class Runtime:
         self._lost: set[str] = set()
 
     def _offset(self, name: str, interval_s: float) -> float:
-        key = f"schedule_offset:{name}"
-        stored = self._app.journal.get_meta(key)
+        stored = self._app.journal.state.schedule_offset(name)
         if stored is not None:
-            return float(stored) % interval_s
+            return stored % interval_s
         offset = self._rng.uniform(0, interval_s)
-        self._app.journal.set_meta(key, repr(offset))
+        self._app.journal.state.set_schedule_offset(name, offset)
         return offset
 
     def _root_lost(self, folder: str) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 from syncd.app.build import JOURNAL_NAME
 from syncd.clock import SystemClock
 from syncd.config import Config
-from syncd.engine.guard import paused_key
 from syncd.journal import Journal
 
 
@@ -37,7 +36,7 @@ def read_status(config: Config) -> dict[str, Any]:
                     "skipped": [
                         {"path": str(i.rel_path), "reason": i.reason} for i in journal.issues(name)
                     ],
-                    "paused_deletes": int(journal.get_meta(paused_key(name)) or 0),
+                    "paused_deletes": journal.state.paused_deletes(name),
                 }
             )
         return {"journal": str(path), "folders": folders}

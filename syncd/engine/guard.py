@@ -10,7 +10,6 @@ another id, or another device) and so never turns into mass hides.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat
 import uuid
@@ -18,7 +17,7 @@ import uuid
 import structlog
 
 from syncd.config import FolderConfig, SyncConfig
-from syncd.domain import ChangeKind
+from syncd.domain import ChangeKind, RootIdentity
 from syncd.engine.local import MARKER_NAME
 from syncd.errors import SafetyStopError
 from syncd.journal import Journal
@@ -27,21 +26,6 @@ log = structlog.get_logger(__name__)
 # Deleting a couple of files from a tiny folder never needs approval; an emptied or
 # replaced root is caught by RootGuard, not by this count.
 SMALL_PASS = 2
-
-
-def root_key(folder: str) -> str:
-    """Journal meta key of a folder's recorded root identity."""
-    return f"root:{folder}"
-
-
-def paused_key(folder: str) -> str:
-    """Journal meta key of a folder's paused mass delete (the count it would hide)."""
-    return f"deletes_paused:{folder}"
-
-
-def approved_key(folder: str) -> str:
-    """Journal meta key of the number of deletes the user approved."""
-    return f"deletes_approved:{folder}"
 
 
 class RootGuard:
@@ -76,14 +60,13 @@ class RootGuard:
 
     def establish(self) -> None:
         """Check the root, recording its identity (and writing the marker) on first use."""
-        recorded = self._journal.get_meta(root_key(self._folder.name))
-        if recorded is not None:
+        if self._journal.state.root(self._folder.name) is not None:
             self.check()
             return
         dev = self._root_dev()
         marker = self._read_marker() or self._write_marker()
-        identity = {"dev": dev, "marker": marker}
-        self._journal.set_meta(root_key(self._folder.name), json.dumps(identity))
+        identity = RootIdentity(dev=dev, marker=marker)
+        self._journal.state.record_root(self._folder.name, identity)
         log.info("root_recorded", folder=self._folder.name, has_marker=marker is not None)
 
     def _write_marker(self) -> str | None:
@@ -101,13 +84,12 @@ class RootGuard:
 
     def check(self) -> None:
         """Raise SafetyStopError unless the root is the one recorded."""
-        recorded = self._journal.get_meta(root_key(self._folder.name))
-        if recorded is None:
+        identity = self._journal.state.root(self._folder.name)
+        if identity is None:
             raise self._stop("was never recorded")
-        identity = json.loads(recorded)
-        if self._root_dev() != identity["dev"]:
+        if self._root_dev() != identity.dev:
             raise self._stop("is on another device (unmounted or replaced)")
-        if identity["marker"] is not None and self._read_marker() != identity["marker"]:
+        if identity.marker is not None and self._read_marker() != identity.marker:
             raise self._stop(f"has lost its {MARKER_NAME} marker (emptied or replaced)")
 
 
@@ -130,15 +112,16 @@ class DeleteGuard:
         pending = self._journal.count_pending(folder, kind=ChangeKind.DELETED)
         if pending == 0:
             return
-        approved = int(self._journal.get_meta(approved_key(folder)) or 0)
+        state = self._journal.state
+        approved = state.approved_deletes(folder)
         if pending <= self.limit(folder):
             if approved:  # the approved batch is down to a normal size: the approval is spent
-                self._journal.delete_meta(approved_key(folder))
+                state.set_deletes(folder, approved=0)
             return
         if pending <= approved:
             return
-        if self._journal.get_meta(paused_key(folder)) != str(pending):
-            self._journal.set_meta(paused_key(folder), str(pending))
+        if state.paused_deletes(folder) != pending:
+            state.set_deletes(folder, paused=pending)
             limit = self.limit(folder)
             log.warning("mass_delete_paused", folder=folder, pending=pending, limit=limit)
         raise SafetyStopError(
@@ -149,6 +132,5 @@ class DeleteGuard:
     def approve(self, folder: str) -> int:
         """Let the currently pending deletes of ``folder`` through; return their number."""
         pending = self._journal.count_pending(folder, kind=ChangeKind.DELETED)
-        self._journal.set_meta(approved_key(folder), str(pending))
-        self._journal.set_meta(paused_key(folder), "")
+        self._journal.state.set_deletes(folder, paused=0, approved=pending)
         return pending

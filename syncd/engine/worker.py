@@ -8,7 +8,6 @@ changed file is requeued, a cap or a safety guard pauses, a fatal error stops al
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 from collections.abc import Callable, Mapping
@@ -54,12 +53,6 @@ log = structlog.get_logger(__name__)
 
 
 MAX_REQUEUES = 5  # a file that changes during this many reads in a row is failed instead
-
-
-def inflight_key(folder: str, rel_path: str) -> str:
-    """Journal meta key marking that a send for this path may have reached B2 (set at
-    start for the jobs a dead process held, cleared when the path completes)."""
-    return f"inflight:{folder}:{os.fsencode(rel_path).hex()}"
 
 
 RescanFn = Callable[[str, RelPath | None], object]
@@ -281,7 +274,7 @@ class WorkerPool:
         if local is not None and cfg.max_size_bytes is not None and local.size > cfg.max_size_bytes:
             raise LocalAccessError(f"larger than max_size_bytes ({local.size} bytes)")
         b2_name = indexed.b2_name if indexed is not None else to_b2_name(cfg.prefix, job.rel_path)
-        in_flight = self._journal.get_meta(inflight_key(job.folder, job.rel_path)) is not None
+        in_flight = job.maybe_sent
         moved = self._moved_from(cfg, local) if local is not None and indexed is None else None
         facts = Facts(
             b2_name=b2_name, local=local, indexed=indexed, moved_from=moved, maybe_sent=in_flight
@@ -299,8 +292,6 @@ class WorkerPool:
         if self._changed:
             with self._lock:
                 self._changed.pop((job.folder, job.rel_path), None)
-        if in_flight:
-            self._journal.delete_meta(inflight_key(job.folder, job.rel_path))
 
     def _send(
         self,

@@ -18,7 +18,12 @@ Schema history:
   hold for names that are not valid UTF-8; folder names repeated on every row; change
   kinds ``created``/``modified``/``deleted``; no generation counter, no per-path last
   error, no issues table, no inode index for rename detection.
-* **v2**: the layout of ``schema.py``.
+* **v2**: folders by id, BLOB paths, generations, issues, the inode index; in-flight
+  marks (``inflight:<folder>:<hex path>``), root identities (``root:<folder>``, JSON) and
+  the mass-delete state (``deletes_paused:`` / ``deletes_approved:``) as ``meta`` keys.
+* **v3**: the layout of ``schema.py``: the in-flight mark is the ``maybe_sent`` column
+  of the pending row, the root identity and the delete guard's counts are the typed
+  ``folder_state`` table; ``meta`` keeps only the schedule offsets.
 """
 
 from __future__ import annotations
@@ -87,7 +92,66 @@ V1_TO_V2 = (
     "DROP TABLE v1_meta",
 )
 
-STEPS: dict[int, tuple[str, ...]] = {1: V1_TO_V2}
+# v2 -> v3. Frozen like V1_TO_V2. ``pending`` is rebuilt (not ALTERed) so that its
+# definition is the one a fresh journal gets, and its AUTOINCREMENT counter is carried
+# over so that a job id is never reused. A root identity whose device is not a JSON
+# integer is dropped: the next start records the root again from its marker file.
+V2_TO_V3 = (
+    "DROP INDEX pending_ready",
+    "ALTER TABLE pending RENAME TO v2_pending",
+    """CREATE TABLE pending (
+        id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, folder_id INTEGER NOT NULL,
+        path BLOB NOT NULL, kind TEXT NOT NULL, generation INTEGER NOT NULL,
+        first_seen_ms INTEGER NOT NULL, max_deferral_ms INTEGER NOT NULL,
+        quiet_ms INTEGER NOT NULL, due_ms INTEGER NOT NULL, attempts INTEGER NOT NULL,
+        retry_at_ms INTEGER NOT NULL, lease_owner TEXT, lease_until_ms INTEGER NOT NULL,
+        ready_ms INTEGER NOT NULL, last_error TEXT, maybe_sent INTEGER NOT NULL,
+        UNIQUE (folder_id, path),
+        FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE)""",
+    "CREATE INDEX pending_ready ON pending (ready_ms)",
+    """INSERT INTO pending (id, folder_id, path, kind, generation, first_seen_ms,
+            max_deferral_ms, quiet_ms, due_ms, attempts, retry_at_ms, lease_owner,
+            lease_until_ms, ready_ms, last_error, maybe_sent)
+        SELECT p.id, p.folder_id, p.path, p.kind, p.generation, p.first_seen_ms,
+            p.max_deferral_ms, p.quiet_ms, p.due_ms, p.attempts, p.retry_at_ms,
+            p.lease_owner, p.lease_until_ms, p.ready_ms, p.last_error,
+            EXISTS (SELECT 1 FROM meta AS m JOIN folders AS f ON f.id = p.folder_id
+                    WHERE m."key" = 'inflight:' || f.name || ':' || lower(hex(p.path)))
+        FROM v2_pending AS p ORDER BY p.id""",
+    "DELETE FROM sqlite_sequence WHERE name = 'pending'",
+    """INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'pending', seq FROM sqlite_sequence WHERE name = 'v2_pending'""",
+    "DROP TABLE v2_pending",
+    """CREATE TABLE folder_state (
+        folder_id INTEGER NOT NULL, root_dev INTEGER, root_marker TEXT,
+        paused_deletes INTEGER NOT NULL, approved_deletes INTEGER NOT NULL,
+        PRIMARY KEY (folder_id),
+        FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE) WITHOUT ROWID""",
+    """INSERT OR IGNORE INTO folders (name)
+        SELECT substr("key", 6) FROM meta WHERE "key" GLOB 'root:*'
+        UNION SELECT substr("key", 16) FROM meta WHERE "key" GLOB 'deletes_paused:*'
+        UNION SELECT substr("key", 18) FROM meta WHERE "key" GLOB 'deletes_approved:*'
+        ORDER BY 1""",
+    """INSERT INTO folder_state (folder_id, root_dev, root_marker, paused_deletes,
+            approved_deletes)
+        SELECT f.id,
+            (SELECT json_extract(m.value, '$.dev') FROM meta AS m
+                WHERE m."key" = 'root:' || f.name AND json_valid(m.value)
+                AND typeof(json_extract(m.value, '$.dev')) = 'integer'),
+            (SELECT coalesce(json_extract(m.value, '$.marker'), json_extract(m.value, '$.id'))
+                FROM meta AS m WHERE m."key" = 'root:' || f.name AND json_valid(m.value)),
+            coalesce((SELECT CAST(nullif(m.value, '') AS INTEGER) FROM meta AS m
+                WHERE m."key" = 'deletes_paused:' || f.name), 0),
+            coalesce((SELECT CAST(nullif(m.value, '') AS INTEGER) FROM meta AS m
+                WHERE m."key" = 'deletes_approved:' || f.name), 0)
+        FROM folders AS f
+        WHERE EXISTS (SELECT 1 FROM meta AS m WHERE m."key" IN
+            ('root:' || f.name, 'deletes_paused:' || f.name, 'deletes_approved:' || f.name))""",
+    """DELETE FROM meta WHERE "key" GLOB 'inflight:*' OR "key" GLOB 'root:*'
+        OR "key" GLOB 'deletes_paused:*' OR "key" GLOB 'deletes_approved:*'""",
+)
+
+STEPS: dict[int, tuple[str, ...]] = {1: V1_TO_V2, 2: V2_TO_V3}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Per-path issues (shown to the user once) and the small key/value ``meta`` table.
+"""Per-path issues, each shown to the user once.
 
 Imports the journal's ``schema``. Functions run inside a transaction the caller
 opened. An issue is one row per path: the same reason again is not news; a different
@@ -11,7 +11,7 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.sqlite import insert
 
 from syncd.journal.codec import safe_text
-from syncd.journal.schema import issues, meta
+from syncd.journal.schema import issues
 
 
 def report(conn: Connection, folder_id: int, path: bytes, reason: str, now_ms: int) -> bool:
@@ -44,20 +44,3 @@ def listing(conn: Connection, folder_id: int | None) -> list[tuple[int, bytes, s
     if folder_id is not None:
         stmt = stmt.where(issues.c.folder_id == folder_id)
     return [(int(fid), bytes(path), str(reason)) for fid, path, reason in conn.execute(stmt)]
-
-
-def get_meta(conn: Connection, key: str) -> str | None:
-    """The value stored under ``key``, or None."""
-    value = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
-    return None if value is None else str(value)
-
-
-def set_meta(conn: Connection, key: str, value: str) -> None:
-    """Store ``value`` under ``key``, replacing any older value."""
-    stmt = insert(meta).values(key=key, value=value)
-    conn.execute(stmt.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": value}))
-
-
-def delete_meta(conn: Connection, key: str) -> None:
-    """Remove ``key`` (no error if absent)."""
-    conn.execute(delete(meta).where(meta.c.key == key))

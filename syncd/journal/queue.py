@@ -111,6 +111,7 @@ def record(
                 retry_at_ms=0,
                 lease_until_ms=0,
                 ready_ms=state.due_ms,
+                maybe_sent=0,
             )
             inserts.append(values)
         else:
@@ -149,6 +150,7 @@ def claim(
             pending.c.attempts,
             pending.c.first_seen_ms,
             pending.c.generation,
+            pending.c.maybe_sent,
         )
         .where(pending.c.ready_ms <= now_ms)
         .order_by(pending.c.ready_ms, pending.c.id)
@@ -172,6 +174,7 @@ def claim(
             attempts=row.attempts,
             first_seen_ms=row.first_seen_ms,
             generation=row.generation,
+            maybe_sent=bool(row.maybe_sent),
         )
         for row in rows
     ]
@@ -188,7 +191,8 @@ def _rewrite(conn: Connection, row_id: int, **values: Any) -> None:
 
 def finish(conn: Connection, job: Job, *, now_ms: int) -> Finish:
     """Delete the job's row, unless newer hints moved its generation (then keep it,
-    unleased, with a fresh deferral window and no failure history)."""
+    unleased, with a fresh deferral window, no failure history and no in-flight mark:
+    what was sent is recorded now)."""
     row = _load(conn, job.id)
     if row is None:
         return Finish.GONE
@@ -206,6 +210,7 @@ def finish(conn: Connection, job: Job, *, now_ms: int) -> Finish:
         lease_owner=None,
         lease_until_ms=0,
         ready_ms=state.due_ms,
+        maybe_sent=0,
     )
     return Finish.KEPT
 
@@ -259,10 +264,12 @@ def renew(conn: Connection, job: Job, *, worker: str, lease_ms: int, now_ms: int
     return result.rowcount == 1
 
 
-def leased(conn: Connection) -> list[tuple[int, bytes]]:
-    """(folder id, path) of every row that holds a lease."""
-    stmt = select(pending.c.folder_id, pending.c.path).where(pending.c.lease_owner.is_not(None))
-    return [(int(fid), bytes(path)) for fid, path in conn.execute(stmt)]
+def mark_leased_maybe_sent(conn: Connection) -> int:
+    """Mark every leased row ``maybe_sent`` (its owner died mid-job); return how many."""
+    result = conn.execute(
+        update(pending).where(pending.c.lease_owner.is_not(None)).values(maybe_sent=1)
+    )
+    return int(result.rowcount)
 
 
 def release(conn: Connection, worker_prefix: str) -> int:

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 
 APPLICATION_ID = 0x73796E63  # b"sync": marks the file as a syncd journal
-SCHEMA_VERSION = 2  # PRAGMA user_version of the layout below
+SCHEMA_VERSION = 3  # PRAGMA user_version of the layout below
 
 metadata = MetaData()
 
@@ -69,6 +69,9 @@ pending = Table(
     Column("lease_until_ms", Integer, nullable=False),
     Column("ready_ms", Integer, nullable=False),  # max(due, retry_at, lease_until)
     Column("last_error", Text),
+    # 1 when a process died holding this row's lease: its send may have reached B2, so
+    # the next worker looks on B2 before sending again. Cleared when the row finishes.
+    Column("maybe_sent", Integer, nullable=False),
     UniqueConstraint("folder_id", "path"),
     sqlite_autoincrement=True,
 )
@@ -104,7 +107,19 @@ issues = Table(
     sqlite_with_rowid=False,
 )
 
-# Small named values: schedule offsets, root-marker identity, paused state.
+# Per-folder safety state: the root's recorded identity and the mass-delete guard.
+folder_state = Table(
+    "folder_state",
+    metadata,
+    Column("folder_id", Integer, _folder_fk(), primary_key=True),
+    Column("root_dev", Integer),  # NULL: the root was never recorded
+    Column("root_marker", Text),  # NULL: recorded without a marker (read-only root)
+    Column("paused_deletes", Integer, nullable=False),  # hides a paused pass would do
+    Column("approved_deletes", Integer, nullable=False),  # hides the user let through
+    sqlite_with_rowid=False,
+)
+
+# Small named values: the per-client schedule offsets.
 meta = Table(
     "meta",
     metadata,

@@ -32,6 +32,7 @@ from syncd.journal.codec import (
 from syncd.journal.db import Database
 from syncd.journal.folders import Folders
 from syncd.journal.schema import SCHEMA_VERSION
+from syncd.journal.state import StateStore
 
 PAGE_ROWS = 1_000  # rows per iter_index page: memory stays flat however big the index
 PUT_CHUNK = 2_000  # index rows per put_index transaction (writers wait behind each)
@@ -45,6 +46,8 @@ class Journal:
         self._db = db
         self._clock = clock
         self._folders = Folders(db)
+        self.state = StateStore(db, self._folders)
+        """Each folder's root identity and delete-guard counts; schedule offsets."""
 
     @classmethod
     def open(cls, path: Path, *, clock: Clock) -> Journal:
@@ -176,13 +179,17 @@ class Journal:
         with self._db.write("renew lease") as conn:
             return queue.renew(conn, job, worker=worker, lease_ms=lease_ms, now_ms=now)
 
-    def release_stale_leases(self) -> list[tuple[str, RelPath]]:
-        """At start, under the instance lock: release every lease (their owners died)
-        and return the (folder, path) of those jobs: their sends may have reached B2."""
-        with self._db.write("release stale leases") as conn:
-            rows = queue.leased(conn)
+    def release_stale_leases(self) -> int:
+        """At start, under the instance lock: release every lease (their owners died),
+        marking those rows ``maybe_sent`` (their sends may have reached B2), durably.
+
+        Returns:
+            How many leases were released.
+        """
+        with self._db.write("release stale leases", durable=True) as conn:
+            marked = queue.mark_leased_maybe_sent(conn)
             queue.release(conn, "")
-            return [(self._folders.name(fid, conn), decode_path(path)) for fid, path in rows]
+            return marked
 
     def release_all_leases(self, worker_prefix: str = "") -> int:
         """Clear the leases of workers whose names start with the prefix (shutdown)."""
@@ -296,7 +303,7 @@ class Journal:
             with self._db.write("put index", durable=True) as conn:
                 index_rows.upsert(conn, rows)
 
-    # -- issues and meta -----------------------------------------------------------
+    # -- issues --------------------------------------------------------------
 
     def report_issue(self, item: SkippedItem) -> bool:
         """Remember a skipped item; True only the first time for that path and reason."""
@@ -325,21 +332,6 @@ class Journal:
             SkippedItem(folder=names[fid], rel_path=decode_path(path), reason=reason)
             for fid, path, reason in rows
         ]
-
-    def get_meta(self, key: str) -> str | None:
-        """The value stored under ``key``, or None."""
-        with self._db.read("read meta") as conn:
-            return notes.get_meta(conn, key)
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Store ``value`` under ``key``, durably (root identity, paused state...)."""
-        with self._db.write("write meta", durable=True) as conn:
-            notes.set_meta(conn, key, value)
-
-    def delete_meta(self, key: str) -> None:
-        """Remove ``key``, durably (no error if absent)."""
-        with self._db.write("delete meta", durable=True) as conn:
-            notes.delete_meta(conn, key)
 
     def _folder_filter(self, folder: str | None) -> int | None:
         if folder is None:

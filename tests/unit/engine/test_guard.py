@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
 from pathlib import Path
@@ -13,8 +12,8 @@ import pytest
 
 import syncd.engine.guard as guard_module
 from syncd.config import FolderConfig, SyncConfig
-from syncd.domain import ChangeKind, LocalChange, RelPath
-from syncd.engine.guard import DeleteGuard, RootGuard, approved_key, paused_key, root_key
+from syncd.domain import ChangeKind, LocalChange, RelPath, RootIdentity
+from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.local import MARKER_NAME
 from syncd.errors import SafetyStopError
 from syncd.journal import Journal
@@ -24,11 +23,10 @@ from tests.unit.engine.conftest import FOLDER, index_entry
 # -- RootGuard -----------------------------------------------------------------------
 
 
-def recorded(journal: Journal) -> dict[str, Any]:
+def recorded(journal: Journal) -> RootIdentity:
     """The identity the guard stored for the folder."""
-    raw = journal.get_meta(root_key(FOLDER))
-    assert raw is not None
-    identity: dict[str, Any] = json.loads(raw)
+    identity = journal.state.root(FOLDER)
+    assert identity is not None
     return identity
 
 
@@ -40,7 +38,7 @@ def test_first_use_records_device_and_writes_marker(
     marker = (root / MARKER_NAME).read_text(encoding="ascii").strip()
     assert len(marker) == 32
     int(marker, 16)  # hex
-    assert recorded(journal) == {"dev": os.stat(root).st_dev, "marker": marker}
+    assert recorded(journal) == RootIdentity(dev=os.stat(root).st_dev, marker=marker)
 
 
 def test_establish_again_keeps_the_identity(
@@ -52,14 +50,14 @@ def test_establish_again_keeps_the_identity(
     first = recorded(journal)
     guard.establish()
     assert recorded(journal) == first
-    assert (root / MARKER_NAME).read_text(encoding="ascii").strip() == first["marker"]
+    assert (root / MARKER_NAME).read_text(encoding="ascii").strip() == first.marker
 
 
 def test_existing_marker_is_adopted(journal: Journal, folder: FolderConfig, root: Path) -> None:
     """A root that already carries a marker (a lost journal) keeps its id on first use."""
     (root / MARKER_NAME).write_text("feedface" * 4 + "\n", encoding="ascii")
     RootGuard(folder, journal).establish()
-    assert recorded(journal)["marker"] == "feedface" * 4
+    assert recorded(journal).marker == "feedface" * 4
 
 
 @pytest.mark.parametrize("code", [errno.EROFS, errno.EACCES, errno.EPERM])
@@ -79,7 +77,7 @@ def test_read_only_root_records_no_marker(
     guard = RootGuard(folder, journal)
     guard.establish()
     monkeypatch.undo()
-    assert recorded(journal) == {"dev": os.stat(root).st_dev, "marker": None}
+    assert recorded(journal) == RootIdentity(dev=os.stat(root).st_dev, marker=None)
     assert not (root / MARKER_NAME).exists()
     guard.check()
 
@@ -95,7 +93,7 @@ def test_marker_write_failing_otherwise_stops(
     monkeypatch.setattr(guard_module, "open", full, raising=False)
     with pytest.raises(SafetyStopError, match="cannot hold the marker"):
         RootGuard(folder, journal).establish()
-    assert journal.get_meta(root_key(FOLDER)) is None
+    assert journal.state.root(FOLDER) is None
 
 
 def test_check_passes_for_the_recorded_root(journal: Journal, folder: FolderConfig) -> None:
@@ -154,7 +152,7 @@ def test_check_refuses_another_device(journal: Journal, folder: FolderConfig, ro
     guard = RootGuard(folder, journal)
     guard.establish()
     identity = recorded(journal)
-    journal.set_meta(root_key(FOLDER), json.dumps({**identity, "dev": identity["dev"] + 1}))
+    journal.state.record_root(FOLDER, RootIdentity(dev=identity.dev + 1, marker=identity.marker))
     with pytest.raises(SafetyStopError, match="another device"):
         guard.check()
 
@@ -193,7 +191,7 @@ def test_establish_on_a_missing_root_records_nothing(
     root.rmdir()
     with pytest.raises(SafetyStopError, match="cannot be reached"):
         RootGuard(folder, journal).establish()
-    assert journal.get_meta(root_key(FOLDER)) is None
+    assert journal.state.root(FOLDER) is None
 
 
 # -- DeleteGuard ---------------------------------------------------------------------
@@ -259,7 +257,7 @@ def test_deletes_up_to_the_limit_pass(journal: Journal, clock: FakeClock, pendin
     index_files(journal, 10)
     pend_deletes(journal, clock, pending)
     DeleteGuard(journal, SyncConfig(mass_delete_ratio=0.5)).allow(FOLDER)
-    assert not journal.get_meta(paused_key(FOLDER))
+    assert journal.state.paused_deletes(FOLDER) == 0
 
 
 def test_no_pending_delete_passes_an_empty_index(journal: Journal) -> None:
@@ -274,10 +272,10 @@ def test_deletes_above_the_limit_pause(journal: Journal, clock: FakeClock) -> No
     guard = DeleteGuard(journal, SyncConfig(mass_delete_ratio=0.5))
     with pytest.raises(SafetyStopError, match=r"6 files would be hidden \(limit 5\)"):
         guard.allow(FOLDER)
-    assert journal.get_meta(paused_key(FOLDER)) == "6"
+    assert journal.state.paused_deletes(FOLDER) == 6
     with pytest.raises(SafetyStopError):  # stays paused, same record
         guard.allow(FOLDER)
-    assert journal.get_meta(paused_key(FOLDER)) == "6"
+    assert journal.state.paused_deletes(FOLDER) == 6
 
 
 def test_approve_lets_exactly_the_pending_count_through(journal: Journal, clock: FakeClock) -> None:
@@ -288,13 +286,13 @@ def test_approve_lets_exactly_the_pending_count_through(journal: Journal, clock:
     with pytest.raises(SafetyStopError):
         guard.allow(FOLDER)
     assert guard.approve(FOLDER) == 6
-    assert journal.get_meta(approved_key(FOLDER)) == "6"
-    assert journal.get_meta(paused_key(FOLDER)) == ""
+    assert journal.state.approved_deletes(FOLDER) == 6
+    assert journal.state.paused_deletes(FOLDER) == 0
     guard.allow(FOLDER)
     pend_deletes(journal, clock, 1, start=6)
     with pytest.raises(SafetyStopError, match="7 files would be hidden"):
         guard.allow(FOLDER)
-    assert journal.get_meta(paused_key(FOLDER)) == "7"
+    assert journal.state.paused_deletes(FOLDER) == 7
 
 
 def test_an_approval_does_not_cover_a_later_mass_delete(journal: Journal, clock: FakeClock) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -303,7 +304,7 @@ def test_cap_exceeded_pauses_the_pool(rig: Rig) -> None:
 def test_unrecorded_root_pauses_hides(rig: Rig, journal: Journal, clock: FakeClock) -> None:
     """A hide under a root the guard does not know is a safety stop: paused, failed, not hidden."""
     other = Rig(journal, clock, rig.folder)  # same folder, but its root identity is gone
-    journal.delete_meta(f"root:{FOLDER}")
+    forget_root(journal)
     journal.put_index([index_entry("gone.txt")])
     other.hint("gone.txt", kind=ChangeKind.DELETED)
     other.pool.drain()
@@ -368,3 +369,12 @@ def test_long_upload_renews_its_lease(rig: Rig) -> None:
     rig.clock.advance(int(rig.sync.lease_s * 1000 / 3) + 1)
     progress(10)
     assert renewed == [int(rig.sync.lease_s * 1000)]
+
+
+def forget_root(journal: Journal) -> None:
+    """Drop the folder's recorded root identity, as a journal from before it was recorded."""
+    conn = sqlite3.connect(journal.path, isolation_level=None)
+    try:
+        conn.execute("DELETE FROM folder_state")
+    finally:
+        conn.close()

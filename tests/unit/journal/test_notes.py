@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from syncd.domain import RelPath, SkippedItem
+from syncd.domain import RelPath, RootIdentity, SkippedItem
 from syncd.journal import Journal
 
 
@@ -44,17 +44,30 @@ def test_issues_by_folder_and_path(journal):
     assert journal.issues("never-seen") == []
 
 
-def test_meta_round_trip(journal, journal_path, clock):
-    """Meta values are stored, replaced, deleted, and survive a reopen."""
-    assert journal.get_meta("root:docs") is None
-    journal.set_meta("root:docs", '{"id": "x"}')
-    journal.set_meta("root:docs", '{"id": "y"}')
-    journal.set_meta("paused", "1")
-    journal.delete_meta("paused")
+def test_folder_state_round_trip(journal, journal_path, clock):
+    """Root identity, delete counts and schedule offsets are stored, replaced, and survive a
+    reopen; an unknown folder has no root and zero counts."""
+    assert journal.state.root("docs") is None
+    assert journal.state.paused_deletes("docs") == 0
+    journal.state.record_root("docs", RootIdentity(dev=2**64 - 5, marker="x"))
+    journal.state.record_root("docs", RootIdentity(dev=7, marker=None))
+    journal.state.set_deletes("docs", paused=4)
+    journal.state.set_deletes("docs", approved=3)
+    journal.state.set_schedule_offset("rescan:docs", 12.5)
     journal.close()
     with Journal.open(journal_path, clock=clock) as again:
-        assert again.get_meta("root:docs") == '{"id": "y"}'
-        assert again.get_meta("paused") is None
+        assert again.state.root("docs") == RootIdentity(dev=7, marker=None)
+        assert again.state.paused_deletes("docs") == 4
+        assert again.state.approved_deletes("docs") == 3
+        assert again.state.schedule_offset("rescan:docs") == 12.5
+        assert again.state.schedule_offset("rescan:other") is None
+        assert again.state.root("never-seen") is None
+
+
+def test_root_device_beyond_int64_round_trips(journal):
+    """A device number above 2**63 (unsigned on some systems) comes back unchanged."""
+    journal.state.record_root("docs", RootIdentity(dev=2**64 - 5, marker="m"))
+    assert journal.state.root("docs") == RootIdentity(dev=2**64 - 5, marker="m")
 
 
 def test_messages_quoting_undecodable_names_are_kept(journal, change):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from syncd.domain import B2Name, ChangeKind, IndexEntry, RelPath
+from syncd.domain import B2Name, ChangeKind, IndexEntry, LocalChange, RelPath, RootIdentity
 from syncd.errors import JournalError
 from syncd.journal import Journal, migrate
 from syncd.journal.db import Database
@@ -101,7 +101,7 @@ def test_database_errors_become_journal_errors(journal_path, journal):
     row = {
         "folder_id": 999, "path": b"x", "kind": "changed", "generation": 1,
         "first_seen_ms": 0, "max_deferral_ms": 0, "quiet_ms": 0, "due_ms": 0, "attempts": 0,
-        "retry_at_ms": 0, "lease_until_ms": 0, "ready_ms": 0,
+        "retry_at_ms": 0, "lease_until_ms": 0, "ready_ms": 0, "maybe_sent": 0,
     }  # fmt: skip
     try:
         with pytest.raises(JournalError, match="FOREIGN KEY"), db.write("test") as conn:
@@ -136,7 +136,7 @@ def test_migrates_v1(v1_path, clock):
             upload_timestamp_ms=1699999001000,
         )
         assert [e.rel_path for e in journal.iter_index("photos")] == ["old.jpg", "été/plage.jpg"]
-        assert journal.get_meta("root:docs") == '{"id": "0f1e", "dev": 2049}'
+        assert journal.state.root("docs") == RootIdentity(dev=2049, marker="0f1e")
         assert journal.failures() == [("new.txt", 2, "")]
         assert journal.count_pending(kind=ChangeKind.DELETED) == 1
         clock.advance(5_000)  # past the v1 backoff; the dead v1 lease is gone
@@ -159,12 +159,94 @@ def test_migrated_schema_equals_fresh(v1_path, tmp_path, clock):
     assert run_sql(v1_path, "PRAGMA integrity_check") == [("ok",)]
 
 
+@pytest.fixture
+def v2_path(tmp_path: Path) -> Path:
+    """A v2 journal (the v1 fixture moved on by the frozen v1->v2 step) holding the meta
+    keys v2 used for in-flight marks, root identities and the delete guard."""
+    path = tmp_path / "journal-v2.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.executescript(V1_SQL.read_text(encoding="utf-8"))
+        conn.execute("BEGIN")
+        for statement in migrate.V1_TO_V2:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version=2")
+        conn.execute("DELETE FROM meta")
+        new_txt = conn.execute("SELECT hex(path) FROM pending WHERE path = x'6e65772e747874'")
+        assert new_txt.fetchone() == ("6E65772E747874",)
+        conn.executemany(
+            'INSERT INTO meta ("key", value) VALUES (?, ?)',
+            [
+                ("inflight:docs:6e65772e747874", "stale lease"),  # docs/new.txt
+                ("root:docs", '{"dev": 2049, "marker": "abc"}'),
+                ("root:photos", '{"dev": 64770, "marker": null}'),
+                ("root:gone", '{"dev": 18446744073709551610, "marker": "x"}'),
+                ("deletes_paused:photos", "7"),
+                ("deletes_approved:photos", ""),
+                ("deletes_paused:gone", "3"),  # a folder with no other rows
+                ("schedule_offset:rescan:docs", "12.5"),
+            ],
+        )
+        conn.execute("UPDATE sqlite_sequence SET seq = 90 WHERE name = 'pending'")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return path
+
+
+def test_migrates_v2_state_out_of_meta(v2_path, clock):
+    """v2 -> v3: in-flight marks become maybe_sent, root and delete-guard keys become
+    folder_state rows, only the schedule offset stays in meta, and job ids keep growing."""
+    with Journal.open(v2_path, clock=clock) as journal:
+        assert journal.state.root("docs") == RootIdentity(dev=2049, marker="abc")
+        assert journal.state.root("photos") == RootIdentity(dev=64770, marker=None)
+        assert journal.state.root("gone") is None  # not a JSON integer: recorded again
+        assert journal.state.paused_deletes("photos") == 7
+        assert journal.state.approved_deletes("photos") == 0
+        assert journal.state.paused_deletes("gone") == 3
+        assert journal.state.schedule_offset("rescan:docs") == 12.5
+        clock.advance(5_000)
+        jobs = journal.claim(worker="w", limit=10, lease_ms=1_000)
+        assert {(j.folder, j.rel_path): j.maybe_sent for j in jobs} == {
+            ("photos", "old.jpg"): False,
+            ("docs", "notes/todo.txt"): False,
+            ("docs", "new.txt"): True,
+        }
+        journal.record(
+            [
+                LocalChange(
+                    folder="docs",
+                    rel_path=RelPath("fresh.txt"),
+                    kind=ChangeKind.CHANGED,
+                    observed_ms=clock.now_ms(),
+                )
+            ],
+            settle_ms=0,
+            delete_hold_ms=0,
+            max_deferral_ms=0,
+        )
+    assert run_sql(v2_path, 'SELECT "key" FROM meta') == [("schedule_offset:rescan:docs",)]
+    assert run_sql(v2_path, "SELECT max(id) > 90 FROM pending") == [(1,)]
+    assert run_sql(v2_path, "PRAGMA foreign_key_check") == []
+
+
+def test_v2_migration_equals_fresh(v2_path, tmp_path, clock):
+    """The frozen v2->v3 step builds exactly the tables a fresh journal has."""
+    Journal.open(v2_path, clock=clock).close()
+    fresh = tmp_path / "fresh.sqlite3"
+    Journal.open(fresh, clock=clock).close()
+    assert schema_of(v2_path) == schema_of(fresh)
+    assert run_sql(v2_path, "PRAGMA integrity_check") == [("ok",)]
+
+
 def test_newer_schema_is_refused_untouched(journal_path, clock):
     """A journal from a newer syncd is refused and left byte-identical."""
     Journal.open(journal_path, clock=clock).close()
     run_sql(journal_path, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     before = journal_path.read_bytes()
-    with pytest.raises(JournalError, match=r"schema version 3, newer .* untouched"):
+    with pytest.raises(
+        JournalError, match=rf"schema version {SCHEMA_VERSION + 1}, newer .* untouched"
+    ):
         Journal.open(journal_path, clock=clock)
     assert journal_path.read_bytes() == before
     assert run_sql(journal_path, "PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]

@@ -230,6 +230,28 @@ def test_release_all_leases_by_prefix(journal, clock, change):
     assert journal.release_all_leases() == 3
 
 
+def test_stale_leases_are_released_and_marked_maybe_sent(journal, clock, change, entry):
+    """At start, rows a dead process held are claimable at once and marked maybe_sent; the
+    mark survives a failure and ends with the row, or with a completion that keeps it."""
+    record(journal, change("a"), change("b"), change("c"))
+    clock.advance(2_000)
+    held = journal.claim(worker="dead", limit=2, lease_ms=LEASE)
+    assert journal.release_stale_leases() == 2
+    jobs = journal.claim(worker="w", limit=10, lease_ms=LEASE)
+    marks = {j.rel_path: j.maybe_sent for j in jobs}
+    assert marks == {**{j.rel_path: True for j in held}, "c": False}
+    first, second = (j for j in jobs if j.maybe_sent)
+    journal.fail(first, error="503", retry_at_ms=clock.now_ms())
+    [retried] = journal.claim(worker="w", limit=1, lease_ms=LEASE)
+    assert (retried.id, retried.maybe_sent) == (first.id, True)
+    record(journal, change(second.rel_path))  # a newer hint: complete keeps the row
+    assert journal.complete(second, index=entry(second.rel_path)) is False
+    clock.advance(2_000)
+    [kept] = journal.claim(worker="w", limit=1, lease_ms=LEASE)
+    assert (kept.id, kept.maybe_sent) == (second.id, False)
+    assert journal.release_stale_leases() == 3  # retried, kept and c are still leased
+
+
 def test_renew_lease_only_for_the_holder(journal, clock, change):
     """A long job keeps its lease by renewing it; a stranger cannot."""
     record(journal, change("big"))
