@@ -34,17 +34,23 @@ def get(conn: Connection, folder_id: int, path: bytes) -> RowMapping | None:
 
 
 def find_inode(conn: Connection, folder_id: int, dev: int, inode: int) -> list[RowMapping]:
-    """Every row of the folder with this (dev, inode), by path."""
-    stmt = (
-        select(files)
-        .where(
-            files.c.folder_id == folder_id,
-            files.c.dev == to_i64(dev),
-            files.c.inode == to_i64(inode),
-        )
-        .order_by(files.c.path)
+    """Every row of the folder with this (dev, inode), by path.
+
+    Two steps, so the plan never depends on statistics: the paths come from
+    ``files_inode`` alone (it covers them; selecting every column instead makes SQLite
+    walk the folder's whole primary key when the journal has not been analysed), then
+    the rows by primary key.
+    """
+    paths = select(files.c.path).where(
+        files.c.folder_id == folder_id,
+        files.c.dev == to_i64(dev),
+        files.c.inode == to_i64(inode),
     )
-    return [row._mapping for row in conn.execute(stmt)]
+    found = sorted(bytes(path) for path in conn.execute(paths).scalars())
+    if not found:
+        return []
+    rows = select(files).where(files.c.folder_id == folder_id, files.c.path.in_(found))
+    return sorted((row._mapping for row in conn.execute(rows)), key=lambda row: row["path"])
 
 
 def page(

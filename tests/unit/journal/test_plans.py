@@ -1,0 +1,118 @@
+"""Query plans of the journal's hot statements: an index search, never a walk of a
+folder, on a journal SQLite has never analysed (the first sync of a big folder)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from syncd.domain import ChangeKind, RelPath, SkippedItem
+from syncd.journal import Journal
+from tests.support.fake_clock import FakeClock
+from tests.unit.journal.conftest import Change, Entry
+
+LEASE = 60_000
+FILES = 300
+BIG_TABLES = ("pending", "files", "issues", "folder_state")
+
+
+@contextmanager
+def captured(journal: Journal) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement the journal sends to SQLite inside the block, with its parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool):
+        seen.append((statement, params[0] if many and params else params))
+
+    engine = journal._db._engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
+def plan_of(path: Path, statement: str, params: Any) -> list[str]:
+    """SQLite's plan for one statement, one line per step."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(f"EXPLAIN QUERY PLAN {statement}", params or ()).fetchall()
+        return [str(row[-1]) for row in rows]
+    finally:
+        conn.close()
+
+
+def walks(line: str) -> bool:
+    """True when a plan step reads a whole table, a whole folder, or sorts rows."""
+    table = "|".join(BIG_TABLES)
+    return bool(
+        re.match(rf"SCAN ({table})\b", line)
+        or re.search(r"USING (PRIMARY KEY|INDEX \w+) \(folder_id=\?\)$", line)
+        or "TEMP B-TREE" in line
+    )
+
+
+def test_hot_statements_search_an_index(
+    journal: Journal, journal_path: Path, clock: FakeClock, change: Change, entry: Entry
+) -> None:
+    """Recording, claiming, completing, failing, requeueing, renewing and the per-file
+    index and inode lookups each search an index on an unanalysed journal."""
+    journal.put_index([entry(f"old/{i:04d}", inode=1000 + i) for i in range(FILES)])
+    journal.record(
+        [change(f"new/{i:04d}") for i in range(FILES)],
+        settle_ms=0,
+        delete_hold_ms=0,
+        max_deferral_ms=0,
+    )
+    assert sqlite3.connect(journal_path).execute(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+    ).fetchone() == (0,)
+    clock.advance(1)
+    with captured(journal) as seen:
+        journal.record([change("new/0001"), change("extra")], settle_ms=0, delete_hold_ms=0,
+                       max_deferral_ms=0)  # fmt: skip
+        clock.advance(1)
+        first, second, third = journal.claim(worker="w", limit=3, lease_ms=LEASE)
+        journal.index_get("docs", first.rel_path)
+        journal.index_find_inode("docs", 1, 1000 + 7)
+        journal.index_find_inode("docs", 1, 99)
+        journal.renew_lease(first, worker="w", lease_ms=LEASE)
+        journal.complete(first, index=entry(first.rel_path, inode=5000))
+        journal.fail(second, error="503", retry_at_ms=clock.now_ms() + 10)
+        journal.requeue(third, due_ms=clock.now_ms() + 10)
+        journal.report_issue(SkippedItem(folder="docs", rel_path=RelPath("x"), reason="fifo"))
+        journal.clear_issue("docs", RelPath("x"))
+        journal.next_due_ms()
+    statements = {statement: params for statement, params in seen}
+    assert len(statements) >= 10
+    plans = {statement: plan_of(journal_path, statement, params) for statement, params in
+             statements.items()}  # fmt: skip
+    bad = {statement: lines for statement, lines in plans.items() if any(map(walks, lines))}
+    assert bad == {}
+
+
+def test_counts_for_status_and_the_guard_use_an_index(
+    journal: Journal, journal_path: Path, change: Change
+) -> None:
+    """Status and delete-guard counts search an index: no full scan of another folder."""
+    journal.record(
+        [change("a", kind=ChangeKind.DELETED), change("b", folder="photos")],
+        settle_ms=0, delete_hold_ms=0, max_deferral_ms=0,
+    )  # fmt: skip
+    with captured(journal) as seen:
+        journal.count_pending("docs", kind=ChangeKind.DELETED)
+        journal.index_count("docs")
+    for statement, params in seen:
+        assert not any(line.startswith("SCAN") for line in plan_of(journal_path, statement, params))
+
+
+def test_the_walk_detector_sees_a_folder_walk(journal_path: Path, journal: Journal) -> None:
+    """The check above can fail: the old rename lookup's plan is reported as a walk."""
+    old = "SELECT * FROM files WHERE folder_id = ? AND dev = ? AND inode = ? ORDER BY path"
+    assert any(walks(line) for line in plan_of(journal_path, old, (1, 1, 1)))
