@@ -71,7 +71,8 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 def _on_begin(conn: Connection) -> None:
     is_write = conn.get_execution_options().get(_WRITE_OPTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if is_write else "BEGIN DEFERRED")
+    # Straight to the driver: through exec_driver_sql the BEGIN alone cost ~140 us.
+    driver_execute(conn, "BEGIN IMMEDIATE" if is_write else "BEGIN DEFERRED")
 
 
 def driver_message(exc: BaseException) -> str:
@@ -95,6 +96,19 @@ def driver_execute(conn: Connection, sql: str) -> None:
         cursor.execute(sql)
     finally:
         cursor.close()
+
+
+def dbapi(conn: Connection) -> sqlite3.Connection:
+    """The driver connection under ``conn``, inside the same transaction.
+
+    The per-file hot path runs fixed SQL strings on it (sqlite3 keeps them prepared),
+    which skips SQLAlchemy's per-statement compile and cache-key work: about 7 us per
+    statement instead of 150-400 us.
+    """
+    raw = conn.connection.dbapi_connection
+    if not isinstance(raw, sqlite3.Connection):  # pragma: no cover - the engine is pysqlite
+        raise TypeError("the journal runs on the sqlite3 driver")
+    return raw
 
 
 class Database:

@@ -12,28 +12,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, func, select
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy import Connection, RowMapping, func, select
 
 from syncd.journal.codec import to_i64
+from syncd.journal.db import dbapi
 from syncd.journal.schema import files
 
 _KEY = ("folder_id", "path")
-_upsert = insert(files)
-UPSERT = _upsert.on_conflict_do_update(
-    index_elements=[files.c.folder_id, files.c.path],
-    set_={c.name: _upsert.excluded[c.name] for c in files.c if c.name not in _KEY},
+COLUMNS = tuple(c.name for c in files.c)
+_UPSERT_SQL = (
+    f"INSERT INTO files ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    " ON CONFLICT (folder_id, path) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in COLUMNS if name not in _KEY)
 )
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM files"
+_GET = f"{_SELECT} WHERE folder_id = ? AND path = ?"
+_INODE_PATHS = "SELECT path FROM files WHERE folder_id = ? AND dev = ? AND inode = ?"
 
 
-def get(conn: Connection, folder_id: int, path: bytes) -> RowMapping | None:
+def _mapping(values: Sequence[Any]) -> dict[str, Any]:
+    return dict(zip(COLUMNS, values, strict=True))
+
+
+def get(conn: Connection, folder_id: int, path: bytes) -> Mapping[str, Any] | None:
     """The row of one path, or None."""
-    stmt = select(files).where(files.c.folder_id == folder_id, files.c.path == path)
-    row = conn.execute(stmt).first()
-    return None if row is None else row._mapping
+    values = dbapi(conn).execute(_GET, (folder_id, path)).fetchone()
+    return None if values is None else _mapping(values)
 
 
-def find_inode(conn: Connection, folder_id: int, dev: int, inode: int) -> list[RowMapping]:
+def find_inode(conn: Connection, folder_id: int, dev: int, inode: int) -> list[Mapping[str, Any]]:
     """Every row of the folder with this (dev, inode), by path.
 
     Two steps, so the plan never depends on statistics: the paths come from
@@ -41,16 +48,10 @@ def find_inode(conn: Connection, folder_id: int, dev: int, inode: int) -> list[R
     walk the folder's whole primary key when the journal has not been analysed), then
     the rows by primary key.
     """
-    paths = select(files.c.path).where(
-        files.c.folder_id == folder_id,
-        files.c.dev == to_i64(dev),
-        files.c.inode == to_i64(inode),
-    )
-    found = sorted(bytes(path) for path in conn.execute(paths).scalars())
-    if not found:
-        return []
-    rows = select(files).where(files.c.folder_id == folder_id, files.c.path.in_(found))
-    return sorted((row._mapping for row in conn.execute(rows)), key=lambda row: row["path"])
+    raw = dbapi(conn)
+    found = raw.execute(_INODE_PATHS, (folder_id, to_i64(dev), to_i64(inode))).fetchall()
+    rows = [get(conn, folder_id, bytes(path)) for (path,) in sorted(found)]
+    return [row for row in rows if row is not None]
 
 
 def page(
@@ -75,9 +76,9 @@ def count(conn: Connection, folder_id: int) -> int:
 def upsert(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert or replace rows (``codec.index_values`` shape)."""
     if rows:
-        conn.execute(UPSERT, list(rows))
+        dbapi(conn).executemany(_UPSERT_SQL, [[row[name] for name in COLUMNS] for row in rows])
 
 
 def remove(conn: Connection, folder_id: int, path: bytes) -> None:
     """Forget one path."""
-    conn.execute(delete(files).where(files.c.folder_id == folder_id, files.c.path == path))
+    dbapi(conn).execute("DELETE FROM files WHERE folder_id = ? AND path = ?", (folder_id, path))

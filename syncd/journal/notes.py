@@ -7,10 +7,11 @@ reason replaces the old one and is news again.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects.sqlite import insert
 
 from syncd.journal.codec import safe_text
+from syncd.journal.db import dbapi
 from syncd.journal.schema import issues
 
 
@@ -33,7 +34,7 @@ def report(conn: Connection, folder_id: int, path: bytes, reason: str, now_ms: i
 
 def clear(conn: Connection, folder_id: int, path: bytes) -> None:
     """Forget the issue of one path, if any."""
-    conn.execute(delete(issues).where(issues.c.folder_id == folder_id, issues.c.path == path))
+    dbapi(conn).execute("DELETE FROM issues WHERE folder_id = ? AND path = ?", (folder_id, path))
 
 
 def listing(conn: Connection, folder_id: int | None) -> list[tuple[int, bytes, str]]:

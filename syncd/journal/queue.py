@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from syncd.domain import ChangeKind, Job, LocalChange
 from syncd.journal.coalesce import Pending, Timing, fold_all, ready_ms, restart_window
 from syncd.journal.codec import decode_path, safe_text
+from syncd.journal.db import dbapi
 from syncd.journal.schema import pending
 
 IN_CHUNK = 500  # paths per "IN (...)" lookup
@@ -131,6 +132,13 @@ def record(
     return len(inserts) + len(updates)
 
 
+_CLAIM = (
+    "SELECT id, folder_id, path, kind, attempts, first_seen_ms, generation, maybe_sent"
+    " FROM pending WHERE ready_ms <= ? ORDER BY ready_ms, id LIMIT ?"
+)
+_LEASE = "UPDATE pending SET lease_owner = ?, lease_until_ms = ?, ready_ms = ? WHERE id = ?"
+
+
 def claim(
     conn: Connection,
     *,
@@ -141,52 +149,41 @@ def claim(
     folder_name: Callable[[int], str],
 ) -> list[Job]:
     """Lease up to ``limit`` claimable rows to ``worker``, earliest ready first."""
-    stmt = (
-        select(
-            pending.c.id,
-            pending.c.folder_id,
-            pending.c.path,
-            pending.c.kind,
-            pending.c.attempts,
-            pending.c.first_seen_ms,
-            pending.c.generation,
-            pending.c.maybe_sent,
-        )
-        .where(pending.c.ready_ms <= now_ms)
-        .order_by(pending.c.ready_ms, pending.c.id)
-        .limit(max(0, limit))
-    )
-    rows = conn.execute(stmt).all()
+    raw = dbapi(conn)
+    rows = raw.execute(_CLAIM, (now_ms, max(0, limit))).fetchall()
     if not rows:
         return []
     until = now_ms + max(0, lease_ms)  # due and retry_at are <= now < until
-    conn.execute(
-        update(pending)
-        .where(pending.c.id.in_([row.id for row in rows]))
-        .values(lease_owner=worker, lease_until_ms=until, ready_ms=until)
-    )
+    raw.executemany(_LEASE, [(worker, until, until, row[0]) for row in rows])
     return [
         Job(
-            id=row.id,
-            folder=folder_name(row.folder_id),
-            rel_path=decode_path(row.path),
-            kind=ChangeKind(row.kind),
-            attempts=row.attempts,
-            first_seen_ms=row.first_seen_ms,
-            generation=row.generation,
-            maybe_sent=bool(row.maybe_sent),
+            id=row_id,
+            folder=folder_name(folder_id),
+            rel_path=decode_path(path),
+            kind=ChangeKind(kind),
+            attempts=attempts,
+            first_seen_ms=first_seen,
+            generation=generation,
+            maybe_sent=bool(maybe_sent),
         )
-        for row in rows
+        for row_id, folder_id, path, kind, attempts, first_seen, generation, maybe_sent in rows
     ]
 
 
+_LOAD = (
+    "SELECT id, path, kind, generation, first_seen_ms, max_deferral_ms, quiet_ms,"
+    " retry_at_ms, lease_until_ms FROM pending WHERE id = ?"
+)
+
+
 def _load(conn: Connection, job_id: int) -> _Row | None:
-    values = conn.execute(select(*_STATE_COLUMNS).where(pending.c.id == job_id)).first()
+    values = dbapi(conn).execute(_LOAD, (job_id,)).fetchone()
     return None if values is None else _row(values)
 
 
 def _rewrite(conn: Connection, row_id: int, **values: Any) -> None:
-    conn.execute(update(pending).where(pending.c.id == row_id).values(**values))
+    columns = ", ".join(f"{name} = ?" for name in values)
+    dbapi(conn).execute(f"UPDATE pending SET {columns} WHERE id = ?", (*values.values(), row_id))
 
 
 def finish(conn: Connection, job: Job, *, now_ms: int) -> Finish:
@@ -197,7 +194,7 @@ def finish(conn: Connection, job: Job, *, now_ms: int) -> Finish:
     if row is None:
         return Finish.GONE
     if row.state.generation == job.generation:
-        conn.execute(delete(pending).where(pending.c.id == row.id))
+        dbapi(conn).execute("DELETE FROM pending WHERE id = ?", (row.id,))
         return Finish.DONE
     state = restart_window(row.state, now_ms=now_ms)
     _rewrite(
@@ -220,15 +217,15 @@ def fail(conn: Connection, job: Job, *, error: str, retry_at_ms: int) -> bool:
     row = _load(conn, job.id)
     if row is None:
         return False
-    _rewrite(
-        conn,
-        row.id,
-        attempts=pending.c.attempts + 1,
-        last_error=safe_text(error[:MAX_ERROR_CHARS]),
-        retry_at_ms=retry_at_ms,
-        lease_owner=None,
-        lease_until_ms=0,
-        ready_ms=max(row.state.due_ms, retry_at_ms),
+    dbapi(conn).execute(
+        "UPDATE pending SET attempts = attempts + 1, last_error = ?, retry_at_ms = ?,"
+        " lease_owner = NULL, lease_until_ms = 0, ready_ms = ? WHERE id = ?",
+        (
+            safe_text(error[:MAX_ERROR_CHARS]),
+            retry_at_ms,
+            max(row.state.due_ms, retry_at_ms),
+            row.id,
+        ),
     )
     return True
 
@@ -250,18 +247,16 @@ def requeue(conn: Connection, job: Job, *, due_ms: int, now_ms: int) -> bool:
     return True
 
 
+_RENEW = (
+    "UPDATE pending SET lease_until_ms = ?, ready_ms = max(due_ms, retry_at_ms, ?)"
+    " WHERE id = ? AND lease_owner = ?"
+)
+
+
 def renew(conn: Connection, job: Job, *, worker: str, lease_ms: int, now_ms: int) -> bool:
     """Extend ``worker``'s lease on the job's row; False if the lease is not its own."""
     until = now_ms + max(0, lease_ms)
-    result = conn.execute(
-        update(pending)
-        .where(pending.c.id == job.id, pending.c.lease_owner == worker)
-        .values(
-            lease_until_ms=until,
-            ready_ms=func.max(pending.c.due_ms, pending.c.retry_at_ms, until),
-        )
-    )
-    return result.rowcount == 1
+    return dbapi(conn).execute(_RENEW, (until, until, job.id, worker)).rowcount == 1
 
 
 def mark_leased_maybe_sent(conn: Connection) -> int:

@@ -15,6 +15,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from sqlalchemy import Connection
+
 from syncd.clock import Clock
 from syncd.domain import ChangeKind, IndexEntry, Job, LocalChange, RelPath, SkippedItem
 from syncd.errors import JournalError
@@ -31,6 +33,7 @@ from syncd.journal.codec import (
 )
 from syncd.journal.db import Database
 from syncd.journal.folders import Folders
+from syncd.journal.group import GroupCommit
 from syncd.journal.schema import SCHEMA_VERSION
 from syncd.journal.state import StateStore
 
@@ -46,6 +49,7 @@ class Journal:
         self._db = db
         self._clock = clock
         self._folders = Folders(db)
+        self._group = GroupCommit(db)
         self.state = StateStore(db, self._folders)
         """Each folder's root identity and delete-guard counts; schedule offsets."""
 
@@ -137,7 +141,8 @@ class Journal:
             )
 
     def complete(self, job: Job, *, index: IndexEntry | None, remove_index: bool = False) -> bool:
-        """Record a finished job (after B2 confirmed), durably, in one transaction.
+        """Record a finished job (after B2 confirmed), durably, in one transaction that
+        may be shared with other workers' completions (group commit: one fsync each).
 
         Upserts ``index`` (or forgets the job's path if ``remove_index``), then deletes
         the pending row if its generation is still the job's; if newer hints arrived
@@ -150,16 +155,20 @@ class Journal:
         names = [job.folder] if index is None else [job.folder, index.folder]
         ids = self._folders.ensure(names)
         now = self._clock.now_ms()
-        with self._db.write("complete", durable=True) as conn:
+        path = encode_path(job.rel_path)
+
+        def work(conn: Connection) -> queue.Finish:
             outcome = queue.finish(conn, job, now_ms=now)
             if outcome is not queue.Finish.GONE:
                 if index is not None:
                     index_rows.upsert(conn, [index_values(index, ids[index.folder])])
                 elif remove_index:
-                    index_rows.remove(conn, ids[job.folder], encode_path(job.rel_path))
+                    index_rows.remove(conn, ids[job.folder], path)
                 if index is not None or remove_index:  # synced: any old issue is over
-                    notes.clear(conn, ids[job.folder], encode_path(job.rel_path))
-        return outcome is queue.Finish.DONE
+                    notes.clear(conn, ids[job.folder], path)
+            return outcome
+
+        return self._group.run("complete", work) is queue.Finish.DONE
 
     def fail(self, job: Job, *, error: str, retry_at_ms: int) -> None:
         """Count a failed attempt, keep ``error`` for the path, back off, unlease."""
