@@ -14,6 +14,7 @@ from syncd import __version__
 from syncd.cli.config_cmd import check_config
 from syncd.cli.emulator_cmd import emulator
 from syncd.cli.run_cmd import approve, run
+from syncd.cli.service_cmd import service
 from syncd.cli.status_cmd import status
 from syncd.cli.sync_cmd import sync_now
 
@@ -30,13 +31,14 @@ def cli() -> None:
       syncd run --config FILE        the daemon (systemd, launchd)
       syncd status --config FILE     pending, failing and skipped items per folder
       syncd approve --config FILE    release a paused mass delete
+      syncd service install          run syncd under systemd or launchd
       syncd emulator ...             a local B2-compatible server for tests and demos
 
     Try it without an account: set realm = "embedded" in [b2] (see README.md).
     """
 
 
-for command in (check_config, sync_now, run, status, approve, emulator):
+for command in (check_config, sync_now, run, status, approve, service, emulator):
     cli.add_command(command)
 
 
