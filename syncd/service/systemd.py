@@ -21,6 +21,7 @@ ProtectSystem=strict
 ProtectHome=read-only
 PrivateTmp=yes
 PrivateDevices=yes
+PrivateMounts=yes
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectKernelLogs=yes
@@ -46,6 +47,12 @@ UMask=0077
 _SYSTEM_CAPS = """\
 CapabilityBoundingSet=CAP_DAC_READ_SEARCH
 AmbientCapabilities=CAP_DAC_READ_SEARCH
+"""
+# A user manager sandboxes in a user namespace (implied by the Protect* lines); say so,
+# and keep no capability in it: syncd reads only what its user can read.
+_USER_CAPS = """\
+PrivateUsers=yes
+CapabilityBoundingSet=
 """
 
 
@@ -87,7 +94,7 @@ def _unit(spec: ServiceSpec) -> str:
         description = "syncd: continuous backup of local folders to Backblaze B2"
     network = "" if spec.is_user else "After=network-online.target\nWants=network-online.target\n"
     paths = "" if spec.is_template else _read_write_paths(spec)
-    caps = "" if spec.is_user else _SYSTEM_CAPS
+    caps = _USER_CAPS if spec.is_user else _SYSTEM_CAPS
     wanted_by = "default.target" if spec.is_user else "multi-user.target"
     return (
         "# syncd as a service, written by `syncd service install`; see deploy/README.md.\n"
