@@ -168,7 +168,7 @@ def _application_key(
     if key_file:
         return (_read_key_file(t, key_file) if resolve else ""), f"file:{key_file}"
     if key_credential:
-        if not _CREDENTIAL_RE.match(key_credential):
+        if not _CREDENTIAL_RE.match(key_credential) or key_credential in (".", ".."):
             raise t.fail("key_credential", f'"{key_credential}" is not a valid credential name')
         value = _read_credential(t, key_credential, environ) if resolve else ""
         return value, f"credential:{key_credential}"

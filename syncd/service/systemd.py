@@ -15,8 +15,9 @@ _PLAIN = re.compile(r"[A-Za-z0-9_@+=:,./-]+")
 DROPIN_NAME = "50-syncd-paths.conf"
 
 _HARDENING = """\
-# The folders are read-only except for ReadWritePaths= below: syncd writes its
-# .syncd-folder marker into each folder root and its journal into the state dir.
+# Everything is read-only but the ReadWritePaths= (here, or in a template instance's
+# drop-in): syncd writes its journal into the state dir and a .syncd-folder marker
+# into each folder root.
 ProtectSystem=strict
 ProtectHome=read-only
 PrivateTmp=yes
