@@ -46,7 +46,16 @@ SHIPPED = {
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_shipped_file_is_the_rendering(name: str) -> None:
     """A shipped file equals the rendering for the documented paths; regenerate, never edit."""
-    assert (ROOT / name).read_text() == render(SHIPPED[name])[0].text
+    assert (ROOT / name).read_text() == render(SHIPPED[name])[0].text, (
+        f"{name} drifted from the renderer; regenerate it with: python -c 'from "
+        "tests.unit.service.test_shipped import regenerate; regenerate()'"
+    )
+
+
+def regenerate() -> None:
+    """Rewrite every shipped file from the renderers (run after changing a renderer)."""
+    for name, spec in SHIPPED.items():
+        (ROOT / name).write_text(render(spec)[0].text)
 
 
 def test_shipped_plist_parses() -> None:
