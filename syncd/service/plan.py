@@ -90,7 +90,11 @@ def _systemctl(spec: ServiceSpec) -> tuple[str, ...]:
 def _systemd_start(spec: ServiceSpec, plan: InstallPlan) -> tuple[Command, ...]:
     ctl = _systemctl(spec)
     if not plan.is_changed:
-        return (Command(argv=(*ctl, "enable", "--now", spec.unit_name)),)
+        # Still reload: an earlier run may have written the unit and then failed to reload.
+        return (
+            Command(argv=(*ctl, "daemon-reload")),
+            Command(argv=(*ctl, "enable", "--now", spec.unit_name)),
+        )
     # restart, not start: a running syncd must pick up the new unit.
     return (
         Command(argv=(*ctl, "daemon-reload")),

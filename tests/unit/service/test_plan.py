@@ -27,13 +27,16 @@ def test_fresh_install_writes_and_starts(make_spec: SpecFactory) -> None:
 
 
 def test_same_content_is_unchanged(make_spec: SpecFactory) -> None:
-    """The installed text equals the rendering: unchanged, no reload, only enable --now."""
+    """The installed text equals the rendering: unchanged, reload and enable --now, no restart."""
     spec = make_spec()
     current = {UNITS / "syncd.service": render(spec)[0].text}
     plan = plan_install(spec, UNITS, current, start=True)
     assert plan.files[0].change is Change.UNCHANGED
     assert not plan.is_changed
-    assert argvs(plan.commands) == [("systemctl", "enable", "--now", "syncd.service")]
+    assert argvs(plan.commands) == [
+        ("systemctl", "daemon-reload"),
+        ("systemctl", "enable", "--now", "syncd.service"),
+    ]
 
 
 def test_different_content_is_changed(make_spec: SpecFactory) -> None:
