@@ -1,7 +1,8 @@
 """The ``syncd`` command line: parse arguments, call the layers below, map errors to
 exit codes. The only importer of click and rich.
 
-Exit codes: 0 success; 1 some items failed; 2 usage error; 75 remote unavailable
+Exit codes: 0 success; 1 some items failed; 2 usage error; 73 a service unit could
+not be installed (EX_CANTCREAT); 75 remote unavailable
 or another instance running (EX_TEMPFAIL); 77 key rejected (EX_NOPERM);
 78 bad configuration (EX_CONFIG); 130 interrupted.
 """
