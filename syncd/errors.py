@@ -16,6 +16,7 @@ with ``raise ... from exc``.
     │   ├── LocalAccessError        PER_JOB  unreadable, or a name B2 cannot hold
     │   └── SpecialFileError        PER_JOB  FIFO, socket, device: skipped, never opened
     ├── SafetyStopError             PAUSE    a guard refused (mass delete, root gone)
+    ├── ServiceError                FATAL    a service unit cannot be written or started
     └── RemoteError                 carries ``status``, ``code``, ``retry_after_s``
         ├── RemoteTransientError    BACKOFF  5xx, 408, resets, timeouts
         │   ├── RateLimitedError    BACKOFF  429; honour ``retry_after_s``
@@ -101,6 +102,12 @@ class SafetyStopError(SyncdError):
     """A safety guard refused to go on (mass delete, missing or replaced root)."""
 
     recovery = Recovery.PAUSE
+
+
+class ServiceError(SyncdError):
+    """``syncd service``: a unit file cannot be written or the service manager refused."""
+
+    exit_code = 73  # EX_CANTCREAT
 
 
 class RemoteError(SyncdError):

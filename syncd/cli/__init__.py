@@ -1,7 +1,8 @@
 """The ``syncd`` command line: parse arguments, call the layers below, map errors to
 exit codes. The only importer of click and rich.
 
-Exit codes: 0 success; 1 some items failed; 2 usage error; 75 remote unavailable
+Exit codes: 0 success; 1 some items failed; 2 usage error; 73 a service unit could
+not be installed (EX_CANTCREAT); 75 remote unavailable
 or another instance running (EX_TEMPFAIL); 77 key rejected (EX_NOPERM);
 78 bad configuration (EX_CONFIG); 130 interrupted.
 """
@@ -14,6 +15,7 @@ from syncd import __version__
 from syncd.cli.config_cmd import check_config
 from syncd.cli.emulator_cmd import emulator
 from syncd.cli.run_cmd import approve, run
+from syncd.cli.service_cmd import service
 from syncd.cli.status_cmd import status
 from syncd.cli.sync_cmd import sync_now
 
@@ -30,13 +32,14 @@ def cli() -> None:
       syncd run --config FILE        the daemon (systemd, launchd)
       syncd status --config FILE     pending, failing and skipped items per folder
       syncd approve --config FILE    release a paused mass delete
+      syncd service install          run syncd under systemd or launchd
       syncd emulator ...             a local B2-compatible server for tests and demos
 
     Try it without an account: set realm = "embedded" in [b2] (see README.md).
     """
 
 
-for command in (check_config, sync_now, run, status, approve, emulator):
+for command in (check_config, sync_now, run, status, approve, service, emulator):
     cli.add_command(command)
 
 

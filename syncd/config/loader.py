@@ -1,7 +1,8 @@
 """Load a TOML config file into ``Config``; every problem is one readable line.
 
 Imports ``syncd.errors`` and its sibling modules. This is the only place that reads
-the config file, environment variables (``key_env``) and key files (``key_file``).
+the config file, environment variables (``key_env``), key files (``key_file``) and
+systemd credentials (``key_credential``, read from ``$CREDENTIALS_DIRECTORY``).
 """
 
 from __future__ import annotations
@@ -31,11 +32,20 @@ from syncd.errors import ConfigError
 
 _BUCKET_RE = re.compile(r"^[a-z0-9-]{6,63}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_CREDENTIAL_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,255}$")
+CREDENTIALS_ENV = "CREDENTIALS_DIRECTORY"  # set by systemd for units with LoadCredential=
 EMBEDDED_KEY_ID = "syncd-embedded"
 
 
-def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:
-    """Read, parse and validate ``path``; raise ConfigError with one readable line."""
+def load_config(
+    path: Path, *, environ: Mapping[str, str] | None = None, resolve_key: bool = True
+) -> Config:
+    """Read, parse and validate ``path``; raise ConfigError with one readable line.
+
+    With ``resolve_key=False`` the key source is checked but the key is not read
+    (``application_key`` is empty): ``syncd service install`` needs the folders of a
+    config whose key only exists inside the service (``key_credential``).
+    """
     env = os.environ if environ is None else environ
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -45,13 +55,19 @@ def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> Conf
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return parse_config(raw, source=path, environ=env)
+    return parse_config(raw, source=path, environ=env, resolve_key=resolve_key)
 
 
-def parse_config(raw: dict[str, Any], *, source: Path, environ: Mapping[str, str]) -> Config:
+def parse_config(
+    raw: dict[str, Any],
+    *,
+    source: Path,
+    environ: Mapping[str, str],
+    resolve_key: bool = True,
+) -> Config:
     """Validate an already parsed TOML document."""
     top = TableReader(raw, "")
-    b2 = _b2(top.table("b2"), environ)
+    b2 = _b2(top.table("b2"), environ, resolve_key=resolve_key)
     state = _state(top.table("state"))
     log = _log(top.table("log"))
     sync = _sync(top.table("sync"))
@@ -64,7 +80,7 @@ def parse_config(raw: dict[str, Any], *, source: Path, environ: Mapping[str, str
     return Config(source=source, b2=b2, state=state, log=log, sync=sync, folders=folders)
 
 
-def _b2(t: TableReader, environ: Mapping[str, str]) -> B2Config:
+def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2Config:
     realm = t.string("realm", PRODUCTION_REALM)
     if realm != EMBEDDED_REALM and not re.match(r"^https?://[^/\s]+/?$", realm):
         raise t.fail("realm", f'must be "embedded" or a URL like {PRODUCTION_REALM}; got "{realm}"')
@@ -81,9 +97,10 @@ def _b2(t: TableReader, environ: Mapping[str, str]) -> B2Config:
         key, source = secrets.token_hex(20), "embedded"
         t.optional_string("key_env")
         t.optional_string("key_file")
+        t.optional_string("key_credential")
     else:
         key_id = t.string("key_id", required=True)
-        key, source = _application_key(t, environ)
+        key, source = _application_key(t, environ, resolve=resolve_key)
     defaults = B2Config(realm=realm, key_id="", application_key="", key_source="")
     config = B2Config(
         realm=realm.rstrip("/"),
@@ -123,21 +140,65 @@ def _is_loopback_url(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def _application_key(t: TableReader, environ: Mapping[str, str]) -> tuple[str, str]:
+def _application_key(
+    t: TableReader, environ: Mapping[str, str], *, resolve: bool
+) -> tuple[str, str]:
     key_env = t.optional_string("key_env")
     key_file = t.absolute_path("key_file", required=False)
-    if key_env and key_file:
-        raise t.fail("key_file", "give key_env or key_file, not both")
+    key_credential = t.optional_string("key_credential")
+    given = [
+        k
+        for k, v in (
+            ("key_env", key_env),
+            ("key_file", key_file),
+            ("key_credential", key_credential),
+        )
+        if v
+    ]
+    if len(given) > 1:
+        raise t.fail(
+            given[1],
+            f"give only one of key_env, key_file, key_credential; got {' and '.join(given)}",
+        )
     if key_env:
-        value = environ.get(key_env, "").strip()
-        if not value:
+        value = environ.get(key_env, "").strip() if resolve else ""
+        if resolve and not value:
             raise t.fail("key_env", f"environment variable {key_env} is not set or empty")
         return value, f"env:{key_env}"
     if key_file:
-        return _read_key_file(t, key_file), f"file:{key_file}"
+        return (_read_key_file(t, key_file) if resolve else ""), f"file:{key_file}"
+    if key_credential:
+        if not _CREDENTIAL_RE.match(key_credential) or key_credential in (".", ".."):
+            raise t.fail("key_credential", f'"{key_credential}" is not a valid credential name')
+        value = _read_credential(t, key_credential, environ) if resolve else ""
+        return value, f"credential:{key_credential}"
     raise t.fail(
-        "key_env", "missing: say where the application key comes from (key_env or key_file)"
+        "key_env",
+        "missing: say where the application key comes from (key_env, key_file or key_credential)",
     )
+
+
+def _read_credential(t: TableReader, name: str, environ: Mapping[str, str]) -> str:
+    """The systemd credential ``name``, from the directory systemd names in the environment."""
+    directory = environ.get(CREDENTIALS_ENV, "")
+    if not directory:
+        raise t.fail(
+            "key_credential",
+            f"${CREDENTIALS_ENV} is not set: run syncd as a systemd service with "
+            f"LoadCredential={name}:/path/to/key, or use key_env or key_file",
+        )
+    path = Path(directory) / name
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise t.fail(
+            "key_credential", f'no credential "{name}" in ${CREDENTIALS_ENV} ({directory})'
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise t.fail("key_credential", f"{path}: cannot read: {exc}") from None
+    if not value:
+        raise t.fail("key_credential", f'credential "{name}" is empty')
+    return value
 
 
 def _read_key_file(t: TableReader, path: Path) -> str:
