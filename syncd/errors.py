@@ -8,6 +8,7 @@ with ``raise ... from exc``.
 
     SyncdError                      base; ``recovery`` says who handles it and how
     ├── ConfigError                 FATAL    bad or missing config -> exit 78
+    ├── UsageError                  FATAL    a command's arguments cannot work -> exit 2
     ├── JournalError                FATAL    journal unusable
     │   └── JournalLockedError      FATAL    another syncd owns this journal
     ├── LocalError                  PER_JOB  carries ``rel_path``
@@ -57,6 +58,12 @@ class ConfigError(SyncdError):
     """The configuration is missing, malformed or names something that cannot work."""
 
     exit_code = 78  # EX_CONFIG
+
+
+class UsageError(SyncdError):
+    """A command's arguments cannot work (unknown folder, bad TIME, exclusive options)."""
+
+    exit_code = 2
 
 
 class JournalError(SyncdError):

@@ -34,7 +34,9 @@ class RestoreItem:
     def mtime_ms(self) -> int:
         """The mtime to set: ``src_last_modified_millis``, else the upload time."""
         v = self.version
-        return v.src_last_modified_ms if v.src_last_modified_ms is not None else v.upload_timestamp_ms
+        return (
+            v.src_last_modified_ms if v.src_last_modified_ms is not None else v.upload_timestamp_ms
+        )
 
     def as_dict(self) -> dict[str, object]:
         """The item for ``--json``."""
@@ -44,7 +46,7 @@ class RestoreItem:
             "file_id": v.file_id,
             "size": v.size,
             "sha1": v.content_sha1,
-            "mtime_ms": v.src_last_modified_ms,
+            "mtime_ms": self.mtime_ms,
             "upload_ms": v.upload_timestamp_ms,
         }
 
@@ -133,3 +135,33 @@ def one_version(version: FileVersion, prefix: str, sub: str) -> RestorePlan:
         return history.newest
 
     return plan([version], prefix, sub, choose)
+
+
+def local_verdict(
+    existing_size: int | None,
+    is_file: bool,
+    item: RestoreItem,
+    sha1_of: Callable[[], str],
+    *,
+    in_place: bool,
+) -> str:
+    """What to do with what is at the item's path now: "write", "same" (already these
+    bytes) or "conflict" (needs ``--force``). ``existing_size`` None: nothing is there.
+
+    In place, a file whose bytes B2 holds as some version of the name is safe to
+    replace (nothing is lost); anything else (unsynced edits, a directory, a symlink)
+    is a conflict. In a separate target only identical bytes are left alone."""
+    if existing_size is None:
+        return "write"
+    if not is_file:
+        return "conflict"
+    want = item.version
+    sizes = {size for size, _sha1 in item.known} | {want.size}
+    if existing_size not in sizes:
+        return "conflict"
+    local_sha1 = sha1_of()
+    if existing_size == want.size and local_sha1 == want.content_sha1:
+        return "same"
+    if in_place and (existing_size, local_sha1) in item.known:
+        return "write"
+    return "conflict"

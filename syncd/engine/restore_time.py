@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from syncd.errors import ConfigError
+from syncd.errors import UsageError
 
 _UNITS = {
     "s": 1,
@@ -47,10 +47,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FILE_ID = re.compile(r"4_[A-Za-z0-9_]{16,200}")
 
 
-class TimeSyntaxError(ConfigError):
-    """A TIME argument that none of the accepted forms matches (a usage error, exit 2)."""
-
-    exit_code = 2
+class TimeSyntaxError(UsageError):
+    """A TIME argument that none of the accepted forms matches (exit 2)."""
 
 
 @dataclass(frozen=True, slots=True)

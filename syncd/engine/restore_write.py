@@ -33,7 +33,7 @@ STAGING_PREFIX = ".syncd-restore-"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Existing:
-    """What is at a path in the target now (``lstat``); ``sha1`` only for files."""
+    """What is at a path in the target now, as ``lstat`` sees it."""
 
     is_file: bool
     size: int
@@ -49,19 +49,26 @@ def _umask() -> int:
 class TargetDir:
     """A restore target held open by descriptor; a context manager."""
 
-    def __init__(self, root: Path, *, create: bool) -> None:
-        if create:
+    def __init__(self, root: Path, *, write: bool) -> None:
+        """Open ``root``; with ``write`` False (a dry run) nothing is created, and a
+        missing root reads as empty."""
+        self.root = root
+        self._fd = -1
+        self._staging_fd = -1
+        self._staging_name = STAGING_PREFIX + secrets.token_hex(6)
+        self._count = 0
+        self._mode = 0o666 & ~_umask()
+        if write:
             root.mkdir(mode=0o755, parents=True, exist_ok=True)
+        elif not root.exists():
+            return
         try:
             self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
             raise LocalAccessError(f"{root}: cannot open the target: {exc.strerror}") from exc
-        self.root = root
-        self._staging_name = STAGING_PREFIX + secrets.token_hex(6)
-        os.mkdir(self._staging_name, 0o700, dir_fd=self._fd)
-        self._staging_fd = os.open(self._staging_name, _DIR_FLAGS, dir_fd=self._fd)
-        self._count = 0
-        self._mode = 0o666 & ~_umask()
+        if write:
+            os.mkdir(self._staging_name, 0o700, dir_fd=self._fd)
+            self._staging_fd = os.open(self._staging_name, _DIR_FLAGS, dir_fd=self._fd)
 
     def __enter__(self) -> TargetDir:
         return self
@@ -76,10 +83,14 @@ class TargetDir:
 
     def close(self) -> None:
         """Remove the staging directory and close the descriptors."""
-        os.close(self._staging_fd)
-        with contextlib.suppress(OSError):
-            shutil.rmtree(self._staging_name, dir_fd=self._fd)
-        os.close(self._fd)
+        if self._staging_fd >= 0:
+            os.close(self._staging_fd)
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self._staging_name, dir_fd=self._fd)
+            self._staging_fd = -1
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
     # --- staging -----------------------------------------------------------------------
 
@@ -100,7 +111,7 @@ class TargetDir:
             LocalAccessError: a symlink or a file is in the way, or the rename failed.
         """
         name = staged.name
-        os.chmod(name, self._mode, dir_fd=self._staging_fd, follow_symlinks=False)
+        os.chmod(name, self._mode, dir_fd=self._staging_fd)  # our own 0700 directory
         os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=self._staging_fd, follow_symlinks=False)
         parent = self._open_parent(rel_path, create=True)
         leaf = rel_path.rsplit("/", 1)[-1]
@@ -124,6 +135,8 @@ class TargetDir:
         Raises:
             LocalAccessError: a symlink or a file stands where a directory should be.
         """
+        if self._fd < 0:
+            return None
         try:
             parent = self._open_parent(rel_path, create=False)
         except FileNotFoundError:
