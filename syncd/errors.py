@@ -15,6 +15,7 @@ with ``raise ... from exc``.
     │   ├── FileVanishedError       PER_JOB  gone before or while reading: drop the job
     │   ├── FileChangedError        PER_JOB  changed while read: requeue
     │   ├── LocalAccessError        PER_JOB  unreadable, or a name B2 cannot hold
+    │   │   └── UnsafePathError     PER_JOB  a restore would write through a symlink
     │   └── SpecialFileError        PER_JOB  FIFO, socket, device: skipped, never opened
     ├── SafetyStopError             PAUSE    a guard refused (mass delete, root gone)
     └── RemoteError                 carries ``status``, ``code``, ``retry_after_s``
@@ -98,6 +99,10 @@ class FileChangedError(LocalError):
 
 class LocalAccessError(LocalError):
     """The file cannot be read, or its name cannot become a B2 name."""
+
+
+class UnsafePathError(LocalAccessError):
+    """A restore would have to follow a symlink or cross a file to reach its path."""
 
 
 class SpecialFileError(LocalError):

@@ -26,6 +26,7 @@ from syncd.errors import (
     CapExceededError,
     RemoteTransientError,
     SyncdError,
+    UnsafePathError,
 )
 
 log = structlog.get_logger(__name__)
@@ -116,6 +117,9 @@ class Restorer:
                 self._one(item, out, dry_run=dry_run)
             except AuthRejectedError:
                 raise
+            except UnsafePathError as exc:
+                out.refused.append(Note(name=item.rel_path, reason=str(exc)))
+                log.warning("restore_name_refused", name=item.rel_path, reason=str(exc))
             except SyncdError as exc:
                 out.failed.append(Note(name=item.rel_path, reason=str(exc)))
                 if isinstance(exc, RemoteTransientError | CapExceededError):

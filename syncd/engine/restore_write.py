@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from syncd.domain import RelPath
-from syncd.errors import LocalAccessError
+from syncd.errors import LocalAccessError, UnsafePathError
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _HASH_CHUNK = 1024 * 1024
@@ -182,7 +182,7 @@ class TargetDir:
             except OSError as exc:
                 os.close(fd)
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
-                    raise LocalAccessError(
+                    raise UnsafePathError(
                         f"'{part}' inside the target is a symlink or a file; not followed",
                         rel_path=rel_path,
                     ) from exc
