@@ -149,7 +149,8 @@ def make_plan(remote: Remote, sel: Selection, request: RestoreRequest) -> Restor
         version = remote.client.get_file_info(request.at.file_id)
         if not _in_selection(version.file_name, prefix, sel.sub):
             raise UsageError(f"{request.at.file_id} is {version.file_name!r}, not under the PATH")
-        return one_version(version, prefix, sel.sub)
+        same_name = remote.client.iter_versions(bucket, version.file_name)
+        return plan(same_name, prefix, sel.sub, one_version(version))
     listing = remote.client.iter_versions(bucket, prefix + sel.sub)
     if request.mode == "undelete":
         return plan(listing, prefix, sel.sub, deleted_now())

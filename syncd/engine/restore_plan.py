@@ -126,15 +126,18 @@ def undo_window(since_ms: int) -> Chooser:
     return choose
 
 
-def one_version(version: FileVersion, prefix: str, sub: str) -> RestorePlan:
-    """``--at FILE_ID``: exactly that version, if its name lies under ``sub``."""
+def one_version(version: FileVersion) -> Chooser:
+    """``--at FILE_ID``: exactly that version of its name (the listing passed to
+    ``plan`` holds the name's other versions too, to know what B2 keeps)."""
 
-    def choose(history: History) -> FileVersion | str:
-        if history.newest.action not in CONTENT_ACTIONS:
+    def choose(history: History) -> FileVersion | str | None:
+        if history.name != version.file_name:
+            return None
+        if version.action not in CONTENT_ACTIONS:
             return f"{version.file_id} is a hide marker, which has no content"
-        return history.newest
+        return version
 
-    return plan([version], prefix, sub, choose)
+    return choose
 
 
 def local_verdict(
