@@ -1,0 +1,79 @@
+"""The restore writer: by directory descriptors, never through a symlink."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from syncd.domain import RelPath
+from syncd.engine.restore_write import STAGING_PREFIX, TargetDir
+from syncd.errors import UnsafePathError
+
+
+def stage(target: TargetDir, data: bytes) -> Path:
+    """A staged file with ``data``, as a download leaves it."""
+    staged = target.staging_path()
+    staged.write_bytes(data)
+    return staged
+
+
+def test_place_creates_directories_and_sets_mtime(tmp_path: Path) -> None:
+    """A placed file lands at its path with the given mtime; staging is removed on close."""
+    root = tmp_path / "t"
+    with TargetDir(root, write=True) as target:
+        st = target.place(stage(target, b"abc"), RelPath("a/b/c.txt"), 1_600_000_000_123_000_000)
+        assert st.st_size == 3
+    assert (root / "a" / "b" / "c.txt").read_bytes() == b"abc"
+    assert (root / "a" / "b" / "c.txt").stat().st_mtime_ns == 1_600_000_000_123_000_000
+    assert not [p for p in os.listdir(root) if p.startswith(STAGING_PREFIX)]
+
+
+def test_symlinked_directory_is_refused(tmp_path: Path) -> None:
+    """A symlink inside the target is never followed, for reading or writing."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "t"
+    root.mkdir()
+    os.symlink(outside, root / "link")
+    with TargetDir(root, write=True) as target:
+        with pytest.raises(UnsafePathError):
+            target.existing(RelPath("link/x"))
+        with pytest.raises(UnsafePathError):
+            target.place(stage(target, b"evil"), RelPath("link/x"), 0)
+    assert os.listdir(outside) == []
+
+
+def test_final_symlink_is_replaced_not_followed(tmp_path: Path) -> None:
+    """A symlink at the file's own name is replaced by the file; its target is untouched."""
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep me")
+    root = tmp_path / "t"
+    root.mkdir()
+    os.symlink(victim, root / "f")
+    with TargetDir(root, write=True) as target:
+        existing = target.existing(RelPath("f"))
+        assert existing is not None
+        assert not existing.is_file
+        target.place(stage(target, b"new"), RelPath("f"), 0)
+    assert victim.read_bytes() == b"keep me"
+    assert not (root / "f").is_symlink()
+    assert (root / "f").read_bytes() == b"new"
+
+
+def test_dry_run_on_a_missing_root_creates_nothing(tmp_path: Path) -> None:
+    """A dry run reads a missing target as empty and creates nothing."""
+    root = tmp_path / "absent"
+    with TargetDir(root, write=False) as target:
+        assert target.existing(RelPath("a/b")) is None
+    assert not root.exists()
+
+
+def test_sha1_of_existing_file(tmp_path: Path) -> None:
+    """The SHA-1 of a file in the target is read without following symlinks."""
+    root = tmp_path / "t"
+    (root / "d").mkdir(parents=True)
+    (root / "d" / "f").write_bytes(b"abc")
+    with TargetDir(root, write=False) as target:
+        assert target.sha1(RelPath("d/f")) == "a9993e364706816aba3e25717850c26c9cd0d89d"
