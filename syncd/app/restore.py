@@ -193,7 +193,9 @@ def restore(
                 after = InPlaceRecorder(
                     remote.client, journal, sel.folder, remote.bucket(sel.folder)
                 )
-            with TargetDir(root, write=not request.dry_run) as target_dir:
+            with TargetDir(
+                root, write=not request.dry_run, create=target is not None
+            ) as target_dir:
                 restorer = Restorer(
                     remote.client,
                     target_dir,

@@ -49,18 +49,21 @@ def _umask() -> int:
 class TargetDir:
     """A restore target held open by descriptor; a context manager."""
 
-    def __init__(self, root: Path, *, write: bool) -> None:
+    def __init__(self, root: Path, *, write: bool, create: bool = True) -> None:
         """Open ``root``; with ``write`` False (a dry run) nothing is created, and a
-        missing root reads as empty."""
+        missing root reads as empty. ``create`` False: the root must exist (a synced
+        folder is never recreated by a restore)."""
         self.root = root
         self._fd = -1
         self._staging_fd = -1
         self._staging_name = STAGING_PREFIX + secrets.token_hex(6)
         self._count = 0
         self._mode = 0o666 & ~_umask()
-        if write:
+        if write and create:
             root.mkdir(mode=0o755, parents=True, exist_ok=True)
         elif not root.exists():
+            if not create:
+                raise LocalAccessError(f"{root}: the folder does not exist")
             return
         try:
             self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -105,17 +108,25 @@ class TargetDir:
             os.unlink(staged.name, dir_fd=self._staging_fd)
 
     def place(self, staged: Path, rel_path: RelPath, mtime_ns: int) -> os.stat_result:
-        """Give ``staged`` its mtime and rename it to ``rel_path``; return its lstat.
+        """Give ``staged`` its mode and mtime and rename it to ``rel_path``; return its
+        lstat. A regular file it replaces keeps its permission bits (never setuid, setgid
+        or sticky); a new file gets 0666 minus the umask.
 
         Raises:
-            LocalAccessError: a symlink or a file is in the way, or the rename failed.
+            UnsafePathError: a symlink or a file stands where a directory should be.
+            LocalAccessError: the rename failed (a directory in the way, another device).
         """
         name = staged.name
-        os.chmod(name, self._mode, dir_fd=self._staging_fd)  # our own 0700 directory
-        os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=self._staging_fd, follow_symlinks=False)
         parent = self._open_parent(rel_path, create=True)
         leaf = rel_path.rsplit("/", 1)[-1]
         try:
+            mode = self._mode
+            with contextlib.suppress(FileNotFoundError):
+                old = os.stat(leaf, dir_fd=parent, follow_symlinks=False)
+                if stat.S_ISREG(old.st_mode):
+                    mode = stat.S_IMODE(old.st_mode) & 0o777
+            os.chmod(name, mode, dir_fd=self._staging_fd)  # our own 0700 directory
+            os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=self._staging_fd, follow_symlinks=False)
             try:
                 os.rename(name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent)
             except OSError as exc:

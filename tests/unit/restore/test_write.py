@@ -9,7 +9,7 @@ import pytest
 
 from syncd.domain import RelPath
 from syncd.engine.restore_write import STAGING_PREFIX, TargetDir
-from syncd.errors import UnsafePathError
+from syncd.errors import LocalAccessError, UnsafePathError
 
 
 def stage(target: TargetDir, data: bytes) -> Path:
@@ -77,3 +77,21 @@ def test_sha1_of_existing_file(tmp_path: Path) -> None:
     (root / "d" / "f").write_bytes(b"abc")
     with TargetDir(root, write=False) as target:
         assert target.sha1(RelPath("d/f")) == "a9993e364706816aba3e25717850c26c9cd0d89d"
+
+
+def test_in_place_root_must_exist(tmp_path: Path) -> None:
+    """A synced folder that is gone is never recreated by a restore."""
+    with pytest.raises(LocalAccessError, match="does not exist"):
+        TargetDir(tmp_path / "gone", write=True, create=False)
+    assert not (tmp_path / "gone").exists()
+
+
+def test_replaced_file_keeps_its_mode_without_special_bits(tmp_path: Path) -> None:
+    """An executable stays executable; setuid is never carried over."""
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "run.sh").write_bytes(b"old")
+    os.chmod(root / "run.sh", 0o4755)
+    with TargetDir(root, write=True) as target:
+        target.place(stage(target, b"new"), RelPath("run.sh"), 0)
+    assert (root / "run.sh").stat().st_mode & 0o7777 == 0o755
