@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
 import pytest
 
 from syncd.emulator import EmulatorServer
+from syncd.journal.lock import InstanceLock
 from tests.integration.restore.conftest import set_mtime, syncd
 from tests.support.bucket_view import BucketView, assert_converged, duplicates
 from tests.support.harness import Setup, sync_now
@@ -103,22 +105,29 @@ def test_undelete_brings_back_without_upload(
     assert duplicates(view.versions(setup.bucket, setup.prefix)) == []
 
 
+def since(mark: float) -> str:
+    """A window that starts at most 1 s before ``mark`` (whole seconds)."""
+    return f"{math.ceil(time.time() - mark)}s"
+
+
 def test_since_undoes_the_window(setup: Setup, view: BucketView) -> None:
     """--since puts changed and deleted files back as they were; new files stay."""
     (setup.root / "a.txt").write_bytes(b"a before\n")
     (setup.root / "b.txt").write_bytes(b"b before\n")
     (setup.root / "same.txt").write_bytes(b"untouched\n")
     assert sync_now(setup)[0] == 0
-    time.sleep(2.2)
+    time.sleep(1.5)
+    mark = time.time()
+    time.sleep(1.5)
     (setup.root / "a.txt").write_bytes(b"a encrypted by ransomware\n")
     (setup.root / "b.txt").unlink()
     (setup.root / "new.txt").write_bytes(b"created in the window\n")
     assert sync_now(setup)[0] == 0
-    plan = syncd(setup, "restore", "--since", "2s", "folder", "--dry-run")
+    plan = syncd(setup, "restore", "--since", since(mark), "folder", "--dry-run")
     assert plan.code == 0, plan.err
     assert sorted(i["path"] for i in plan.doc["restored"]) == ["a.txt", "b.txt"]
     assert (setup.root / "a.txt").read_bytes() == b"a encrypted by ransomware\n"
-    res = syncd(setup, "restore", "--since", "2s", "folder")
+    res = syncd(setup, "restore", "--since", since(mark), "folder")
     assert res.code == 0, res.err
     assert (setup.root / "a.txt").read_bytes() == b"a before\n"
     assert (setup.root / "b.txt").read_bytes() == b"b before\n"
@@ -126,3 +135,19 @@ def test_since_undoes_the_window(setup: Setup, view: BucketView) -> None:
     assert [k["path"] for k in res.doc["kept"]] == ["folder/new.txt"]
     assert sync_now(setup)[1]["uploaded_files"] == 0
     assert_converged(view, setup.bucket, setup.prefix, setup.root)
+
+
+def test_in_place_waits_for_the_daemon(setup: Setup) -> None:
+    """While another syncd holds the journal, an in-place restore exits 75 and writes nothing."""
+    doc = setup.root / "doc.txt"
+    doc.write_bytes(b"one\n")
+    assert sync_now(setup)[0] == 0
+    doc.unlink()
+    assert sync_now(setup)[0] == 0
+    with InstanceLock(setup.state / "syncd.lock"):
+        res = syncd(setup, "undelete", "folder")
+    assert res.code == 75, res.err
+    assert "another syncd" in res.err
+    assert not doc.exists()
+    dry = syncd(setup, "undelete", "folder", "--dry-run")
+    assert [i["path"] for i in dry.doc["restored"]] == ["doc.txt"]
