@@ -187,6 +187,10 @@ def restore(
         remote = stack.enter_context(Remote(config, need=need))
         for sel in selections:
             the_plan = make_plan(remote, sel, request)
+            if request.mode == "at" and not (the_plan.items or the_plan.refused or the_plan.kept):
+                what = f"{sel.folder.name}/{sel.sub}".rstrip("/")
+                total.failed.append(Note(name=what, reason="B2 holds nothing here at that time"))
+                continue
             root = sel.folder.path if target is None else target / sel.folder.name
             after = None
             if journal is not None:

@@ -15,6 +15,11 @@ from syncd.errors import UsageError
 EXIT_OK = 0
 
 
+def _shown(name: str) -> str:
+    """A name as typed, or quoted when it holds characters a terminal would act on."""
+    return name if name.isprintable() else repr(name)
+
+
 def _when(ms: int | None) -> str:
     if ms is None:
         return "-"
@@ -70,9 +75,10 @@ def ls(
                     continue
                 mark = " (deleted " + _when(r.deleted_ms) + ")" if r.deleted_ms else ""
                 kind = "" if r.action != "hide" else "  [hide marker]"
+                shown = _shown(f"{folder}/{r.name}")
                 click.echo(
                     f"{_when(r.upload_ms)}  {_when(r.mtime_ms)}  {r.size:>12}  "
-                    f"{(r.sha1 or '-')[:12]:12}  {folder}/{r.name}{kind}{mark}  {r.file_id}"
+                    f"{(r.sha1 or '-')[:12]:12}  {shown}{kind}{mark}  {r.file_id}"
                 )
         if as_json:
             click.echo(json.dumps({"files": out}, indent=2))

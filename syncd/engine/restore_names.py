@@ -1,11 +1,12 @@
 """Which remote names may become local paths on restore (reliability.md S11).
 
-Imports ``syncd.domain`` only; pure. A name from the bucket is hostile until shown
+Imports ``syncd.domain`` and two reserved names; pure. A name from the bucket is hostile until shown
 otherwise: ``..`` and ``.`` segments, absolute names, empty segments, backslashes,
 drive letters, NUL and other control characters are refused, and so is any segment
 that Unicode compatibility folding turns into ``.`` or ``..`` (full-width dots).
 The writer still opens every directory without following symlinks; this check is
-the first of two walls, not the only one.
+the first of two walls, not the only one. syncd's own root marker and staging
+directories are never written from a remote name either.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 import unicodedata
 
 from syncd.domain import RelPath
+from syncd.engine.local import MARKER_NAME
+from syncd.engine.restore_write import STAGING_PREFIX
 
 _DRIVE = re.compile(r"[A-Za-z]:")
 
@@ -40,6 +43,8 @@ def rel_problem(rel: str) -> str | None:
             return f"'{part}' segment in name"
         if "/" in folded or "\\" in folded:
             return "a character that folds into a path separator"
+    if rel == MARKER_NAME or parts[0].startswith(STAGING_PREFIX):
+        return "a name syncd reserves for itself"
     return None
 
 

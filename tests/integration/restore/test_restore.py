@@ -129,3 +129,11 @@ def test_unknown_folder_is_a_usage_error(setup: Setup) -> None:
     assert "not a folder name" in res.err
     bad_time = syncd(setup, "restore", "folder", "--at", "the day before")
     assert bad_time.code == 2
+
+
+def test_nothing_there_exits_1(setup: Setup, view: BucketView, tmp_path: Path) -> None:
+    """A PATH with nothing on B2 at TIME is reported as failed, not silently restored."""
+    three_versions(setup, view)
+    res = syncd(setup, "restore", "folder/missing.txt", "--to", str(tmp_path / "out"))
+    assert res.code == 1
+    assert [f["path"] for f in res.doc["failed"]] == ["folder/missing.txt"]

@@ -52,3 +52,10 @@ def test_under() -> None:
     assert under("a", "a")
     assert not under("ab", "a")
     assert under("x", "")
+
+
+def test_reserved_names_refused() -> None:
+    """The root marker and staging directories are never written from a remote name."""
+    assert rel_problem(".syncd-folder") is not None
+    assert rel_problem(".syncd-restore-abc/f") is not None
+    assert rel_problem("sub/.syncd-folder") is None
