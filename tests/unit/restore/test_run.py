@@ -131,3 +131,35 @@ def test_dry_run_downloads_nothing(tmp_path: Path) -> None:
     assert downloader.calls == 0
     assert not (tmp_path / "new").exists()
     assert not [p for p in os.listdir(tmp_path) if p.startswith(STAGING_PREFIX)]
+
+
+class SwappingDownloader(FakeDownloader):
+    """While "downloading", swaps the target's directory ``d`` for a symlink outside."""
+
+    def __init__(self, root: Path, outside: Path) -> None:
+        super().__init__()
+        self.root = root
+        self.outside = outside
+
+    def download(
+        self, version: FileVersion, dest: Path, *, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Write the bytes, then race the restore by planting a symlink."""
+        super().download(version, dest, on_progress=on_progress)
+        (self.root / "d").rmdir()
+        os.symlink(self.outside, self.root / "d")
+
+
+def test_directory_swapped_for_symlink_during_restore_is_refused(tmp_path: Path) -> None:
+    """A directory replaced by a symlink mid-restore is not followed: 0 writes outside."""
+    root = tmp_path / "t"
+    (root / "d").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with TargetDir(root, write=True) as target:
+        out = Restorer(SwappingDownloader(root, outside), target, in_place=False, force=False).run(
+            one("d/f")
+        )
+    assert [n.name for n in out.refused] == ["d/f"]
+    assert os.listdir(outside) == []
+    assert sorted(os.listdir(root)) == ["d"]
