@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -218,8 +218,8 @@ def _merge(total: RestoreOutcome, part: RestoreOutcome, folder: str) -> None:
     def notes(src: list[Note]) -> list[Note]:
         return [Note(name=f"{folder}/{n.name}", reason=n.reason) for n in src]
 
-    total.restored += part.restored
-    total.unchanged += part.unchanged
+    total.restored += [replace(i, folder=folder) for i in part.restored]
+    total.unchanged += [replace(i, folder=folder) for i in part.unchanged]
     total.conflicts += notes(part.conflicts)
     total.failed += notes(part.failed)
     total.refused += notes(part.refused)

@@ -29,6 +29,7 @@ class RestoreItem:
     rel_path: RelPath
     version: FileVersion
     known: frozenset[tuple[int, str]] = frozenset()  # (size, sha1) of every content version
+    folder: str = ""  # the folder's name, once outcomes of several folders are merged
 
     @property
     def mtime_ms(self) -> int:
@@ -42,6 +43,7 @@ class RestoreItem:
         """The item for ``--json``."""
         v = self.version
         return {
+            "folder": self.folder,
             "path": self.rel_path,
             "file_id": v.file_id,
             "size": v.size,
