@@ -38,6 +38,7 @@ class Existing:
     is_file: bool
     size: int
     mtime_ns: int
+    stat: os.stat_result
 
 
 def _umask() -> int:
@@ -158,7 +159,9 @@ class TargetDir:
             return None
         finally:
             os.close(parent)
-        return Existing(is_file=stat.S_ISREG(st.st_mode), size=st.st_size, mtime_ns=st.st_mtime_ns)
+        return Existing(
+            is_file=stat.S_ISREG(st.st_mode), size=st.st_size, mtime_ns=st.st_mtime_ns, stat=st
+        )
 
     def sha1(self, rel_path: RelPath) -> str:
         """The SHA-1 of the regular file at ``rel_path`` (opened ``O_NOFOLLOW``)."""

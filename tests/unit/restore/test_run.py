@@ -112,14 +112,22 @@ def test_unsynced_local_edit_is_a_conflict_until_forced(tmp_path: Path) -> None:
 
 
 def test_identical_file_is_left_alone(tmp_path: Path) -> None:
-    """Same bytes and mtime: nothing is downloaded."""
+    """Same bytes and the same mtime in ms (B2's precision): nothing is downloaded."""
     (tmp_path / "f").write_bytes(b"abc")
-    os.utime(tmp_path / "f", ns=(1_600_000_000_123_000_000,) * 2)
+    os.utime(tmp_path / "f", ns=(1_600_000_000_123_456_789,) * 2)  # same ms
     downloader = FakeDownloader()
+    recorded: list[str] = []
     with TargetDir(tmp_path, write=True) as target:
-        out = Restorer(downloader, target, in_place=True, force=False).run(one("f"))
+        out = Restorer(
+            downloader,
+            target,
+            in_place=True,
+            force=False,
+            after_place=lambda item, _placed: recorded.append(item.rel_path),
+        ).run(one("f"))
     assert [i.rel_path for i in out.unchanged] == ["f"]
     assert downloader.calls == 0
+    assert recorded == ["f"]  # B2's newest and the index are still brought in line
 
 
 def test_dry_run_downloads_nothing(tmp_path: Path) -> None:
