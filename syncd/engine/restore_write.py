@@ -23,9 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import structlog
+
 from syncd.domain import RelPath
 from syncd.errors import LocalAccessError, UnsafePathError
 
+log = structlog.get_logger(__name__)
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _HASH_CHUNK = 1024 * 1024
 STAGING_PREFIX = ".syncd-restore-"
@@ -70,6 +73,8 @@ class TargetDir:
             self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
             raise LocalAccessError(f"{root}: cannot open the target: {exc.strerror}") from exc
+        if write and not create:
+            self._sweep()  # in place the instance lock is held: no other restore runs here
         if write:
             os.mkdir(self._staging_name, 0o700, dir_fd=self._fd)
             self._staging_fd = os.open(self._staging_name, _DIR_FLAGS, dir_fd=self._fd)
@@ -95,6 +100,19 @@ class TargetDir:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+    def _sweep(self) -> None:
+        """Remove staging directories a killed restore left at the root."""
+        with os.scandir(self._fd) as entries:
+            stale = [
+                e.name
+                for e in entries
+                if e.name.startswith(STAGING_PREFIX) and e.is_dir(follow_symlinks=False)
+            ]
+        for name in stale:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(name, dir_fd=self._fd)
+                log.info("restore_staging_swept", name=name)
 
     # --- staging -----------------------------------------------------------------------
 

@@ -95,3 +95,12 @@ def test_replaced_file_keeps_its_mode_without_special_bits(tmp_path: Path) -> No
     with TargetDir(root, write=True) as target:
         target.place(stage(target, b"new"), RelPath("run.sh"), 0)
     assert (root / "run.sh").stat().st_mode & 0o7777 == 0o755
+
+
+def test_in_place_sweeps_staging_left_by_a_killed_restore(tmp_path: Path) -> None:
+    """A staging directory a killed restore left in the folder is removed on the next one."""
+    (tmp_path / f"{STAGING_PREFIX}dead" / "sub").mkdir(parents=True)
+    (tmp_path / f"{STAGING_PREFIX}dead" / "f1").write_bytes(b"partial")
+    with TargetDir(tmp_path, write=True, create=False):
+        pass
+    assert os.listdir(tmp_path) == []
