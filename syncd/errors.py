@@ -8,12 +8,14 @@ with ``raise ... from exc``.
 
     SyncdError                      base; ``recovery`` says who handles it and how
     ├── ConfigError                 FATAL    bad or missing config -> exit 78
+    ├── UsageError                  FATAL    a command's arguments cannot work -> exit 2
     ├── JournalError                FATAL    journal unusable
     │   └── JournalLockedError      FATAL    another syncd owns this journal
     ├── LocalError                  PER_JOB  carries ``rel_path``
     │   ├── FileVanishedError       PER_JOB  gone before or while reading: drop the job
     │   ├── FileChangedError        PER_JOB  changed while read: requeue
     │   ├── LocalAccessError        PER_JOB  unreadable, or a name B2 cannot hold
+    │   │   └── UnsafePathError     PER_JOB  a restore would write through a symlink
     │   └── SpecialFileError        PER_JOB  FIFO, socket, device: skipped, never opened
     ├── SafetyStopError             PAUSE    a guard refused (mass delete, root gone)
     ├── ServiceError                FATAL    a service unit cannot be written or started
@@ -60,6 +62,12 @@ class ConfigError(SyncdError):
     exit_code = 78  # EX_CONFIG
 
 
+class UsageError(SyncdError):
+    """A command's arguments cannot work (unknown folder, bad TIME, exclusive options)."""
+
+    exit_code = 2
+
+
 class JournalError(SyncdError):
     """The journal database cannot be opened, read or written."""
 
@@ -92,6 +100,10 @@ class FileChangedError(LocalError):
 
 class LocalAccessError(LocalError):
     """The file cannot be read, or its name cannot become a B2 name."""
+
+
+class UnsafePathError(LocalAccessError):
+    """A restore would have to follow a symlink or cross a file to reach its path."""
 
 
 class SpecialFileError(LocalError):

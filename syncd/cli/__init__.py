@@ -14,6 +14,8 @@ import click
 from syncd import __version__
 from syncd.cli.config_cmd import check_config
 from syncd.cli.emulator_cmd import emulator
+from syncd.cli.ls_cmd import ls
+from syncd.cli.restore_cmd import restore_cmd, undelete
 from syncd.cli.run_cmd import approve, run
 from syncd.cli.service_cmd import service
 from syncd.cli.status_cmd import status
@@ -32,6 +34,9 @@ def cli() -> None:
       syncd run --config FILE        the daemon (systemd, launchd)
       syncd status --config FILE     pending, failing and skipped items per folder
       syncd approve --config FILE    release a paused mass delete
+      syncd ls --config FILE [PATH]  what B2 holds (--versions, --deleted, --at TIME)
+      syncd restore --config FILE PATH   bring files back (--at TIME, --to, --in-place)
+      syncd undelete --config FILE PATH  bring deleted files back in place
       syncd service install          run syncd under systemd or launchd
       syncd emulator ...             a local B2-compatible server for tests and demos
 
@@ -39,7 +44,18 @@ def cli() -> None:
     """
 
 
-for command in (check_config, sync_now, run, status, approve, service, emulator):
+for command in (
+    check_config,
+    sync_now,
+    run,
+    status,
+    approve,
+    ls,
+    restore_cmd,
+    undelete,
+    service,
+    emulator,
+):
     cli.add_command(command)
 
 

@@ -1,0 +1,186 @@
+"""Carry out a restore plan: check what is there, download, verify, place, record.
+
+Imports ``syncd.b2`` (the client), ``syncd.errors`` and the ``restore_*`` modules.
+One item's failure never stops the others; a key refused (``AuthRejectedError``)
+does. What happens after a file is placed (in place: make B2's newest version match
+and write the index) is a seam, ``AfterPlace``, so a restore into a separate
+directory touches neither B2 nor the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import structlog
+
+from syncd.b2 import FileVersion
+from syncd.domain import LocalState, RelPath
+from syncd.engine.local import state_from_stat
+from syncd.engine.restore_plan import Note, RestoreItem, RestorePlan, local_verdict
+from syncd.engine.restore_write import TargetDir
+from syncd.errors import (
+    AuthRejectedError,
+    CapExceededError,
+    RemoteTransientError,
+    SyncdError,
+    UnsafePathError,
+)
+
+log = structlog.get_logger(__name__)
+ProgressHook = Callable[[str, int], None]
+"""Called with ("file", 1) per finished item and ("bytes", n) per chunk received."""
+
+
+class Downloader(Protocol):
+    """What the restore needs of the B2 client."""
+
+    def download(
+        self, version: FileVersion, dest: Path, *, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Download ``version`` to ``dest``, SHA-1 verified."""
+
+
+class AfterPlace(Protocol):
+    """Called once a restored file is in place (in-place restores record it)."""
+
+    def __call__(self, item: RestoreItem, placed: LocalState) -> None:
+        """Record ``placed`` as the restored ``item``."""
+
+
+@dataclass(slots=True)
+class RestoreOutcome:
+    """What a restore did, item by item."""
+
+    dry_run: bool = False
+    restored: list[RestoreItem] = field(default_factory=list)
+    unchanged: list[RestoreItem] = field(default_factory=list)
+    conflicts: list[Note] = field(default_factory=list)
+    failed: list[Note] = field(default_factory=list)
+    refused: list[Note] = field(default_factory=list)
+    kept: list[Note] = field(default_factory=list)
+    restored_bytes: int = 0
+    remote_unavailable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was refused, failed or left for ``--force``."""
+        return not (self.conflicts or self.failed or self.refused)
+
+    def as_dict(self) -> dict[str, object]:
+        """The summary for ``--json``."""
+
+        def notes(items: list[Note]) -> list[dict[str, str]]:
+            return [{"path": n.name, "reason": n.reason} for n in items]
+
+        return {
+            "dry_run": self.dry_run,
+            "restored": [i.as_dict() for i in self.restored],
+            "unchanged": [i.as_dict() for i in self.unchanged],
+            "conflicts": notes(self.conflicts),
+            "failed": notes(self.failed),
+            "refused": notes(self.refused),
+            "kept": notes(self.kept),
+            "restored_bytes": self.restored_bytes,
+        }
+
+
+class Restorer:
+    """Writes a plan's items below a target; thread-confined."""
+
+    def __init__(
+        self,
+        client: Downloader,
+        target: TargetDir,
+        *,
+        in_place: bool,
+        force: bool,
+        after_place: AfterPlace | None = None,
+        progress: ProgressHook | None = None,
+    ) -> None:
+        self._client = client
+        self._target = target
+        self._in_place = in_place
+        self._force = force
+        self._after_place = after_place
+        self._progress = progress
+
+    def run(self, plan: RestorePlan, *, dry_run: bool = False) -> RestoreOutcome:
+        """Restore every item of ``plan`` (or, in a dry run, only check them)."""
+        out = RestoreOutcome(dry_run=dry_run, refused=list(plan.refused), kept=list(plan.kept))
+        for note in plan.refused:
+            log.warning("restore_name_refused", name=note.name, reason=note.reason)
+        for item in plan.items:
+            try:
+                self._one(item, out, dry_run=dry_run)
+            except AuthRejectedError:
+                raise
+            except UnsafePathError as exc:
+                out.refused.append(Note(name=item.rel_path, reason=str(exc)))
+                log.warning("restore_name_refused", name=item.rel_path, reason=str(exc))
+            except SyncdError as exc:
+                out.failed.append(Note(name=item.rel_path, reason=str(exc)))
+                if isinstance(exc, RemoteTransientError | CapExceededError):
+                    out.remote_unavailable = True
+                log.warning("restore_item_failed", rel_path=item.rel_path, error=str(exc))
+            if self._progress is not None:
+                self._progress("file", 1)
+        log.info(
+            "restore_finished",
+            dry_run=dry_run,
+            restored=len(out.restored),
+            unchanged=len(out.unchanged),
+            conflicts=len(out.conflicts),
+            failed=len(out.failed),
+            refused=len(out.refused),
+        )
+        return out
+
+    def _one(self, item: RestoreItem, out: RestoreOutcome, *, dry_run: bool) -> None:
+        rel = item.rel_path
+        existing = self._target.existing(rel)
+        verdict = local_verdict(
+            None if existing is None else existing.size,
+            existing is not None and existing.is_file,
+            item,
+            lambda: self._target.sha1(rel),
+            in_place=self._in_place,
+        )
+        mtime_ns = item.mtime_ms * 1_000_000
+        if (
+            verdict == "same"
+            and existing is not None
+            and existing.mtime_ns // 1_000_000 == item.mtime_ms  # B2 keeps ms
+        ):
+            if self._after_place is not None and not dry_run:
+                # Already these bytes here; B2's newest version and the index may differ.
+                self._after_place(item, state_from_stat(rel, existing.stat))
+            out.unchanged.append(item)
+            return
+        if verdict == "conflict" and not self._force:
+            what = "a local file with changes B2 does not hold" if self._in_place else "a file"
+            if existing is not None and not existing.is_file:
+                what = "something that is not a regular file"
+            out.conflicts.append(Note(name=rel, reason=f"{what} is in the way (use --force)"))
+            return
+        if dry_run:
+            out.restored.append(item)
+            return
+        staged = self._target.staging_path()
+        try:
+            self._client.download(item.version, staged, on_progress=self._bytes)
+            st = self._target.place(staged, RelPath(rel), mtime_ns)
+        except BaseException:
+            self._target.discard(staged)
+            raise
+        if self._after_place is not None:
+            self._after_place(item, state_from_stat(rel, st))
+        out.restored.append(item)
+        out.restored_bytes += item.version.size
+        log.info("file_restored", rel_path=rel, file_id=item.version.file_id, size=st.st_size)
+
+    def _bytes(self, amount: int) -> None:
+        if self._progress is not None:
+            self._progress("bytes", amount)

@@ -1,0 +1,224 @@
+"""Write restored files below one target directory and nowhere else (reliability.md S11).
+
+Imports ``syncd.errors`` and ``syncd.domain``. The target is opened once as a
+directory descriptor. Every directory below it is opened with ``O_NOFOLLOW`` relative
+to its parent's descriptor (and created the same way), so a symlink planted anywhere
+inside the target, or swapped in during the restore, is refused rather than followed.
+Bytes first land in a private staging directory inside the target (mode 0700), are
+verified there by the download, get their mtime, and are then renamed into their
+final directory by descriptor: ``rename`` replaces a final symlink, never follows it.
+Permission bits are never taken from remote metadata.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import secrets
+import shutil
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import structlog
+
+from syncd.domain import RelPath
+from syncd.errors import LocalAccessError, UnsafePathError
+
+log = structlog.get_logger(__name__)
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_HASH_CHUNK = 1024 * 1024
+STAGING_PREFIX = ".syncd-restore-"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Existing:
+    """What is at a path in the target now, as ``lstat`` sees it."""
+
+    is_file: bool
+    size: int
+    mtime_ns: int
+    stat: os.stat_result
+
+
+def _umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+class TargetDir:
+    """A restore target held open by descriptor; a context manager."""
+
+    def __init__(self, root: Path, *, write: bool, create: bool = True) -> None:
+        """Open ``root``; with ``write`` False (a dry run) nothing is created, and a
+        missing root reads as empty. ``create`` False: the root must exist (a synced
+        folder is never recreated by a restore)."""
+        self.root = root
+        self._fd = -1
+        self._staging_fd = -1
+        self._staging_name = STAGING_PREFIX + secrets.token_hex(6)
+        self._count = 0
+        self._mode = 0o666 & ~_umask()
+        if write and create:
+            root.mkdir(mode=0o755, parents=True, exist_ok=True)
+        elif not root.exists():
+            if not create:
+                raise LocalAccessError(f"{root}: the folder does not exist")
+            return
+        try:
+            self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise LocalAccessError(f"{root}: cannot open the target: {exc.strerror}") from exc
+        if write and not create:
+            self._sweep()  # in place the instance lock is held: no other restore runs here
+        if write:
+            os.mkdir(self._staging_name, 0o700, dir_fd=self._fd)
+            self._staging_fd = os.open(self._staging_name, _DIR_FLAGS, dir_fd=self._fd)
+
+    def __enter__(self) -> TargetDir:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the staging directory and close the descriptors."""
+        if self._staging_fd >= 0:
+            os.close(self._staging_fd)
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self._staging_name, dir_fd=self._fd)
+            self._staging_fd = -1
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def _sweep(self) -> None:
+        """Remove staging directories a killed restore left at the root."""
+        with os.scandir(self._fd) as entries:
+            stale = [
+                e.name
+                for e in entries
+                if e.name.startswith(STAGING_PREFIX) and e.is_dir(follow_symlinks=False)
+            ]
+        for name in stale:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(name, dir_fd=self._fd)
+                log.info("restore_staging_swept", name=name)
+
+    # --- staging -----------------------------------------------------------------------
+
+    def staging_path(self) -> Path:
+        """A fresh path in the staging directory for one download."""
+        self._count += 1
+        return self.root / self._staging_name / f"f{self._count}"
+
+    def discard(self, staged: Path) -> None:
+        """Remove a staged file that will not be placed."""
+        with contextlib.suppress(OSError):
+            os.unlink(staged.name, dir_fd=self._staging_fd)
+
+    def place(self, staged: Path, rel_path: RelPath, mtime_ns: int) -> os.stat_result:
+        """Give ``staged`` its mode and mtime and rename it to ``rel_path``; return its
+        lstat. A regular file it replaces keeps its permission bits (never setuid, setgid
+        or sticky); a new file gets 0666 minus the umask.
+
+        Raises:
+            UnsafePathError: a symlink or a file stands where a directory should be.
+            LocalAccessError: the rename failed (a directory in the way, another device).
+        """
+        name = staged.name
+        parent = self._open_parent(rel_path, create=True)
+        leaf = rel_path.rsplit("/", 1)[-1]
+        try:
+            mode = self._mode
+            with contextlib.suppress(FileNotFoundError):
+                old = os.stat(leaf, dir_fd=parent, follow_symlinks=False)
+                if stat.S_ISREG(old.st_mode):
+                    mode = stat.S_IMODE(old.st_mode) & 0o777
+            os.chmod(name, mode, dir_fd=self._staging_fd)  # our own 0700 directory
+            os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=self._staging_fd, follow_symlinks=False)
+            try:
+                os.rename(name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent)
+            except OSError as exc:
+                raise LocalAccessError(
+                    f"cannot put the file in place: {exc.strerror}", rel_path=rel_path
+                ) from exc
+            os.fsync(parent)
+            return os.stat(leaf, dir_fd=parent, follow_symlinks=False)
+        finally:
+            os.close(parent)
+
+    # --- what is there now -------------------------------------------------------------
+
+    def existing(self, rel_path: RelPath) -> Existing | None:
+        """lstat of ``rel_path`` without following any symlink; None when nothing is there.
+
+        Raises:
+            LocalAccessError: a symlink or a file stands where a directory should be.
+        """
+        if self._fd < 0:
+            return None
+        try:
+            parent = self._open_parent(rel_path, create=False)
+        except FileNotFoundError:
+            return None
+        try:
+            st = os.stat(rel_path.rsplit("/", 1)[-1], dir_fd=parent, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+        finally:
+            os.close(parent)
+        return Existing(
+            is_file=stat.S_ISREG(st.st_mode), size=st.st_size, mtime_ns=st.st_mtime_ns, stat=st
+        )
+
+    def sha1(self, rel_path: RelPath) -> str:
+        """The SHA-1 of the regular file at ``rel_path`` (opened ``O_NOFOLLOW``)."""
+        parent = self._open_parent(rel_path, create=False)
+        try:
+            fd = os.open(
+                rel_path.rsplit("/", 1)[-1],
+                os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                dir_fd=parent,
+            )
+        finally:
+            os.close(parent)
+        digest = hashlib.sha1(usedforsecurity=False)
+        with os.fdopen(fd, "rb") as f:
+            while chunk := f.read(_HASH_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def _open_parent(self, rel_path: RelPath, *, create: bool) -> int:
+        """A descriptor of the directory that holds ``rel_path``, opened component by
+        component with O_NOFOLLOW (FileNotFoundError when absent and not ``create``)."""
+        fd = os.dup(self._fd)
+        for part in rel_path.split("/")[:-1]:
+            try:
+                if create:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(part, 0o777, dir_fd=fd)
+                nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                os.close(fd)
+                raise
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
+                    raise UnsafePathError(
+                        f"'{part}' inside the target is a symlink or a file; not followed",
+                        rel_path=rel_path,
+                    ) from exc
+                raise LocalAccessError(f"cannot open '{part}': {exc.strerror}") from exc
+            os.close(fd)
+            fd = nxt
+        return fd

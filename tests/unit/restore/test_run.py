@@ -1,0 +1,173 @@
+"""The Restorer with a fake downloader: verdicts, failures and the after-place seam."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from syncd.b2 import FileVersion
+from syncd.domain import LocalState, RelPath
+from syncd.engine.restore_plan import RestoreItem, RestorePlan
+from syncd.engine.restore_run import Restorer
+from syncd.engine.restore_write import STAGING_PREFIX, TargetDir
+from syncd.errors import RemoteProtocolError, RemoteTransientError
+
+SHA1_ABC = "a9993e364706816aba3e25717850c26c9cd0d89d"
+
+
+def version(name: str, sha1: str = SHA1_ABC) -> FileVersion:
+    """A 3-byte version with an mtime."""
+    return FileVersion(
+        file_id=f"id-{name}",
+        file_name=name,
+        action="upload",
+        size=3,
+        content_sha1=sha1,
+        is_sha1_verified=True,
+        content_type=None,
+        upload_timestamp_ms=2000,
+        src_last_modified_ms=1_600_000_000_123,
+        file_info={},
+    )
+
+
+class FakeDownloader:
+    """Writes ``abc`` to the destination, or raises what it was told to."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.calls = 0
+
+    def download(
+        self, version: FileVersion, dest: Path, *, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Pretend to download."""
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        dest.write_bytes(b"abc")
+        if on_progress is not None:
+            on_progress(3)
+
+
+def one(rel: str, known: frozenset[tuple[int, str]] = frozenset()) -> RestorePlan:
+    """A plan of one item."""
+    item = RestoreItem(rel_path=RelPath(rel), version=version(rel), known=known)
+    return RestorePlan(items=(item,), refused=())
+
+
+def test_restores_and_calls_after_place(tmp_path: Path) -> None:
+    """The file lands with its mtime; the seam sees its local state; progress is fed."""
+    seen: list[LocalState] = []
+    ticks: list[tuple[str, int]] = []
+    with TargetDir(tmp_path, write=True) as target:
+        restorer = Restorer(
+            FakeDownloader(),
+            target,
+            in_place=True,
+            force=False,
+            after_place=lambda _item, placed: seen.append(placed),
+            progress=lambda what, n: ticks.append((what, n)),
+        )
+        out = restorer.run(one("d/f"))
+    assert out.ok
+    assert [s.rel_path for s in seen] == ["d/f"]
+    assert (tmp_path / "d" / "f").stat().st_mtime_ns == 1_600_000_000_123_000_000
+    assert ticks == [("bytes", 3), ("file", 1)]
+
+
+def test_sha1_mismatch_fails_the_item_and_leaves_nothing(tmp_path: Path) -> None:
+    """A download that does not verify leaves no file and no staging directory."""
+    bad = RemoteProtocolError("does not match its SHA-1", code="sha1_mismatch")
+    with TargetDir(tmp_path, write=True) as target:
+        out = Restorer(FakeDownloader(bad), target, in_place=False, force=False).run(one("f"))
+    assert [n.name for n in out.failed] == ["f"]
+    assert not out.remote_unavailable
+    assert os.listdir(tmp_path) == []
+
+
+def test_unreachable_b2_is_flagged(tmp_path: Path) -> None:
+    """Transient errors that outlived the retries mark the outcome as B2 unavailable."""
+    with TargetDir(tmp_path, write=True) as target:
+        restorer = Restorer(
+            FakeDownloader(RemoteTransientError("503")), target, in_place=False, force=False
+        )
+        out = restorer.run(one("f"))
+    assert out.remote_unavailable
+
+
+def test_unsynced_local_edit_is_a_conflict_until_forced(tmp_path: Path) -> None:
+    """In place, bytes B2 does not hold are kept unless --force."""
+    (tmp_path / "f").write_bytes(b"xyz")
+    downloader = FakeDownloader()
+    with TargetDir(tmp_path, write=True) as target:
+        out = Restorer(downloader, target, in_place=True, force=False).run(one("f"))
+        assert [n.name for n in out.conflicts] == ["f"]
+        assert downloader.calls == 0
+        assert (tmp_path / "f").read_bytes() == b"xyz"
+        forced = Restorer(downloader, target, in_place=True, force=True).run(one("f"))
+    assert forced.ok
+    assert (tmp_path / "f").read_bytes() == b"abc"
+
+
+def test_identical_file_is_left_alone(tmp_path: Path) -> None:
+    """Same bytes and the same mtime in ms (B2's precision): nothing is downloaded."""
+    (tmp_path / "f").write_bytes(b"abc")
+    os.utime(tmp_path / "f", ns=(1_600_000_000_123_456_789,) * 2)  # same ms
+    downloader = FakeDownloader()
+    recorded: list[str] = []
+    with TargetDir(tmp_path, write=True) as target:
+        out = Restorer(
+            downloader,
+            target,
+            in_place=True,
+            force=False,
+            after_place=lambda item, _placed: recorded.append(item.rel_path),
+        ).run(one("f"))
+    assert [i.rel_path for i in out.unchanged] == ["f"]
+    assert downloader.calls == 0
+    assert recorded == ["f"]  # B2's newest and the index are still brought in line
+
+
+def test_dry_run_downloads_nothing(tmp_path: Path) -> None:
+    """A dry run lists the item and writes nothing."""
+    downloader = FakeDownloader()
+    with TargetDir(tmp_path / "new", write=False) as target:
+        out = Restorer(downloader, target, in_place=False, force=False).run(one("f"), dry_run=True)
+    assert [i.rel_path for i in out.restored] == ["f"]
+    assert downloader.calls == 0
+    assert not (tmp_path / "new").exists()
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(STAGING_PREFIX)]
+
+
+class SwappingDownloader(FakeDownloader):
+    """While "downloading", swaps the target's directory ``d`` for a symlink outside."""
+
+    def __init__(self, root: Path, outside: Path) -> None:
+        super().__init__()
+        self.root = root
+        self.outside = outside
+
+    def download(
+        self, version: FileVersion, dest: Path, *, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Write the bytes, then race the restore by planting a symlink."""
+        super().download(version, dest, on_progress=on_progress)
+        (self.root / "d").rmdir()
+        os.symlink(self.outside, self.root / "d")
+
+
+def test_directory_swapped_for_symlink_during_restore_is_refused(tmp_path: Path) -> None:
+    """A directory replaced by a symlink mid-restore is not followed: 0 writes outside."""
+    root = tmp_path / "t"
+    (root / "d").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with TargetDir(root, write=True) as target:
+        out = Restorer(SwappingDownloader(root, outside), target, in_place=False, force=False).run(
+            one("d/f")
+        )
+    assert [n.name for n in out.refused] == ["d/f"]
+    assert os.listdir(outside) == []
+    assert sorted(os.listdir(root)) == ["d"]

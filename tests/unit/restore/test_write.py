@@ -1,0 +1,106 @@
+"""The restore writer: by directory descriptors, never through a symlink."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from syncd.domain import RelPath
+from syncd.engine.restore_write import STAGING_PREFIX, TargetDir
+from syncd.errors import LocalAccessError, UnsafePathError
+
+
+def stage(target: TargetDir, data: bytes) -> Path:
+    """A staged file with ``data``, as a download leaves it."""
+    staged = target.staging_path()
+    staged.write_bytes(data)
+    return staged
+
+
+def test_place_creates_directories_and_sets_mtime(tmp_path: Path) -> None:
+    """A placed file lands at its path with the given mtime; staging is removed on close."""
+    root = tmp_path / "t"
+    with TargetDir(root, write=True) as target:
+        st = target.place(stage(target, b"abc"), RelPath("a/b/c.txt"), 1_600_000_000_123_000_000)
+        assert st.st_size == 3
+    assert (root / "a" / "b" / "c.txt").read_bytes() == b"abc"
+    assert (root / "a" / "b" / "c.txt").stat().st_mtime_ns == 1_600_000_000_123_000_000
+    assert not [p for p in os.listdir(root) if p.startswith(STAGING_PREFIX)]
+
+
+def test_symlinked_directory_is_refused(tmp_path: Path) -> None:
+    """A symlink inside the target is never followed, for reading or writing."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "t"
+    root.mkdir()
+    os.symlink(outside, root / "link")
+    with TargetDir(root, write=True) as target:
+        with pytest.raises(UnsafePathError):
+            target.existing(RelPath("link/x"))
+        with pytest.raises(UnsafePathError):
+            target.place(stage(target, b"evil"), RelPath("link/x"), 0)
+    assert os.listdir(outside) == []
+
+
+def test_final_symlink_is_replaced_not_followed(tmp_path: Path) -> None:
+    """A symlink at the file's own name is replaced by the file; its target is untouched."""
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep me")
+    root = tmp_path / "t"
+    root.mkdir()
+    os.symlink(victim, root / "f")
+    with TargetDir(root, write=True) as target:
+        existing = target.existing(RelPath("f"))
+        assert existing is not None
+        assert not existing.is_file
+        target.place(stage(target, b"new"), RelPath("f"), 0)
+    assert victim.read_bytes() == b"keep me"
+    assert not (root / "f").is_symlink()
+    assert (root / "f").read_bytes() == b"new"
+
+
+def test_dry_run_on_a_missing_root_creates_nothing(tmp_path: Path) -> None:
+    """A dry run reads a missing target as empty and creates nothing."""
+    root = tmp_path / "absent"
+    with TargetDir(root, write=False) as target:
+        assert target.existing(RelPath("a/b")) is None
+    assert not root.exists()
+
+
+def test_sha1_of_existing_file(tmp_path: Path) -> None:
+    """The SHA-1 of a file in the target is read without following symlinks."""
+    root = tmp_path / "t"
+    (root / "d").mkdir(parents=True)
+    (root / "d" / "f").write_bytes(b"abc")
+    with TargetDir(root, write=False) as target:
+        assert target.sha1(RelPath("d/f")) == "a9993e364706816aba3e25717850c26c9cd0d89d"
+
+
+def test_in_place_root_must_exist(tmp_path: Path) -> None:
+    """A synced folder that is gone is never recreated by a restore."""
+    with pytest.raises(LocalAccessError, match="does not exist"):
+        TargetDir(tmp_path / "gone", write=True, create=False)
+    assert not (tmp_path / "gone").exists()
+
+
+def test_replaced_file_keeps_its_mode_without_special_bits(tmp_path: Path) -> None:
+    """An executable stays executable; setuid is never carried over."""
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "run.sh").write_bytes(b"old")
+    os.chmod(root / "run.sh", 0o4755)
+    with TargetDir(root, write=True) as target:
+        target.place(stage(target, b"new"), RelPath("run.sh"), 0)
+    assert (root / "run.sh").stat().st_mode & 0o7777 == 0o755
+
+
+def test_in_place_sweeps_staging_left_by_a_killed_restore(tmp_path: Path) -> None:
+    """A staging directory a killed restore left in the folder is removed on the next one."""
+    (tmp_path / f"{STAGING_PREFIX}dead" / "sub").mkdir(parents=True)
+    (tmp_path / f"{STAGING_PREFIX}dead" / "f1").write_bytes(b"partial")
+    with TargetDir(tmp_path, write=True, create=False):
+        pass
+    assert os.listdir(tmp_path) == []
