@@ -45,7 +45,7 @@ def approve(config_path: Path, folder_name: str | None) -> None:
     from syncd.app.build import approve_deletes
 
     def body() -> int:
-        config = load_config(config_path)
+        config = load_config(config_path, resolve_key=False)  # the journal only: no key
         names = [f.name for f in config.folders]
         if folder_name is not None and folder_name not in names:
             raise click.BadParameter(f"no folder named {folder_name!r}", param_hint="--folder")

@@ -28,7 +28,7 @@ def status(config_path: Path, as_json: bool) -> None:
     from syncd.app.status import read_status
 
     def body() -> int:
-        snapshot = read_status(load_config(config_path))
+        snapshot = read_status(load_config(config_path, resolve_key=False))  # no key needed
         if as_json:
             click.echo(json.dumps(snapshot, indent=2))
         else:
