@@ -19,9 +19,9 @@ from syncd.b2.raw import RawB2
 from syncd.b2.retry import RetryPolicy
 from syncd.b2.session import B2Session
 from syncd.b2.transport import Timeouts
-from syncd.b2.wire import is_loopback_host, user_agent
+from syncd.b2.wire import user_agent
 from syncd.clock import Clock
-from syncd.config import B2Config
+from syncd.config import B2Config, is_loopback_host
 from syncd.errors import ConfigError
 
 

@@ -6,7 +6,6 @@ network; it only prepares what ``raw`` sends and checks what it gets back.
 
 from __future__ import annotations
 
-import ipaddress
 import platform
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote, unquote_plus, urlsplit
@@ -14,6 +13,7 @@ from urllib.parse import quote, unquote_plus, urlsplit
 import httpx
 
 from syncd import __version__
+from syncd.config import is_loopback_host
 from syncd.errors import RemoteProtocolError
 
 MAX_JSON_BYTES = 16 * 1024 * 1024  # S14: a listing page of 10,000 names fits comfortably
@@ -40,16 +40,6 @@ def user_agent() -> str:
         f"syncd/{__version__}+python/{platform.python_version()} "
         f"httpx/{httpx.__version__} ({system})"
     )
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost`` and loopback IP literals."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_url(url: str, *, allow_http_loopback: bool, what: str) -> str:

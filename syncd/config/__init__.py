@@ -16,6 +16,7 @@ from syncd.config.model import (
     StateConfig,
     SyncConfig,
 )
+from syncd.config.urls import is_loopback_host, is_loopback_url
 
 __all__ = [
     "EMBEDDED_REALM",
@@ -27,5 +28,7 @@ __all__ = [
     "LogConfig",
     "StateConfig",
     "SyncConfig",
+    "is_loopback_host",
+    "is_loopback_url",
     "load_config",
 ]

@@ -28,6 +28,7 @@ from syncd.config.model import (
     SyncConfig,
 )
 from syncd.config.reader import TableReader
+from syncd.config.urls import is_loopback_url
 from syncd.errors import ConfigError
 
 _BUCKET_RE = re.compile(r"^[a-z0-9-]{6,63}$")
@@ -84,7 +85,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
     realm = t.string("realm", PRODUCTION_REALM)
     if realm != EMBEDDED_REALM and not re.match(r"^https?://[^/\s]+/?$", realm):
         raise t.fail("realm", f'must be "embedded" or a URL like {PRODUCTION_REALM}; got "{realm}"')
-    if realm.startswith("http://") and not _is_loopback_url(realm):
+    if realm.startswith("http://") and not is_loopback_url(realm):
         raise t.fail("realm", "plain http is only allowed for loopback addresses; use https")
     if t.has("key") or t.has("application_key"):
         name = "key" if t.has("key") else "application_key"
@@ -133,11 +134,6 @@ def _int(t: TableReader, key: str, default: int, minimum: int, maximum: int | No
     value = t.integer(key, default, minimum=minimum, maximum=maximum)
     assert value is not None  # a non-None default was given
     return value
-
-
-def _is_loopback_url(url: str) -> bool:
-    host = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _application_key(

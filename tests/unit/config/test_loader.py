@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from syncd.config import B2Config, Config, FolderConfig, LogConfig, SyncConfig, load_config
+from syncd.config import (
+    B2Config,
+    Config,
+    FolderConfig,
+    LogConfig,
+    SyncConfig,
+    is_loopback_url,
+    load_config,
+)
 from syncd.config.loader import parse_config
 from syncd.errors import ConfigError
 
@@ -196,6 +204,28 @@ def test_bad_realm(tmp_path: Path, folder: Path) -> None:
     """A realm that is neither a URL nor "embedded" is refused."""
     text = base(tmp_path, folder).replace('"http://127.0.0.1:8180"', '"production"')
     assert error_of(write(tmp_path, text)).startswith('b2.realm: must be "embedded" or a URL')
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("127.0.0.1:8180", True),
+        ("127.0.0.2", True),
+        ("[::1]:8180", True),
+        ("localhost:8180", True),
+        ("127.example.com", False),  # a DNS name, not a loopback address
+        ("127.0.0.1.example.com:80", False),
+    ],
+)
+def test_loopback_rule_is_the_clients(tmp_path: Path, folder: Path, host: str, allowed: bool):
+    """check-config accepts plain http exactly where the B2 client does (one rule)."""
+    text = base(tmp_path, folder).replace("127.0.0.1:8180", host)
+    path = write(tmp_path, text)
+    if allowed:
+        load_config(path, environ=ENV)
+    else:
+        assert "plain http is only allowed for loopback" in error_of(path)
+    assert is_loopback_url(f"http://{host}/") is allowed
 
 
 def test_plain_http_off_loopback(tmp_path: Path, folder: Path) -> None:
