@@ -9,24 +9,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.support.poll import wait_until
+
+__all__ = ["wait_until"]  # re-exported: daemon tests import it from here
+
 KEY_ENV = "SYNCD_TEST_APPLICATION_KEY"
-
-
-def wait_until(
-    predicate: Callable[[], bool], timeout_s: float = 30.0, step_s: float = 0.05
-) -> bool:
-    """Poll ``predicate`` until it is true or the time is up; return its last value."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step_s)
-    return predicate()
 
 
 @dataclass

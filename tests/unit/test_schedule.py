@@ -7,7 +7,7 @@ import itertools
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta, tzinfo
 
 import apscheduler.executors.base
@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 import syncd.schedule
 from syncd.schedule import Scheduler, Timetable, first_delay_s
+from tests.support.poll import wait_until
 
 HOUR_MS = 3_600_000
 
@@ -176,16 +177,6 @@ def stepped_wall(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     _SHIFT[0] = timedelta(0)
     yield
     _SHIFT[0] = timedelta(0)
-
-
-def wait_until(predicate: Callable[[], bool], timeout_s: float) -> bool:
-    """Poll ``predicate`` every 10 ms."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 @pytest.mark.integration

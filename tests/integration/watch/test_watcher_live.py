@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from syncd.clock import SystemClock
 from syncd.config import FolderConfig
 from syncd.domain import ChangeKind, LocalChange, LocalState
 from syncd.watch import Scanner, Watcher, WatchSettings
+from tests.support.poll import wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -30,16 +31,6 @@ pytestmark = [
 CHILD = Path(__file__).with_name("watch_child.py")
 REPO = Path(__file__).resolve().parents[3]
 C, D, S = ChangeKind.CHANGED, ChangeKind.DELETED, ChangeKind.SUBTREE
-
-
-def wait_for(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
-    """Poll ``predicate`` every 20 ms until it holds or the timeout passes."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 class Recorder:
@@ -101,10 +92,10 @@ def test_create_modify_delete_rename_and_deep_mkdir(
     (deep / "f").write_text("x")
     # b.txt -> c.txt gives DELETED(b) + CHANGED(c); the unlink then replaces CHANGED(c)
     expected = {("a.txt", C), ("b.txt", D), ("c.txt", D), ("d1", S), ("d1/d2/d3/d4/f", C)}
-    assert wait_for(lambda: expected <= rec.seen())
+    assert wait_until(lambda: expected <= rec.seen())
     assert not any(p.endswith(".tmp") for p, _ in rec.seen())
     assert watcher.healthy()
-    assert wait_for(lambda: watcher.coverage().get("f") == (5, 5))
+    assert wait_until(lambda: watcher.coverage().get("f") == (5, 5))
     assert watcher.degraded() == {}
 
 
@@ -117,9 +108,9 @@ def test_directory_moved_in_is_rescanned_and_watched(
     outside.mkdir(parents=True)
     (outside / "f").write_text("x")
     outside.rename(root / "tree")
-    assert wait_for(lambda: ("tree", S) in rec.seen())
+    assert wait_until(lambda: ("tree", S) in rec.seen())
     (root / "tree" / "g").write_text("y")
-    assert wait_for(lambda: ("tree/g", C) in rec.seen())
+    assert wait_until(lambda: ("tree/g", C) in rec.seen())
 
 
 def test_fifo_never_blocks(root: Path, watched: tuple[Watcher, Recorder]) -> None:
@@ -127,7 +118,7 @@ def test_fifo_never_blocks(root: Path, watched: tuple[Watcher, Recorder]) -> Non
     _, rec = watched
     os.mkfifo(root / "pipe")
     (root / "after").write_text("x")
-    assert wait_for(lambda: ("after", C) in rec.seen())
+    assert wait_until(lambda: ("after", C) in rec.seen())
     done = threading.Event()
     entries: list[object] = []
 
@@ -149,10 +140,10 @@ def test_root_deleted_is_root_lost_without_deletes(
         (root / "sub").mkdir(exist_ok=True)
         (root / "sub" / f"f{i}").write_text("x")
         (root / f"g{i}").write_text("x")
-    assert wait_for(lambda: ("g29", C) in rec.seen() and ("sub/f29", C) in rec.seen())
+    assert wait_until(lambda: ("g29", C) in rec.seen() and ("sub/f29", C) in rec.seen())
     before = rec.seen()
     shutil.rmtree(root)
-    assert wait_for(lambda: rec.lost == ["f"])
+    assert wait_until(lambda: rec.lost == ["f"])
     time.sleep(0.5)  # longer than the delete hold: anything held would have gone out by now
     assert rec.seen() == before
     assert watcher.degraded() == {"f": "root lost: root deleted"}
@@ -171,11 +162,11 @@ def test_emitter_death_is_restarted(root: Path, watched: tuple[Watcher, Recorder
 
     emitter.queue_events = broken  # type: ignore[method-assign,assignment]
     (root / "wake").write_text("x")  # unblocks the emitter's read so it calls the fault
-    assert wait_for(lambda: not emitter.is_alive())
-    assert wait_for(lambda: folder.restarts == 1 and watcher.healthy())
-    assert wait_for(lambda: ("", S) in rec.seen())
+    assert wait_until(lambda: not emitter.is_alive())
+    assert wait_until(lambda: folder.restarts == 1 and watcher.healthy())
+    assert wait_until(lambda: ("", S) in rec.seen())
     (root / "after-restart").write_text("x")
-    assert wait_for(lambda: ("after-restart", C) in rec.seen())
+    assert wait_until(lambda: ("after-restart", C) in rec.seen())
 
 
 def run_child(mode: str, root: Path, prefix: Sequence[str] = ()) -> subprocess.Popen[str]:

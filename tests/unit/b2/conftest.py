@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -14,31 +13,8 @@ import pytest
 from syncd.b2 import B2Client, build_client
 from syncd.config import B2Config
 from syncd.domain import LocalState, RelPath
+from tests.support.fake_clock import FakeClock
 from tests.unit.b2.fake import FakeB2
-
-
-class FakeClock:
-    """Time moves only when someone waits; every wait is recorded."""
-
-    def __init__(self) -> None:
-        self.now_s = 1_700_000_000.0
-        self.mono = 1000.0
-        self.waits: list[float] = []
-        self.lock = threading.Lock()
-
-    def now_ms(self) -> int:
-        return int(self.now_s * 1000)
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def wait(self, timeout_s: float, stop: threading.Event | None = None) -> bool:
-        with self.lock:
-            self.waits.append(timeout_s)
-            self.mono += max(0.0, timeout_s)
-            self.now_s += max(0.0, timeout_s)
-        return bool(stop is not None and stop.is_set())
-
 
 B2_CONFIG = B2Config(
     realm="https://realm.fake.test",

@@ -15,7 +15,7 @@ from syncd.b2.raw import RawB2
 from syncd.b2.transport import Timeouts
 from syncd.b2.wire import b2_quote, b2_unquote
 from syncd.errors import AuthRejectedError, RemoteProtocolError, RemoteTransientError
-from tests.unit.b2.conftest import FakeClock
+from tests.support.fake_clock import FakeClock
 
 TIMEOUTS = Timeouts(connect_s=1, read_s=1, upload_read_s=5)
 

@@ -7,7 +7,7 @@ import threading
 
 from syncd.b2.retry import Pacer, RetryPolicy
 from syncd.errors import RateLimitedError, RemoteTransientError
-from tests.unit.b2.conftest import FakeClock
+from tests.support.fake_clock import FakeClock
 
 
 def policy(**kw):

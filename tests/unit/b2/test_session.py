@@ -104,7 +104,7 @@ def test_retry_after_pauses_every_thread(fake, client, clock, status, retry_afte
         return orig(request, body)
 
     fake.do_list_file_names = spy
-    clock.now_s = 1_700_000_000.0  # 22:13:20 GMT, so the date means 4 s
+    clock.set_wall_ms(1_700_000_000_000)  # 22:13:20 GMT, so the date means 4 s
     fake.fail(
         "list_file_names", Fault(status, "too_many_requests", headers={"Retry-After": retry_after})
     )
@@ -153,6 +153,6 @@ def test_cap_latch_expires_for_a_recheck(fake, client, clock):
     fake.fail("list_file_names", Fault(403, "transaction_cap_exceeded"))
     with pytest.raises(CapExceededError):
         list(client.iter_names(b))
-    clock.mono += 301
+    clock.step_monotonic(301)
     assert list(client.iter_names(b)) == []
     assert fake.calls["list_file_names"] == 2

@@ -16,30 +16,9 @@ from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.watch.folder import FolderWatch, root_identity
 from syncd.watch.inotify import Coverage
 from syncd.watch.watcher import Watcher, WatchSettings
+from tests.support.fake_clock import FakeClock
 
 FolderFactory = Callable[..., FolderConfig]
-
-
-class FakeClock:
-    """Manual time: a wall clock and a monotonic clock that tests move separately."""
-
-    def __init__(self, wall_ms: int = 1_700_000_000_000, mono_s: float = 1000.0) -> None:
-        self.wall_ms = wall_ms
-        self.mono_s = mono_s
-
-    def now_ms(self) -> int:
-        """The fake wall time."""
-        return self.wall_ms
-
-    def monotonic(self) -> float:
-        """The fake monotonic time."""
-        return self.mono_s
-
-    def wait(self, timeout_s: float, stop: threading.Event | None = None) -> bool:
-        """Advance both clocks instead of sleeping; True if ``stop`` is set."""
-        self.mono_s += timeout_s
-        self.wall_ms += int(timeout_s * 1000)
-        return stop is not None and stop.is_set()
 
 
 @pytest.fixture
@@ -106,7 +85,7 @@ def test_changes_flush_at_once_and_deletes_after_the_hold(
     harness.event(FileDeletedEvent(f"{harness.root}/b"))
     harness.watcher.flush()
     assert harness.sink.kinds() == [("a", C)]
-    clock.mono_s += 1.0
+    clock.step_monotonic(1.0)
     harness.watcher.flush()
     assert harness.sink.kinds() == [("a", C), ("b", D)]
 
