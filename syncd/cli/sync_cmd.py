@@ -21,11 +21,11 @@ EXIT_REMOTE_UNAVAILABLE = 75
 
 
 def exit_code(report: RunReport) -> int:
-    """0 when all is on B2, 1 when some items failed, 75 when B2 could not be reached,
-    or a fatal error's own code (77 key refused, 74 journal unusable)."""
+    """0 when all is on B2, 1 when some items failed, 75 when B2 could not be reached or
+    the account is capped, or a fatal error's own code (77 key refused, 74 journal unusable)."""
     if report.fatal is not None:
         return report.fatal_exit_code
-    if report.failed and report.remote_unavailable:
+    if report.capped or (report.failed and report.remote_unavailable):
         return EXIT_REMOTE_UNAVAILABLE
     if report.failed or report.paused:
         return EXIT_SOME_FAILED
@@ -92,7 +92,8 @@ def sync_now(config_path: Path, as_json: bool, dry_run: bool, progress: bool | N
     Exit codes:
       0   everything is on B2
       1   some items failed or were paused (listed in the summary; retried next run)
-      75  B2 could not be reached, or another syncd holds the journal
+      75  B2 could not be reached or the account is capped, or another syncd holds
+          the journal
       77  the key was refused, or lacks a capability the config needs
       78  the config is invalid
     """

@@ -234,6 +234,7 @@ class WorkerPool:
             self._fail(job, str(exc), floor_s=60.0)
         except CapExceededError as exc:
             bound.error("cap_exceeded", error=str(exc))
+            self._report.capped = True
             self._report.pause(str(exc))
             self._paused_until = self._clock.monotonic() + 300
             self._fail(job, str(exc), floor_s=300.0)

@@ -289,6 +289,7 @@ def test_cap_exceeded_pauses_the_pool(rig: Rig) -> None:
     rig.pool.drain()
     assert len(rig.client.uploads) == 1
     assert rig.report.paused == ["storage cap exceeded"]
+    assert rig.report.capped
     assert [n for _, n, _ in rig.failures()] == [1]
     assert rig.journal.pending_count() == 2
     assert rig.pool.fatal is None
