@@ -19,6 +19,7 @@ from syncd.errors import FileChangedError, FileVanishedError, LocalAccessError, 
 MARKER_NAME = ".syncd-folder"  # the root marker; never synced
 CHUNK_BYTES = 1 << 20
 _ABSENT = (errno.ENOENT, errno.ENOTDIR)
+INT64_MAX = 2**63 - 1  # the journal keeps mtime_ns as a SQLite integer
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 
@@ -47,6 +48,12 @@ def stat_file(root: Path, rel_path: RelPath) -> LocalState | None:
     if stat.S_ISREG(st.st_mode):
         if "/" in rel_path and _parent_escapes(root, rel_path):
             return None  # a parent became a symlink: not inside the folder any more
+        if not -INT64_MAX <= st.st_mtime_ns <= INT64_MAX:
+            raise LocalAccessError(
+                "mtime is after 2262 or before 1677 (beyond 64-bit nanoseconds); "
+                "set a real date with touch",
+                rel_path=rel_path,
+            )
         return state_from_stat(rel_path, st)
     if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
         return None
