@@ -15,7 +15,7 @@ import structlog
 
 from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
-from syncd.domain import ChangeKind, LocalChange, LocalState, RelPath, SkippedItem
+from syncd.domain import LocalChange, LocalState, RelPath, SkippedItem
 from syncd.engine.local import MARKER_NAME
 from syncd.engine.report import RunReport
 from syncd.journal import Journal
@@ -43,15 +43,6 @@ class Timing:
             delete_hold_ms=int(sync.delete_hold_s * 1000),
             max_deferral_ms=int(sync.max_deferral_s * 1000),
         )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Preview:
-    """What one folder's rescan would queue."""
-
-    folder: str
-    new_or_changed: int
-    deleted: int
 
 
 class Rescanner:
@@ -98,17 +89,6 @@ class Rescanner:
         return diff_to_changes(
             folder.name, locals_, indexed, now_ms=now, unreadable=scanner.unreadable
         )
-
-    def preview(self, folder_name: str) -> Preview:
-        """What a rescan would record, without recording it (``sync-now --dry-run``)."""
-        folder = self._folders[folder_name]
-        changed = deleted = 0
-        for change in self._changes(folder, None):
-            if change.kind is ChangeKind.DELETED:
-                deleted += 1
-            else:
-                changed += 1
-        return Preview(folder=folder_name, new_or_changed=changed, deleted=deleted)
 
     def rescan(self, folder_name: str, under: RelPath | None = None) -> int:
         """Walk ``folder_name`` (below ``under``) and record every difference; return

@@ -277,6 +277,21 @@ class WorkerPool:
             self._rescan(cfg.name, job.rel_path or None)
             self._journal.complete(job, index=None)
             return
+        action, in_flight = self.decide(job, cfg)
+        self._guard(action, folder)
+        progress = self._lease_keeper(job, worker)
+        outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
+        self._journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
+        if self._changed:
+            with self._lock:
+                self._changed.pop((job.folder, job.rel_path), None)
+        if in_flight:
+            self._journal.delete_meta(inflight_key(job.folder, job.rel_path))
+
+    def decide(self, job: Job, cfg: FolderConfig) -> tuple[Action, bool]:
+        """What the job's path needs (hashing it if the decision needs its sha1), and
+        whether an earlier send of it may have reached B2. Reads only: a dry run plans
+        with this too. Raises the local errors of ``stat_file`` and ``hash_file``."""
         indexed = self._journal.index_get(cfg.name, job.rel_path)
         local = stat_file(cfg.path, job.rel_path)
         if local is not None and cfg.max_size_bytes is not None and local.size > cfg.max_size_bytes:
@@ -293,15 +308,7 @@ class WorkerPool:
             action = plan(
                 Facts(b2_name=b2_name, local=local, indexed=indexed, local_sha1=sha1), self._policy
             )
-        self._guard(action, folder)
-        progress = self._lease_keeper(job, worker)
-        outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
-        self._journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
-        if self._changed:
-            with self._lock:
-                self._changed.pop((job.folder, job.rel_path), None)
-        if in_flight:
-            self._journal.delete_meta(inflight_key(job.folder, job.rel_path))
+        return action, in_flight
 
     def _send(
         self,

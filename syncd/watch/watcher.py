@@ -55,7 +55,6 @@ class WatchSettings:
     max_restarts: int = 5  # emitter restarts per folder before giving up
     extra_excludes: tuple[str, ...] = ()  # patterns added to every folder's
 
-
     @classmethod
     def of(cls, sync: SyncConfig, *, extra_excludes: tuple[str, ...] = ()) -> WatchSettings:
         """The daemon's settings: the configured delete hold, the built-in bounds."""

@@ -111,9 +111,7 @@ def test_changes_flush_at_once_and_deletes_after_the_hold(
     assert harness.sink.kinds() == [("a", C), ("b", D)]
 
 
-def test_configured_delete_hold_is_the_watchers(
-    folder: FolderFactory, clock: FakeClock
-) -> None:
+def test_configured_delete_hold_is_the_watchers(folder: FolderFactory, clock: FakeClock) -> None:
     """WatchSettings.of(sync) holds a delete for [sync] delete_hold_s, not a hold of its own."""
     settings = WatchSettings.of(SyncConfig(delete_hold_s=4.0))
     h = Harness(folder(), clock, delete_hold_s=settings.delete_hold_s)
