@@ -231,6 +231,15 @@ class Journal:
         with self._db.read("count pending") as conn:
             return queue.count(conn, folder_id, kind)
 
+    def delete_pressure(self, folder: str) -> tuple[int, int]:
+        """(pending deletes of indexed paths, indexed paths) of the folder, read in one
+        transaction: a hide completing meanwhile lowers both or neither."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return 0, 0
+        with self._db.read("delete pressure") as conn:
+            return queue.count_indexed_deletes(conn, folder_id), index_rows.count(conn, folder_id)
+
     def failures(self, folder: str | None = None) -> list[tuple[RelPath, int, str]]:
         """(path, attempts, last error) of every pending path that failed, by path."""
         folder_id = self._folder_filter(folder)
