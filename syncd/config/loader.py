@@ -22,6 +22,7 @@ from syncd.config.model import (
     B2Config,
     Config,
     FolderConfig,
+    FollowSymlinks,
     LogConfig,
     StateConfig,
     SyncConfig,
@@ -242,11 +243,15 @@ def _folder(t: TableReader, index: int) -> FolderConfig:
             else defaults.exclude_if_present
         ),
         max_size_bytes=t.integer("max_size_bytes", None, minimum=1),
-        follow_symlinks=t.boolean("follow_symlinks", defaults.follow_symlinks),
+        follow_symlinks=_follow(t.boolean_or("follow_symlinks", defaults.follow_symlinks, "all")),
         one_file_system=t.boolean("one_file_system", defaults.one_file_system),
     )
     t.finish()
     return config
+
+
+def _follow(value: bool | str) -> FollowSymlinks:
+    return "all" if value == "all" else bool(value)
 
 
 def _check_folders(folders: tuple[FolderConfig, ...], state: StateConfig) -> None:

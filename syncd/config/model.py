@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+FollowSymlinks = bool | Literal["all"]
+"""false: links are not followed; true: only links that resolve inside the folder;
+"all": links anywhere. Loops and dangling links are never followed."""
 EMBEDDED_REALM = "embedded"
 PRODUCTION_REALM = "https://api.backblazeb2.com"
 TEST_MODES = (
@@ -87,7 +91,7 @@ class FolderConfig:
     exclude: tuple[str, ...] = ()  # gitignore-style patterns
     exclude_if_present: str | None = ".nobackup"
     max_size_bytes: int | None = None
-    follow_symlinks: bool = False
+    follow_symlinks: FollowSymlinks = False
     one_file_system: bool = True
 
 

@@ -293,7 +293,7 @@ class WorkerPool:
         whether an earlier send of it may have reached B2. Reads only: a dry run plans
         with this too. Raises the local errors of ``stat_file`` and ``hash_file``."""
         indexed = self._journal.index_get(cfg.name, job.rel_path)
-        local = stat_file(cfg.path, job.rel_path)
+        local = stat_file(cfg.path, job.rel_path, cfg.follow_symlinks)
         if local is not None and cfg.max_size_bytes is not None and local.size > cfg.max_size_bytes:
             raise LocalAccessError(f"larger than max_size_bytes ({local.size} bytes)")
         b2_name = indexed.b2_name if indexed is not None else to_b2_name(cfg.prefix, job.rel_path)
@@ -304,7 +304,7 @@ class WorkerPool:
         )
         action = plan(facts, self._policy)
         if isinstance(action, NeedHash):
-            sha1 = hash_file(cfg.path, action.local)
+            sha1 = hash_file(cfg.path, action.local, cfg.follow_symlinks)
             action = plan(
                 Facts(b2_name=b2_name, local=local, indexed=indexed, local_sha1=sha1), self._policy
             )
@@ -331,7 +331,7 @@ class WorkerPool:
         for entry in self._journal.index_find_inode(cfg.name, local.dev, local.inode):
             if entry.rel_path == local.rel_path:
                 continue
-            still_there = stat_file(cfg.path, entry.rel_path)
+            still_there = stat_file(cfg.path, entry.rel_path, cfg.follow_symlinks)
             if still_there is None or still_there.inode != entry.inode:
                 return entry
         return None
