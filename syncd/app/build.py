@@ -21,6 +21,7 @@ from syncd.config import EMBEDDED_REALM, Config
 from syncd.engine.adopt import adopt_folder
 from syncd.engine.dryrun import DryRun, PlannedItem
 from syncd.engine.guard import DeleteGuard, RootGuard
+from syncd.engine.health import remote_bound_s
 from syncd.engine.report import RunReport
 from syncd.engine.rescan import Rescanner, Timing
 from syncd.engine.worker import FolderRuntime, WorkerPool, inflight_key
@@ -195,6 +196,7 @@ def build(
         clock=clock,
         report=report,
         rescan=rescanner.rescan,
+        remote_bound_s=remote_bound_s(config.sync, config.b2),
         rng=rng,
         stop=stop,
     )

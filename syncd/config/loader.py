@@ -192,6 +192,7 @@ def _sync(t: TableReader) -> SyncConfig:
         max_deferral_s=t.number("max_deferral_s", d.max_deferral_s),
         delete_hold_s=t.number("delete_hold_s", d.delete_hold_s),
         lease_s=t.number("lease_s", d.lease_s, minimum=1.0),
+        hang_after_s=t.number("hang_after_s", d.hang_after_s, minimum=1.0),
         rescan_interval_s=t.number("rescan_interval_s", d.rescan_interval_s, minimum=1.0),
         reconcile_interval_s=t.number("reconcile_interval_s", d.reconcile_interval_s, minimum=1.0),
         jitter_s=t.number("jitter_s", d.jitter_s),

@@ -69,6 +69,7 @@ class SyncConfig:
     max_deferral_s: float = 300.0
     delete_hold_s: float = 10.0
     lease_s: float = 600.0
+    hang_after_s: float = 60.0  # a worker without progress in a local step this long is hung
     rescan_interval_s: float = 3600.0
     reconcile_interval_s: float = 86400.0
     jitter_s: float = 60.0

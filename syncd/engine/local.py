@@ -13,6 +13,7 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from syncd.config import FollowSymlinks
@@ -86,8 +87,15 @@ def stat_file(root: Path, rel_path: RelPath, follow: FollowSymlinks = False) -> 
     raise SpecialFileError("not a regular file (FIFO, socket or device)", rel_path=rel_path)
 
 
-def hash_file(root: Path, expected: LocalState, follow: FollowSymlinks = False) -> str:
-    """The sha1 of the file, read once; FileChangedError if it moved while read."""
+def hash_file(
+    root: Path,
+    expected: LocalState,
+    follow: FollowSymlinks = False,
+    *,
+    on_progress: Callable[[], None] | None = None,
+) -> str:
+    """The sha1 of the file, read once; FileChangedError if it moved while read.
+    ``on_progress`` is called after each chunk read."""
     rel_path = expected.rel_path
     # not followed: O_NOFOLLOW on the path itself says what became of it
     path = source_path(root, rel_path, follow) or root / rel_path
@@ -108,6 +116,8 @@ def hash_file(root: Path, expected: LocalState, follow: FollowSymlinks = False) 
         digest = hashlib.sha1()  # noqa: S324  (B2's checksum, not a security use)
         while chunk := os.read(fd, CHUNK_BYTES):
             digest.update(chunk)
+            if on_progress is not None:
+                on_progress()
         after = os.fstat(fd)
     except OSError as exc:
         raise LocalAccessError(f"cannot read: {exc.strerror}", rel_path=rel_path) from exc

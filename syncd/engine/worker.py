@@ -22,6 +22,7 @@ from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, IndexEntry, Job, LocalState, RelPath, SkippedItem
 from syncd.engine.executor import Executor, Outcome
 from syncd.engine.guard import DeleteGuard, RootGuard
+from syncd.engine.health import Steps
 from syncd.engine.local import hash_file, stat_file
 from syncd.engine.plan import (
     Action,
@@ -62,7 +63,8 @@ def inflight_key(folder: str, rel_path: str) -> str:
     return f"inflight:{folder}:{os.fsencode(rel_path).hex()}"
 
 
-RescanFn = Callable[[str, RelPath | None], object]
+RescanFn = Callable[[str, RelPath | None, Callable[[], None] | None], object]
+"""Rescan (folder, under, progress): ``progress`` is called as the walk moves on."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,6 +91,7 @@ class WorkerPool:
         rescan: RescanFn,
         rng: random.Random,
         stop: threading.Event,
+        remote_bound_s: float | None = None,
     ) -> None:
         self._journal = journal
         self._folders = folders
@@ -104,7 +107,8 @@ class WorkerPool:
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._busy = 0
-        self._beats: dict[str, float] = {}
+        self._steps = Steps(clock)
+        self._remote_bound_s = sync.lease_s if remote_bound_s is None else remote_bound_s
         self._threads: list[threading.Thread] = []
         self._paused_until = 0.0
         self._changed: dict[tuple[str, str], int] = {}  # consecutive requeues per path
@@ -143,12 +147,14 @@ class WorkerPool:
         return not any(t.is_alive() for t in self._threads)
 
     def healthy(self, max_age_s: float) -> bool:
-        """True when every daemon worker is alive and beat within ``max_age_s``."""
-        now = self._clock.monotonic()
-        with self._lock:
-            beats = dict(self._beats)
+        """True when every daemon worker thread lives and none is hung: each is idle or
+        inside a step that is still within its own bound (see ``engine.health``);
+        ``max_age_s`` bounds the local steps (the health window)."""
         alive = all(t.is_alive() for t in self._threads)
-        return alive and all(now - beat <= max_age_s for beat in beats.values())
+        hung = self._steps.hung(max_age_s)
+        for worker, (step, since_s) in hung.items():
+            log.error("worker_hung", worker=worker, step=step, since_progress_s=since_s)
+        return alive and not hung
 
     @property
     def busy(self) -> int:
@@ -158,13 +164,15 @@ class WorkerPool:
 
     # -- the loop ------------------------------------------------------------------
 
-    def _beat(self, name: str) -> None:
-        with self._lock:
-            self._beats[name] = self._clock.monotonic()
-
     def _loop(self, name: str, draining: bool) -> None:
+        try:
+            self._turns(name, draining)
+        finally:
+            self._steps.leave(name)  # an ended thread is not hung (a dead one: see healthy)
+
+    def _turns(self, name: str, draining: bool) -> None:
         while not self._stop.is_set() and self.fatal is None:
-            self._beat(name)
+            self._steps.enter(name, "idle")
             pause_s = self._paused_until - self._clock.monotonic()
             if pause_s > 0:
                 self._clock.wait(min(pause_s, 1.0), self._stop)
@@ -263,6 +271,7 @@ class WorkerPool:
 
         def progress(amount: int) -> None:
             nonlocal last
+            self._steps.progress(worker)
             self._report.sent(amount)
             now = self._clock.monotonic()
             if now - last >= self._sync.lease_s / 3:
@@ -273,14 +282,19 @@ class WorkerPool:
 
     def _run(self, job: Job, folder: FolderRuntime, worker: str) -> None:
         cfg = folder.config
+        steps = self._steps
         if job.kind is ChangeKind.SUBTREE:
-            self._rescan(cfg.name, job.rel_path or None)
+            steps.enter(worker, "scan")
+            self._rescan(cfg.name, job.rel_path or None, lambda: steps.progress(worker))
             self._journal.complete(job, index=None)
             return
-        action, in_flight = self.decide(job, cfg)
+        steps.enter(worker, "plan")
+        action, in_flight = self.decide(job, cfg, on_progress=lambda: steps.progress(worker))
         self._guard(action, folder)
         progress = self._lease_keeper(job, worker)
+        steps.enter(worker, "send", self._remote_bound_s)
         outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
+        steps.enter(worker, "record")
         self._journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
         if self._changed:
             with self._lock:
@@ -288,7 +302,9 @@ class WorkerPool:
         if in_flight:
             self._journal.delete_meta(inflight_key(job.folder, job.rel_path))
 
-    def decide(self, job: Job, cfg: FolderConfig) -> tuple[Action, bool]:
+    def decide(
+        self, job: Job, cfg: FolderConfig, *, on_progress: Callable[[], None] | None = None
+    ) -> tuple[Action, bool]:
         """What the job's path needs (hashing it if the decision needs its sha1), and
         whether an earlier send of it may have reached B2. Reads only: a dry run plans
         with this too. Raises the local errors of ``stat_file`` and ``hash_file``."""
@@ -304,7 +320,7 @@ class WorkerPool:
         )
         action = plan(facts, self._policy)
         if isinstance(action, NeedHash):
-            sha1 = hash_file(cfg.path, action.local, cfg.follow_symlinks)
+            sha1 = hash_file(cfg.path, action.local, cfg.follow_symlinks, on_progress=on_progress)
             action = plan(
                 Facts(b2_name=b2_name, local=local, indexed=indexed, local_sha1=sha1), self._policy
             )
