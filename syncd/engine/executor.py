@@ -28,11 +28,7 @@ from syncd.engine.plan import (
     Upload,
 )
 from syncd.engine.report import RunReport
-from syncd.errors import (
-    RemoteBadRequestError,
-    RemoteConflictError,
-    RemoteNotFoundError,
-)
+from syncd.errors import RemoteBadRequestError, RemoteConflictError, RemoteNotFoundError
 
 log = structlog.get_logger(__name__)
 
