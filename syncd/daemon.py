@@ -92,7 +92,8 @@ class Daemon:
         interval = self._notifier.watchdog_interval_s()
         tick = min(TICK_S, interval) if interval else TICK_S
         while not self._stop.wait(tick):
-            if app.pool.healthy(max_age_s=max(60.0, 3 * tick)) and runtime.healthy():
+            window_s = max(app.config.sync.hang_after_s, 3 * tick)
+            if app.pool.healthy(max_age_s=window_s) and runtime.healthy():
                 self._notifier.watchdog()
             else:
                 log.error("daemon_unhealthy", watcher=runtime.healthy())

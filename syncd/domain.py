@@ -21,6 +21,16 @@ from typing import NewType
 
 RelPath = NewType("RelPath", str)
 B2Name = NewType("B2Name", str)
+NS_PER_MS = 1_000_000
+
+
+def mtime_ms_of(mtime_ns: int) -> int:
+    """An mtime in ns as ``src_last_modified_millis``: whole ms, the rest cut off toward
+    zero. This is what rclone (``UnixNano()/1e6``) and b2sdk (``int(mtime*1000)``) write,
+    so files they uploaded compare equal; for times before 1970 it is not the floor
+    (-1.5 ms is -1). Every ns -> ms conversion of an mtime goes through here."""
+    ms = abs(mtime_ns) // NS_PER_MS
+    return ms if mtime_ns >= 0 else -ms
 
 
 def rel_path_key(rel_path: str) -> bytes:
@@ -63,8 +73,8 @@ class LocalState:
 
     @property
     def mtime_ms(self) -> int:
-        """The mtime as B2's ``src_last_modified_millis`` wants it (floor to ms)."""
-        return self.mtime_ns // 1_000_000
+        """The mtime as B2's ``src_last_modified_millis`` (see ``mtime_ms_of``)."""
+        return mtime_ms_of(self.mtime_ns)
 
     def same_identity(self, other: LocalState | IndexEntry) -> bool:
         """True when (dev, inode, size, mtime_ns, ctime_ns) all match: the quick check."""

@@ -7,6 +7,7 @@ Imports every layer below the app. Starts the embedded emulator when the realm i
 from __future__ import annotations
 
 import random
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,11 @@ from syncd.b2 import B2Client, build_client, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
 from syncd.engine.adopt import adopt_folder
+from syncd.engine.dryrun import DryRun, PlannedItem
 from syncd.engine.guard import DeleteGuard, RootGuard
+from syncd.engine.health import remote_bound_s
 from syncd.engine.report import RunReport
-from syncd.engine.rescan import Preview, Rescanner, Timing
+from syncd.engine.rescan import Rescanner, Timing
 from syncd.engine.worker import FolderRuntime, WorkerPool
 from syncd.errors import SafetyStopError
 from syncd.journal import Journal
@@ -49,6 +52,7 @@ class App:
     rescanner: Rescanner
     stop: threading.Event
     emulator: EmulatorServer | None = None
+    scratch: tempfile.TemporaryDirectory[str] | None = None  # a dry run's journal copy
 
     def adopt_new_folders(self) -> None:
         """Index what B2 already holds for folders never synced from this journal."""
@@ -57,9 +61,22 @@ class App:
                 count = adopt_folder(self.journal, self.client, runtime.config, runtime.bucket)
                 self.report.add("adopted_files", count)
 
-    def preview(self) -> list[Preview]:
-        """What sync-now would queue per folder, changing nothing (``--dry-run``)."""
-        return [self.rescanner.preview(name) for name in self.folders]
+    def dry_run(self) -> list[PlannedItem]:
+        """What sync-now would do per path, and why (``--dry-run``). Built with
+        ``dry_run=True``, the journal is a private copy: nothing real is recorded."""
+        assert self.scratch is not None, "build(dry_run=True) first"
+        self.adopt_new_folders()
+        self.journal.retry_now()
+        for name in self.folders:
+            self.rescanner.rescan(name)
+        planner = DryRun(
+            journal=self.journal,
+            pool=self.pool,
+            folders=self.folders,
+            sync=self.config.sync,
+            clock=self.clock,
+        )
+        return planner.plan(self.report)
 
     def run_once(self) -> RunReport:
         """Scan every folder, drain the journal, and return what happened (sync-now)."""
@@ -76,6 +93,8 @@ class App:
         self.journal.close()
         if self.emulator is not None:
             self.emulator.stop()
+        if self.scratch is not None:
+            self.scratch.cleanup()
 
 
 def state_path(config: Config, name: str) -> Path:
@@ -119,7 +138,13 @@ def build(
     config.state.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     emulator = start_embedded(config) if config.b2.realm == EMBEDDED_REALM else None
     realm_url = emulator.base_url if emulator is not None else config.b2.realm
-    journal = Journal.open(state_path(config, JOURNAL_NAME), clock=clock)
+    # A dry run works on a private copy of the journal and throws it away.
+    scratch = tempfile.TemporaryDirectory(prefix="syncd-dry-run-") if dry_run else None
+    journal = (
+        Journal.open_copy(state_path(config, JOURNAL_NAME), into=Path(scratch.name), clock=clock)
+        if scratch is not None
+        else Journal.open(state_path(config, JOURNAL_NAME), clock=clock)
+    )
     # The caller holds the instance lock, so every lease left in the journal belongs to a
     # process that died: its jobs are claimable again at once, not after lease_s.
     # Their sends may have reached B2: the rows' maybe_sent mark makes the worker look first.
@@ -151,6 +176,8 @@ def build(
         journal.close()
         if emulator is not None:
             emulator.stop()
+        if scratch is not None:
+            scratch.cleanup()
         raise
     rescanner = Rescanner(
         journal=journal,
@@ -167,6 +194,7 @@ def build(
         clock=clock,
         report=report,
         rescan=rescanner.rescan,
+        remote_bound_s=remote_bound_s(config.sync, config.b2),
         rng=rng,
         stop=stop,
     )
@@ -182,6 +210,7 @@ def build(
         rescanner=rescanner,
         stop=stop,
         emulator=emulator,
+        scratch=scratch,
     )
 
 

@@ -35,7 +35,7 @@ class Runtime:
             clock=app.clock,
             on_root_lost=self._root_lost,
             on_rescan_needed=self._rescan_needed,
-            settings=WatchSettings(extra_excludes=(f"/{MARKER_NAME}",)),
+            settings=WatchSettings.of(app.config.sync, extra_excludes=(f"/{MARKER_NAME}",)),
         )
         self._scheduler = Scheduler(app.clock, rng=self._rng)
         self._reconciler = Reconciler(
@@ -99,6 +99,11 @@ class Runtime:
         )
         self._scheduler.start()
         self._rescan_all()
+
+    @property
+    def watch_settings(self) -> WatchSettings:
+        """The watcher's timings (its delete hold is ``[sync] delete_hold_s``)."""
+        return self._watcher.settings
 
     def healthy(self) -> bool:
         """True while the watcher's and the scheduler's threads live."""

@@ -31,6 +31,7 @@ from syncd.errors import RemoteProtocolError
 
 Json = Mapping[str, Any]
 _SHA1 = re.compile(r"[0-9a-f]{40}")
+_MTIME_RE = re.compile(r"-?[0-9]{1,19}")
 
 
 # --- field readers: one place that knows how to be strict -------------------------------
@@ -131,11 +132,13 @@ def resolve_sha1(content_sha1: str | None, info: Mapping[str, str]) -> tuple[str
 
 
 def parse_mtime_ms(info: Mapping[str, str]) -> int | None:
-    """``src_last_modified_millis`` as an int; None when absent or not a decimal number."""
+    """``src_last_modified_millis`` as an int; None when absent or not a decimal int64.
+    Negative values (mtimes before 1970) are valid: syncd, rclone and b2sdk write them."""
     raw = info.get(SRC_LAST_MODIFIED_KEY)
-    if raw is None or not raw.strip().isdigit() or len(raw) > 19:
+    if raw is None or not _MTIME_RE.fullmatch(raw.strip()):
         return None
-    return int(raw)
+    value = int(raw)
+    return value if -(2**63) <= value < 2**63 else None
 
 
 def parse_file_version(obj: Any) -> FileVersion:

@@ -12,8 +12,8 @@ import click
 from syncd.cli.guard import run_guarded
 from syncd.cli.progress import JobProgress
 from syncd.config import load_config
+from syncd.engine.dryrun import PlannedItem, counts
 from syncd.engine.report import RunReport
-from syncd.engine.rescan import Preview
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -21,11 +21,11 @@ EXIT_REMOTE_UNAVAILABLE = 75
 
 
 def exit_code(report: RunReport) -> int:
-    """0 when all is on B2, 1 when some items failed, 75 when B2 could not be reached,
-    or a fatal error's own code (77 key refused, 74 journal unusable)."""
+    """0 when all is on B2, 1 when some items failed, 75 when B2 could not be reached or
+    the account is capped, or a fatal error's own code (77 key refused, 74 journal unusable)."""
     if report.fatal is not None:
         return report.fatal_exit_code
-    if report.failed and report.remote_unavailable:
+    if report.capped or (report.failed and report.remote_unavailable):
         return EXIT_REMOTE_UNAVAILABLE
     if report.failed or report.paused:
         return EXIT_SOME_FAILED
@@ -51,20 +51,18 @@ def print_summary(report: RunReport) -> None:
         click.echo(f"  stopped: {r.fatal}")
 
 
-def print_preview(previews: list[Preview], *, as_json: bool) -> int:
-    """Print what a dry run found; always exit 0."""
+def print_plan(items: list[PlannedItem], folders: list[str], *, as_json: bool) -> int:
+    """Print what a dry run would do, path by path; always exit 0."""
     if as_json:
-        rows = [
-            {"folder": p.folder, "new_or_changed": p.new_or_changed, "deleted": p.deleted}
-            for p in previews
-        ]
-        click.echo(json.dumps({"dry_run": True, "folders": rows}, indent=2))
+        rows = [{"folder": name, **counts(items, name)} for name in folders]
+        plan = [item.as_dict() for item in items]
+        click.echo(json.dumps({"dry_run": True, "folders": rows, "plan": plan}, indent=2))
         return EXIT_OK
-    for p in previews:
-        click.echo(
-            f"{p.folder}: {p.new_or_changed} new or changed files to check, "
-            f"{p.deleted} deleted files to hide (dry run: nothing was changed)"
-        )
+    for item in items:
+        click.echo(f"{item.action:<7} {item.folder}:{item.rel_path} ({item.reason})")
+    for name in folders:
+        summary = ", ".join(f"{n} {what}" for what, n in sorted(counts(items, name).items()))
+        click.echo(f"{name}: {summary or 'nothing to do'} (dry run: nothing was changed)")
     return EXIT_OK
 
 
@@ -80,7 +78,8 @@ def print_preview(previews: list[Preview], *, as_json: bool) -> int:
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Only scan and say what would be queued; upload, hide and record nothing.",
+    help="Print what would be uploaded, copied, hidden or skipped per path, and why; "
+    "upload, hide and record nothing.",
 )
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
@@ -92,7 +91,8 @@ def sync_now(config_path: Path, as_json: bool, dry_run: bool, progress: bool | N
     Exit codes:
       0   everything is on B2
       1   some items failed or were paused (listed in the summary; retried next run)
-      75  B2 could not be reached, or another syncd holds the journal
+      75  B2 could not be reached or the account is capped, or another syncd holds
+          the journal
       77  the key was refused, or lacks a capability the config needs
       78  the config is invalid
     """
@@ -106,7 +106,8 @@ def sync_now(config_path: Path, as_json: bool, dry_run: bool, progress: bool | N
             app = build(config, immediate=True, dry_run=dry_run)
             if dry_run:
                 try:
-                    return print_preview(app.preview(), as_json=as_json)
+                    names = [f.name for f in config.folders]
+                    return print_plan(app.dry_run(), names, as_json=as_json)
                 finally:
                     app.close()
             try:

@@ -23,6 +23,7 @@ from syncd.config.model import (
     B2Config,
     Config,
     FolderConfig,
+    FollowSymlinks,
     LogConfig,
     StateConfig,
     SyncConfig,
@@ -248,6 +249,7 @@ def _sync(t: TableReader) -> SyncConfig:
         max_deferral_s=t.number("max_deferral_s", d.max_deferral_s),
         delete_hold_s=t.number("delete_hold_s", d.delete_hold_s),
         lease_s=t.number("lease_s", d.lease_s, minimum=1.0),
+        hang_after_s=t.number("hang_after_s", d.hang_after_s, minimum=1.0),
         rescan_interval_s=t.number("rescan_interval_s", d.rescan_interval_s, minimum=1.0),
         reconcile_interval_s=t.number("reconcile_interval_s", d.reconcile_interval_s, minimum=1.0),
         jitter_s=t.number("jitter_s", d.jitter_s),
@@ -299,11 +301,15 @@ def _folder(t: TableReader, index: int) -> FolderConfig:
             else defaults.exclude_if_present
         ),
         max_size_bytes=t.integer("max_size_bytes", None, minimum=1),
-        follow_symlinks=t.boolean("follow_symlinks", defaults.follow_symlinks),
+        follow_symlinks=_follow(t.boolean_or("follow_symlinks", defaults.follow_symlinks, "all")),
         one_file_system=t.boolean("one_file_system", defaults.one_file_system),
     )
     t.finish()
     return config
+
+
+def _follow(value: bool | str) -> FollowSymlinks:
+    return "all" if value == "all" else bool(value)
 
 
 def _check_folders(folders: tuple[FolderConfig, ...], state: StateConfig) -> None:

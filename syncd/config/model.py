@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+FollowSymlinks = bool | Literal["all"]
+"""false: links are not followed; true: only links that resolve inside the folder;
+"all": links anywhere. Loops and dangling links are never followed."""
 EMBEDDED_REALM = "embedded"
 PRODUCTION_REALM = "https://api.backblazeb2.com"
 TEST_MODES = (
@@ -65,6 +69,7 @@ class SyncConfig:
     max_deferral_s: float = 300.0
     delete_hold_s: float = 10.0
     lease_s: float = 600.0
+    hang_after_s: float = 60.0  # a worker without progress in a local step this long is hung
     rescan_interval_s: float = 3600.0
     reconcile_interval_s: float = 86400.0
     jitter_s: float = 60.0
@@ -87,7 +92,7 @@ class FolderConfig:
     exclude: tuple[str, ...] = ()  # gitignore-style patterns
     exclude_if_present: str | None = ".nobackup"
     max_size_bytes: int | None = None
-    follow_symlinks: bool = False
+    follow_symlinks: FollowSymlinks = False
     one_file_system: bool = True
 
 

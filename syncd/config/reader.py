@@ -129,6 +129,16 @@ class TableReader:
         value = self._get(key, bool, False)
         return default if value is None else bool(value)
 
+    def boolean_or(self, key: str, default: bool | str, word: str) -> bool | str:
+        """true, false, or the one string ``word``."""
+        self._seen.add(key)
+        if key not in self._data:
+            return default
+        value = self._data[key]
+        if isinstance(value, bool) or value == word:
+            return value  # type: ignore[no-any-return]
+        raise self.fail(key, f'expected true, false or "{word}", got {_describe(value)}')
+
     def strings(self, key: str) -> tuple[str, ...]:
         """A list of strings."""
         value = self._get(key, list, False)

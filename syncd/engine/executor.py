@@ -14,7 +14,7 @@ import structlog
 from syncd.b2 import B2Client, Bucket
 from syncd.config import FolderConfig
 from syncd.domain import B2Name, IndexEntry, LocalState
-from syncd.engine.local import hash_file
+from syncd.engine.local import hash_file, source_path
 from syncd.engine.plan import (
     Action,
     CopyFrom,
@@ -121,7 +121,7 @@ class Executor:
             or version.content_sha1 is None
         ):
             return None
-        sha1 = hash_file(folder.path, local)
+        sha1 = hash_file(folder.path, local, folder.follow_symlinks)
         if sha1 != version.content_sha1:
             return None
         self._report.add("adopted_files")
@@ -143,10 +143,14 @@ class Executor:
         bucket: Bucket,
         on_progress: Callable[[int], None],
     ) -> Outcome:
+        rel_path = action.local.rel_path
+        # a followed link is read at its target; otherwise the upload's own checks
+        # (no link followed, same identity) report what became of the path
+        path = source_path(folder.path, rel_path, folder.follow_symlinks) or folder.path / rel_path
         result = self._client.upload_file(
             bucket,
             action.b2_name,
-            folder.path / action.local.rel_path,
+            path,
             action.local,
             on_progress=on_progress,
         )

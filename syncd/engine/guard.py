@@ -17,15 +17,12 @@ import uuid
 import structlog
 
 from syncd.config import FolderConfig, SyncConfig
-from syncd.domain import ChangeKind, RootIdentity
+from syncd.domain import RootIdentity
 from syncd.engine.local import MARKER_NAME
 from syncd.errors import SafetyStopError
 from syncd.journal import Journal
 
 log = structlog.get_logger(__name__)
-# Deleting a couple of files from a tiny folder never needs approval; an emptied or
-# replaced root is caught by RootGuard, not by this count.
-SMALL_PASS = 2
 
 
 class RootGuard:
@@ -93,8 +90,21 @@ class RootGuard:
             raise self._stop(f"has lost its {MARKER_NAME} marker (emptied or replaced)")
 
 
+def delete_limit(indexed: int, *, ratio: float, count: int) -> int:
+    """How many deletes pass without approval: the share ``ratio`` of the indexed files,
+    at most ``count``. A single delete always passes (it is not a mass delete) unless
+    ``count`` is 0, which makes every delete wait for approval."""
+    return min(count, max(1, int(indexed * ratio)))
+
+
 class DeleteGuard:
-    """Pauses hides when a pass would hide more than the configured share of a folder."""
+    """Pauses hides when a pass would hide more than the configured share of a folder.
+
+    The pending deletes and the index are counted in one read of the journal. Read
+    apart, a hide that another worker completed between the two reads lowered the index
+    but not the deletes already counted, so a 2-of-4 pass looked like 2 of 3 and paused.
+    Only deletes of indexed paths count: the others have nothing on B2 to hide.
+    """
 
     def __init__(self, journal: Journal, sync: SyncConfig) -> None:
         self._journal = journal
@@ -102,19 +112,19 @@ class DeleteGuard:
         self._count = sync.mass_delete_count
 
     def limit(self, folder: str) -> int:
-        """How many pending deletes pass without approval: the share of the folder's
-        indexed files, at least SMALL_PASS, at most mass_delete_count."""
-        indexed = self._journal.index_count(folder)
-        return min(self._count, max(SMALL_PASS, int(indexed * self._ratio)))
+        """How many pending deletes of ``folder`` pass without approval now."""
+        _pending, indexed = self._journal.delete_pressure(folder)
+        return delete_limit(indexed, ratio=self._ratio, count=self._count)
 
     def allow(self, folder: str) -> None:
         """Raise SafetyStopError when the pending deletes exceed the limit unapproved."""
-        pending = self._journal.count_pending(folder, kind=ChangeKind.DELETED)
+        pending, indexed = self._journal.delete_pressure(folder)
         if pending == 0:
             return
+        limit = delete_limit(indexed, ratio=self._ratio, count=self._count)
         state = self._journal.state
         approved = state.approved_deletes(folder)
-        if pending <= self.limit(folder):
+        if pending <= limit:
             if approved:  # the approved batch is down to a normal size: the approval is spent
                 state.set_deletes(folder, approved=0)
             return
@@ -122,15 +132,14 @@ class DeleteGuard:
             return
         if state.paused_deletes(folder) != pending:
             state.set_deletes(folder, paused=pending)
-            limit = self.limit(folder)
             log.warning("mass_delete_paused", folder=folder, pending=pending, limit=limit)
         raise SafetyStopError(
-            f"folder {folder}: {pending} files would be hidden (limit {self.limit(folder)}); "
+            f"folder {folder}: {pending} files would be hidden (limit {limit}); "
             f"paused until `syncd approve --folder {folder}`"
         )
 
     def approve(self, folder: str) -> int:
         """Let the currently pending deletes of ``folder`` through; return their number."""
-        pending = self._journal.count_pending(folder, kind=ChangeKind.DELETED)
+        pending, _indexed = self._journal.delete_pressure(folder)
         self._journal.state.set_deletes(folder, paused=0, approved=pending)
         return pending

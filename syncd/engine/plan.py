@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from syncd.domain import B2Name, IndexEntry, LocalState
+from syncd.domain import B2Name, IndexEntry, LocalState, mtime_ms_of
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,7 +127,7 @@ def plan(facts: Facts, policy: Policy) -> Action:
         return NeedHash(local=local)
     if facts.local_sha1 != indexed.sha1:
         return Upload(local=local, b2_name=facts.b2_name)
-    if local.mtime_ms == indexed.mtime_ns // 1_000_000:
+    if local.mtime_ms == mtime_ms_of(indexed.mtime_ns):
         return Refresh(local=local, indexed=indexed)  # only ctime or inode moved
     if policy.touch == "copy":
         return CopyFrom(local=local, b2_name=facts.b2_name, source=indexed, reason="touch")

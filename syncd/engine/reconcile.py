@@ -15,7 +15,7 @@ import structlog
 
 from syncd.b2 import B2Client, FileVersion
 from syncd.clock import Clock
-from syncd.domain import ChangeKind, ChangeSink, IndexEntry, LocalChange
+from syncd.domain import ChangeKind, ChangeSink, IndexEntry, LocalChange, mtime_ms_of
 from syncd.journal import Journal
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def _replaced(current: FileVersion | None, entry: IndexEntry) -> bool:
         and current.file_id != entry.file_id
         and (
             current.content_sha1 != entry.sha1
-            or current.src_last_modified_ms != entry.mtime_ns // 1_000_000
+            or current.src_last_modified_ms != mtime_ms_of(entry.mtime_ns)
         )
     )
 

@@ -44,6 +44,7 @@ class RunReport:
     fatal: str | None = None
     fatal_exit_code: int = 1
     remote_unavailable: bool = False
+    capped: bool = False  # B2 refused work for a storage, download or transaction cap
     progress: ProgressHook | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -97,6 +98,7 @@ class RunReport:
                 "paused": list(self.paused),
                 "fatal": self.fatal,
                 "remote_unavailable": self.remote_unavailable,
+                "capped": self.capped,
             }
 
 

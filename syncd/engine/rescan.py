@@ -15,7 +15,7 @@ import structlog
 
 from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
-from syncd.domain import ChangeKind, LocalChange, LocalState, RelPath, SkippedItem
+from syncd.domain import LocalChange, LocalState, RelPath, SkippedItem
 from syncd.engine.local import MARKER_NAME
 from syncd.engine.report import RunReport
 from syncd.journal import Journal
@@ -43,15 +43,6 @@ class Timing:
             delete_hold_ms=int(sync.delete_hold_s * 1000),
             max_deferral_ms=int(sync.max_deferral_s * 1000),
         )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Preview:
-    """What one folder's rescan would queue."""
-
-    folder: str
-    new_or_changed: int
-    deleted: int
 
 
 class Rescanner:
@@ -90,33 +81,29 @@ class Rescanner:
         )
         self._wake()
 
-    def _changes(self, folder: FolderConfig, under: RelPath | None) -> Iterator[LocalChange]:
+    def _changes(
+        self, folder: FolderConfig, under: RelPath | None, progress: Callable[[], None] | None
+    ) -> Iterator[LocalChange]:
         scanner = Scanner(folder)
-        locals_ = self._locals(folder, scanner.scan(under))
+        locals_ = self._locals(folder, scanner.scan(under), progress)
         indexed = self._journal.iter_index(folder.name, under)
         now = self._clock.now_ms()
         return diff_to_changes(
             folder.name, locals_, indexed, now_ms=now, unreadable=scanner.unreadable
         )
 
-    def preview(self, folder_name: str) -> Preview:
-        """What a rescan would record, without recording it (``sync-now --dry-run``)."""
-        folder = self._folders[folder_name]
-        changed = deleted = 0
-        for change in self._changes(folder, None):
-            if change.kind is ChangeKind.DELETED:
-                deleted += 1
-            else:
-                changed += 1
-        return Preview(folder=folder_name, new_or_changed=changed, deleted=deleted)
-
-    def rescan(self, folder_name: str, under: RelPath | None = None) -> int:
+    def rescan(
+        self,
+        folder_name: str,
+        under: RelPath | None = None,
+        progress: Callable[[], None] | None = None,
+    ) -> int:
         """Walk ``folder_name`` (below ``under``) and record every difference; return
-        the number of hints recorded."""
+        the number of hints recorded. ``progress`` is called for every entry walked."""
         folder = self._folders[folder_name]
         batch: list[LocalChange] = []
         count = 0
-        for change in self._changes(folder, under):
+        for change in self._changes(folder, under, progress):
             batch.append(change)
             if len(batch) >= BATCH:
                 self.record(batch)
@@ -128,9 +115,14 @@ class Rescanner:
         return count
 
     def _locals(
-        self, folder: FolderConfig, entries: Iterator[LocalState | SkippedItem]
+        self,
+        folder: FolderConfig,
+        entries: Iterator[LocalState | SkippedItem],
+        progress: Callable[[], None] | None,
     ) -> Iterator[LocalState]:
         for entry in entries:
+            if progress is not None:
+                progress()
             if isinstance(entry, SkippedItem):
                 if self._journal.report_issue(entry):
                     log.warning(

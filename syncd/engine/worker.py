@@ -21,6 +21,7 @@ from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, IndexEntry, Job, LocalState, RelPath, SkippedItem
 from syncd.engine.executor import Executor, Outcome
 from syncd.engine.guard import DeleteGuard, RootGuard
+from syncd.engine.health import Steps
 from syncd.engine.local import hash_file, stat_file
 from syncd.engine.plan import (
     Action,
@@ -55,7 +56,8 @@ log = structlog.get_logger(__name__)
 MAX_REQUEUES = 5  # a file that changes during this many reads in a row is failed instead
 
 
-RescanFn = Callable[[str, RelPath | None], object]
+RescanFn = Callable[[str, RelPath | None, Callable[[], None] | None], object]
+"""Rescan (folder, under, progress): ``progress`` is called as the walk moves on."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,6 +84,7 @@ class WorkerPool:
         rescan: RescanFn,
         rng: random.Random,
         stop: threading.Event,
+        remote_bound_s: float | None = None,
     ) -> None:
         self._journal = journal
         self._folders = folders
@@ -97,7 +100,8 @@ class WorkerPool:
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._busy = 0
-        self._beats: dict[str, float] = {}
+        self._steps = Steps(clock)
+        self._remote_bound_s = sync.lease_s if remote_bound_s is None else remote_bound_s
         self._threads: list[threading.Thread] = []
         self._paused_until = 0.0
         self._changed: dict[tuple[str, str], int] = {}  # consecutive requeues per path
@@ -136,12 +140,14 @@ class WorkerPool:
         return not any(t.is_alive() for t in self._threads)
 
     def healthy(self, max_age_s: float) -> bool:
-        """True when every daemon worker is alive and beat within ``max_age_s``."""
-        now = self._clock.monotonic()
-        with self._lock:
-            beats = dict(self._beats)
+        """True when every daemon worker thread lives and none is hung: each is idle or
+        inside a step that is still within its own bound (see ``engine.health``);
+        ``max_age_s`` bounds the local steps (the health window)."""
         alive = all(t.is_alive() for t in self._threads)
-        return alive and all(now - beat <= max_age_s for beat in beats.values())
+        hung = self._steps.hung(max_age_s)
+        for worker, (step, since_s) in hung.items():
+            log.error("worker_hung", worker=worker, step=step, since_progress_s=since_s)
+        return alive and not hung
 
     @property
     def busy(self) -> int:
@@ -151,13 +157,15 @@ class WorkerPool:
 
     # -- the loop ------------------------------------------------------------------
 
-    def _beat(self, name: str) -> None:
-        with self._lock:
-            self._beats[name] = self._clock.monotonic()
-
     def _loop(self, name: str, draining: bool) -> None:
+        try:
+            self._turns(name, draining)
+        finally:
+            self._steps.leave(name)  # an ended thread is not hung (a dead one: see healthy)
+
+    def _turns(self, name: str, draining: bool) -> None:
         while not self._stop.is_set() and self.fatal is None:
-            self._beat(name)
+            self._steps.enter(name, "idle")
             pause_s = self._paused_until - self._clock.monotonic()
             if pause_s > 0:
                 self._clock.wait(min(pause_s, 1.0), self._stop)
@@ -227,6 +235,7 @@ class WorkerPool:
             self._fail(job, str(exc), floor_s=60.0)
         except CapExceededError as exc:
             bound.error("cap_exceeded", error=str(exc))
+            self._report.capped = True
             self._report.pause(str(exc))
             self._paused_until = self._clock.monotonic() + 300
             self._fail(job, str(exc), floor_s=300.0)
@@ -255,6 +264,7 @@ class WorkerPool:
 
         def progress(amount: int) -> None:
             nonlocal last
+            self._steps.progress(worker)
             self._report.sent(amount)
             now = self._clock.monotonic()
             if now - last >= self._sync.lease_s / 3:
@@ -265,12 +275,32 @@ class WorkerPool:
 
     def _run(self, job: Job, folder: FolderRuntime, worker: str) -> None:
         cfg = folder.config
+        steps = self._steps
         if job.kind is ChangeKind.SUBTREE:
-            self._rescan(cfg.name, job.rel_path or None)
+            steps.enter(worker, "scan")
+            self._rescan(cfg.name, job.rel_path or None, lambda: steps.progress(worker))
             self._journal.complete(job, index=None)
             return
+        steps.enter(worker, "plan")
+        action, in_flight = self.decide(job, cfg, on_progress=lambda: steps.progress(worker))
+        self._guard(action, folder)
+        progress = self._lease_keeper(job, worker)
+        steps.enter(worker, "send", self._remote_bound_s)
+        outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
+        steps.enter(worker, "record")
+        self._journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
+        if self._changed:
+            with self._lock:
+                self._changed.pop((job.folder, job.rel_path), None)
+
+    def decide(
+        self, job: Job, cfg: FolderConfig, *, on_progress: Callable[[], None] | None = None
+    ) -> tuple[Action, bool]:
+        """What the job's path needs (hashing it if the decision needs its sha1), and
+        whether an earlier send of it may have reached B2. Reads only: a dry run plans
+        with this too. Raises the local errors of ``stat_file`` and ``hash_file``."""
         indexed = self._journal.index_get(cfg.name, job.rel_path)
-        local = stat_file(cfg.path, job.rel_path)
+        local = stat_file(cfg.path, job.rel_path, cfg.follow_symlinks)
         if local is not None and cfg.max_size_bytes is not None and local.size > cfg.max_size_bytes:
             raise LocalAccessError(f"larger than max_size_bytes ({local.size} bytes)")
         b2_name = indexed.b2_name if indexed is not None else to_b2_name(cfg.prefix, job.rel_path)
@@ -281,17 +311,11 @@ class WorkerPool:
         )
         action = plan(facts, self._policy)
         if isinstance(action, NeedHash):
-            sha1 = hash_file(cfg.path, action.local)
+            sha1 = hash_file(cfg.path, action.local, cfg.follow_symlinks, on_progress=on_progress)
             action = plan(
                 Facts(b2_name=b2_name, local=local, indexed=indexed, local_sha1=sha1), self._policy
             )
-        self._guard(action, folder)
-        progress = self._lease_keeper(job, worker)
-        outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
-        self._journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
-        if self._changed:
-            with self._lock:
-                self._changed.pop((job.folder, job.rel_path), None)
+        return action, in_flight
 
     def _send(
         self,
@@ -314,7 +338,7 @@ class WorkerPool:
         for entry in self._journal.index_find_inode(cfg.name, local.dev, local.inode):
             if entry.rel_path == local.rel_path:
                 continue
-            still_there = stat_file(cfg.path, entry.rel_path)
+            still_there = stat_file(cfg.path, entry.rel_path, cfg.follow_symlinks)
             if still_there is None or still_there.inode != entry.inode:
                 return entry
         return None

@@ -24,7 +24,7 @@ from syncd.domain import ChangeKind, Job, LocalChange
 from syncd.journal.coalesce import Pending, Timing, fold_all, ready_ms, restart_window
 from syncd.journal.codec import decode_path, safe_text
 from syncd.journal.db import dbapi
-from syncd.journal.schema import pending
+from syncd.journal.schema import files, pending
 
 IN_CHUNK = 500  # paths per "IN (...)" lookup
 MAX_ERROR_CHARS = 2_000  # a per-path error message is kept, but not without bound
@@ -307,6 +307,18 @@ def count(conn: Connection, folder_id: int | None, kind: ChangeKind | None) -> i
         stmt = stmt.where(pending.c.folder_id == folder_id)
     if kind is not None:
         stmt = stmt.where(pending.c.kind == kind.value)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def count_indexed_deletes(conn: Connection, folder_id: int) -> int:
+    """Pending DELETED rows of the folder whose path is indexed: the hides they may cause
+    (a path never uploaded has nothing on B2 to hide)."""
+    stmt = (
+        select(func.count())
+        .select_from(pending)
+        .join(files, (files.c.folder_id == pending.c.folder_id) & (files.c.path == pending.c.path))
+        .where(pending.c.folder_id == folder_id, pending.c.kind == ChangeKind.DELETED.value)
+    )
     return int(conn.execute(stmt).scalar_one())
 
 

@@ -11,6 +11,7 @@ Errors: every database failure is a ``JournalError`` (FATAL); nothing else escap
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -75,6 +76,25 @@ class Journal:
             db.close(optimize=False)
             raise
         return cls(db, clock=clock)
+
+    @classmethod
+    def open_copy(cls, path: Path, *, into: Path, clock: Clock) -> Journal:
+        """Open a private copy of the journal at ``path`` (or a new, empty one) in the
+        directory ``into``: for a dry run, which may write only to the copy. The caller
+        holds the instance lock, so no other process writes while the files are copied.
+
+        Raises:
+            JournalError: as ``open``, or the files cannot be copied.
+        """
+        copy = into / path.name
+        try:
+            for suffix in ("", "-wal"):
+                source = path.with_name(path.name + suffix)
+                if source.exists():
+                    shutil.copyfile(source, copy.with_name(copy.name + suffix))
+        except OSError as exc:
+            raise JournalError(f"journal {path} cannot be copied: {exc.strerror}") from exc
+        return cls.open(copy, clock=clock)
 
     def close(self) -> None:
         """Release every connection; later calls raise JournalError. Idempotent."""
@@ -226,6 +246,15 @@ class Journal:
             return 0
         with self._db.read("count pending") as conn:
             return queue.count(conn, folder_id, kind)
+
+    def delete_pressure(self, folder: str) -> tuple[int, int]:
+        """(pending deletes of indexed paths, indexed paths) of the folder, read in one
+        transaction: a hide completing meanwhile lowers both or neither."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return 0, 0
+        with self._db.read("delete pressure") as conn:
+            return queue.count_indexed_deletes(conn, folder_id), index_rows.count(conn, folder_id)
 
     def failures(self, folder: str | None = None) -> list[tuple[RelPath, int, str]]:
         """(path, attempts, last error) of every pending path that failed, by path."""

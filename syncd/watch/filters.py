@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import pathspec
 
-from syncd.config import FolderConfig
+from syncd.config import FolderConfig, FollowSymlinks
 from syncd.errors import ConfigError
 
 _CACHE_MAX = 4096
@@ -47,7 +47,7 @@ class Filters:
         *,
         exclude_if_present: str | None = None,
         max_size_bytes: int | None = None,
-        follow_symlinks: bool = False,
+        follow_symlinks: FollowSymlinks = False,
     ) -> None:
         self._spec = compile_patterns(patterns)
         self._dir_cache: dict[str, bool] = {}
@@ -108,18 +108,19 @@ def is_inside(root_real: str, target_real: str) -> bool:
     return target_real.startswith(prefix)
 
 
-def symlink_problem(root_real: str, link_abs: str, *, follow: bool) -> str | None:
-    """Why a symlink is not followed, or None when it may be (reads the link chain).
+def symlink_problem(root_real: str, link_abs: str, *, follow: FollowSymlinks) -> str | None:
+    """Why a path that passes through a symlink is not followed, or None when it may be
+    (reads the link chain). The one symlink rule: the scanner and the worker both ask it.
 
-    The default policy never follows; when following is on, a link is followed only
-    if it resolves, without a loop, to a place inside the folder.
+    ``false`` never follows; ``true`` follows only what resolves, without a loop, to a
+    place inside the folder; ``"all"`` follows anything that resolves without a loop.
     """
-    if not follow:
+    if follow is False:
         return "symbolic link (not followed)"
     try:
         target = os.path.realpath(link_abs, strict=True)
     except OSError:
         return "symbolic link that is broken or loops"
-    if not is_inside(root_real, target):
+    if follow != "all" and not is_inside(root_real, target):
         return "symbolic link to a place outside the folder"
     return None

@@ -20,7 +20,7 @@ import stat
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
-from syncd.config import FolderConfig
+from syncd.config import FolderConfig, FollowSymlinks
 from syncd.domain import LocalState, RelPath, SkippedItem
 from syncd.watch.filters import Filters, symlink_problem
 
@@ -74,9 +74,9 @@ def _join(rel_dir: str, name: str) -> str:
     return f"{rel_dir}/{name}" if rel_dir else name
 
 
-def _is_dir(entry: os.DirEntry[bytes], *, follow: bool) -> bool:
+def _is_dir(entry: os.DirEntry[bytes], *, follow: FollowSymlinks) -> bool:
     try:
-        return entry.is_dir(follow_symlinks=follow and entry.is_symlink())
+        return entry.is_dir(follow_symlinks=follow is not False and entry.is_symlink())
     except OSError:
         return False
 

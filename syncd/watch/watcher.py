@@ -27,7 +27,7 @@ import structlog
 from watchdog.events import FileSystemEvent
 
 from syncd.clock import Clock
-from syncd.config import FolderConfig
+from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, ChangeSink, RelPath
 from syncd.watch.filters import Filters
 from syncd.watch.folder import FolderWatch
@@ -45,13 +45,20 @@ class WatchSettings:
 
     flush_s: float = 0.1  # how often due hints go to the sink
     batch_max: int = 500  # flush early past this many, and never send more at once
-    delete_hold_s: float = 1.0  # delete-like hints wait this long (root check first)
+    # Delete-like hints wait this long in memory (root check first): ``[sync] delete_hold_s``.
+    # The journal's hold runs from the same observation time, so the two never add up.
+    delete_hold_s: float = SyncConfig().delete_hold_s
     max_pending: int = 100_000  # past this the buffer collapses to root rescans
     health_interval_s: float = 1.0  # root and thread checks
     coverage_first_s: float = 2.0  # first watch-coverage check after start
     coverage_interval_s: float = 60.0  # later checks; also the poll of unwatched dirs
     max_restarts: int = 5  # emitter restarts per folder before giving up
     extra_excludes: tuple[str, ...] = ()  # patterns added to every folder's
+
+    @classmethod
+    def of(cls, sync: SyncConfig, *, extra_excludes: tuple[str, ...] = ()) -> WatchSettings:
+        """The daemon's settings: the configured delete hold, the built-in bounds."""
+        return cls(delete_hold_s=sync.delete_hold_s, extra_excludes=extra_excludes)
 
 
 def _ignore(*_args: object) -> None:
@@ -128,6 +135,11 @@ class Watcher:
             log.info("watch_started", folder=folder.name, root=folder.root)
 
     # -- what the daemon asks ---------------------------------------------------
+
+    @property
+    def settings(self) -> WatchSettings:
+        """The timings and bounds this watcher runs with."""
+        return self._settings
 
     def healthy(self) -> bool:
         """True while every thread this watcher needs is alive (lost roots aside)."""

@@ -113,6 +113,11 @@ class BucketView:
         self.http.close()
 
 
+def peer_ms(mtime_ns: int) -> int:
+    """ms as rclone and b2sdk write src_last_modified_millis: cut toward zero."""
+    return -(-mtime_ns // 1_000_000) if mtime_ns < 0 else mtime_ns // 1_000_000
+
+
 def local_tree(
     root: Path, skip: tuple[str, ...] = (".syncd-folder",)
 ) -> dict[str, tuple[str, int]]:
@@ -125,7 +130,7 @@ def local_tree(
             if rel in skip or not path.is_file() or path.is_symlink():
                 continue
             st = path.stat()
-            out[rel] = (hashlib.sha1(path.read_bytes()).hexdigest(), st.st_mtime_ns // 1_000_000)
+            out[rel] = (hashlib.sha1(path.read_bytes()).hexdigest(), peer_ms(st.st_mtime_ns))
     return out
 
 

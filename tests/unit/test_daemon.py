@@ -4,12 +4,14 @@ are alive, and keeps the status line fresh either way."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 import pytest
 from structlog.testing import capture_logs
 
 from syncd.app import App, Runtime
+from syncd.config import SyncConfig
 from syncd.daemon import TICK_S, Daemon
 
 
@@ -59,6 +61,7 @@ class FakeApp:
 
     def __init__(self, pool_healthy: bool) -> None:
         self.pool = FakePool(pool_healthy)
+        self.config = SimpleNamespace(sync=SyncConfig())
 
 
 class FakeRuntime:
@@ -129,8 +132,8 @@ def test_no_tick_after_stop() -> None:
 def test_tick_follows_the_watchdog_interval(
     interval_s: float | None, tick_s: float, max_age_s: float
 ) -> None:
-    """The loop ticks at min(TICK_S, watchdog interval) and asks for heartbeats of at most
-    max(60 s, 3 ticks)."""
+    """The loop ticks at min(TICK_S, watchdog interval) and asks for a health window of
+    max(hang_after_s, 3 ticks)."""
     _, stop, app = watch(pool_healthy=True, runtime_healthy=True, ticks=2, interval_s=interval_s)
     assert stop.timeouts == [tick_s] * 3
     assert app.pool.max_ages == [max_age_s] * 2

@@ -107,19 +107,6 @@ def test_remote_down_exits_75(setup: Setup, tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
-def test_dry_run_changes_nothing(setup: Setup, view: BucketView, emulator: EmulatorServer) -> None:
-    """--dry-run reports what would be queued and uploads nothing."""
-    make_tree(setup.root)
-    code, summary, err = sync_now(setup, "--dry-run")
-    assert code == 0, err
-    assert summary == {
-        "dry_run": True,
-        "folders": [{"folder": "folder", "new_or_changed": 4, "deleted": 0}],
-    }
-    assert emulator.stats()["calls"].get("b2_upload_file", 0) == 0
-    assert not (setup.root / ".syncd-folder").exists()
-
-
 def test_lost_journal_adopts_the_bucket(setup: Setup, view: BucketView) -> None:
     """With the journal gone, files B2 already holds (same size and mtime) are adopted."""
     make_tree(setup.root)

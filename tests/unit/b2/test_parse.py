@@ -51,7 +51,8 @@ def test_sha1_missing_everywhere_is_none():
 
 
 def test_src_last_modified_millis_becomes_ms():
-    """src_last_modified_millis is read as src_last_modified_ms; absent or junk gives None."""
+    """src_last_modified_millis is read as src_last_modified_ms (negative before 1970); absent
+    or junk gives None."""
     assert (
         parse_file_version(
             file_obj(fileInfo={"src_last_modified_millis": "1700000000123"})
@@ -62,6 +63,12 @@ def test_src_last_modified_millis_becomes_ms():
     assert (
         parse_file_version(
             file_obj(fileInfo={"src_last_modified_millis": "-5"})
+        ).src_last_modified_ms
+        == -5
+    )
+    assert (
+        parse_file_version(
+            file_obj(fileInfo={"src_last_modified_millis": "5 ms"})
         ).src_last_modified_ms
         is None
     )

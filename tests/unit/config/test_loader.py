@@ -342,3 +342,26 @@ def test_cli_check_config_ok_hides_key(tmp_path: Path, folder: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert '"key_source": "env:SYNCD_TEST_KEY"' in proc.stdout
     assert "secret-value-123" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "policy"),
+    [
+        ("", False),
+        ("follow_symlinks = false", False),
+        ("follow_symlinks = true", True),
+        ('follow_symlinks = "all"', "all"),
+    ],
+)
+def test_follow_symlinks_is_a_bool_or_all(
+    tmp_path: Path, folder: Path, line: str, policy: object
+) -> None:
+    """follow_symlinks takes false (default), true (inside the folder) or "all"."""
+    config = load(write(tmp_path, base(tmp_path, folder, fold=line)))
+    assert config.folders[0].follow_symlinks == policy
+
+
+def test_follow_symlinks_refuses_other_words(tmp_path: Path, folder: Path) -> None:
+    """Any other value of follow_symlinks is one readable error."""
+    message = error_of(write(tmp_path, base(tmp_path, folder, fold='follow_symlinks = "yes"')))
+    assert message == 'folder[0].follow_symlinks: expected true, false or "all", got "yes"'

@@ -12,7 +12,7 @@ import pytest
 
 import syncd.engine.guard as guard_module
 from syncd.config import FolderConfig, SyncConfig
-from syncd.domain import ChangeKind, LocalChange, RelPath, RootIdentity
+from syncd.domain import ChangeKind, Job, LocalChange, RelPath, RootIdentity
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.local import MARKER_NAME
 from syncd.errors import SafetyStopError
@@ -238,14 +238,16 @@ def finish_pending(journal: Journal) -> None:
         (100, 0.5, 20, 20),  # the count caps a big folder
         (100, 0.1, 1000, 10),
         (100, 1.0, 30, 30),
-        (0, 0.5, 1000, 2),  # a small pass never needs approval
-        (3, 0.5, 1000, 2),
+        (0, 0.5, 1000, 1),  # one delete alone is never a mass delete
+        (3, 0.5, 1000, 1),
+        (4, 0.5, 1000, 2),
+        (10, 0.5, 0, 0),  # mass_delete_count = 0: every delete waits for approval
     ],
 )
 def test_limit_is_the_smaller_of_count_and_ratio(
     journal: Journal, indexed: int, ratio: float, count: int, limit: int
 ) -> None:
-    """limit() is min(mass_delete_count, max(2, floor(ratio x indexed files)))."""
+    """limit() is min(mass_delete_count, max(1, floor(ratio x indexed files)))."""
     index_files(journal, indexed)
     guard = DeleteGuard(journal, SyncConfig(mass_delete_ratio=ratio, mass_delete_count=count))
     assert guard.limit(FOLDER) == limit
@@ -306,3 +308,49 @@ def test_an_approval_does_not_cover_a_later_mass_delete(journal: Journal, clock:
     pend_deletes(journal, clock, 7, start=100)  # 7 > 6 deletes, never approved
     with pytest.raises(SafetyStopError):
         guard.allow(FOLDER)
+
+
+class RacingJournal:
+    """The journal as the guard sees it while another worker runs: right after the
+    guard's first read, the other worker's hide completes (index -1, pending -1)."""
+
+    def __init__(self, journal: Journal, other_job: Job) -> None:
+        self._journal = journal
+        self._other: Job | None = other_job
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._journal, name)
+        if not callable(method):  # journal.state: the guard's writes, not a racing read
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            if self._other is not None:
+                job, self._other = self._other, None
+                self._journal.complete(job, index=None, remove_index=True)
+            return result
+
+        return call
+
+
+def test_a_hide_finishing_during_the_check_does_not_trip_the_guard(
+    journal: Journal, clock: FakeClock
+) -> None:
+    """3 of 6 deleted (limit 3): another worker's hide completing between the guard's
+    reads must not make the pass look like 3 of 5 (the low count seen in CI)."""
+    index_files(journal, 6)
+    pend_deletes(journal, clock, 3)
+    mine, other = journal.claim(worker="w", limit=2, lease_ms=60_000)
+    guard = DeleteGuard(RacingJournal(journal, other), SyncConfig(mass_delete_ratio=0.5))  # type: ignore[arg-type]
+    guard.allow(FOLDER)
+    assert journal.state.paused_deletes(FOLDER) == 0
+    journal.complete(mine, index=None, remove_index=True)
+
+
+def test_deletes_of_paths_never_uploaded_do_not_count(journal: Journal, clock: FakeClock) -> None:
+    """Delete hints for paths that are not indexed (temp files) hide nothing: not counted."""
+    index_files(journal, 10)
+    pend_deletes(journal, clock, 5)
+    pend_deletes(journal, clock, 4, start=500)  # created and deleted between scans
+    DeleteGuard(journal, SyncConfig(mass_delete_ratio=0.5)).allow(FOLDER)
+    assert journal.state.paused_deletes(FOLDER) == 0

@@ -99,11 +99,12 @@ def test_socket_is_special(root: Path) -> None:
             stat_file(root, RelPath("s"))
 
 
-@pytest.mark.parametrize("code", [errno.EACCES, errno.EIO, errno.ELOOP, errno.ENAMETOOLONG])
+@pytest.mark.parametrize("code", [errno.EACCES, errno.EIO, errno.ENAMETOOLONG])
 def test_unreadable_is_an_access_error_not_absent(
     root: Path, monkeypatch: pytest.MonkeyPatch, code: int
 ) -> None:
-    """lstat failing other than ENOENT/ENOTDIR (EACCES on a parent...) is LocalAccessError."""
+    """lstat failing other than ENOENT/ENOTDIR (EACCES on a parent...) is LocalAccessError
+    (ELOOP is a symlink loop: never followed, reported by the scanner)."""
     write(root, "locked/a.txt")
     real_lstat = os.lstat
 
@@ -275,3 +276,27 @@ def test_stat_does_not_follow_a_symlinked_parent(root: Path, tmp_path: Path) -> 
     write(outside, "secret.txt")
     (root / "d").symlink_to(outside)
     assert stat_file(root, RelPath("d/secret.txt")) is None
+
+
+@pytest.mark.parametrize(
+    ("follow", "seen"),
+    [(False, set()), (True, {"in-link", "dir-link/f"}), ("all", {"in-link", "dir-link/f", "out"})],
+)
+def test_stat_file_follows_links_as_the_policy_says(
+    root: Path, tmp_path: Path, follow: Any, seen: set[str]
+) -> None:
+    """stat_file applies the scanner's rule: links inside with true, anywhere with "all"."""
+    state = write(root, "target.txt")
+    write(root, "d/f")
+    (tmp_path / "elsewhere").write_bytes(b"outside\n")
+    (root / "in-link").symlink_to("target.txt")
+    (root / "dir-link").symlink_to("d")
+    (root / "out").symlink_to(tmp_path / "elsewhere")
+    (root / "dangling").symlink_to("nothing")
+    paths = ("in-link", "dir-link/f", "out", "dangling")
+    found = {p for p in paths if stat_file(root, RelPath(p), follow) is not None}
+    assert found == seen
+    linked = stat_file(root, RelPath("in-link"), follow)
+    if linked is not None:
+        assert (linked.inode, linked.size) == (state.inode, state.size)
+        assert hash_file(root, linked, follow) == hashlib.sha1(b"hello\n").hexdigest()

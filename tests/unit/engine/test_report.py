@@ -87,6 +87,7 @@ def test_as_dict_is_plain_json() -> None:
         "paused": ["cap"],
         "fatal": None,
         "remote_unavailable": True,
+        "capped": False,
     }
     assert json.loads(json.dumps(summary)) == summary
 
@@ -102,9 +103,15 @@ def test_as_dict_is_a_copy() -> None:
 
 
 def _report(
-    *, failed: bool = False, paused: bool = False, unavailable: bool = False, fatal: bool = False
+    *,
+    failed: bool = False,
+    paused: bool = False,
+    unavailable: bool = False,
+    fatal: bool = False,
+    capped: bool = False,
 ) -> RunReport:
     report = RunReport()
+    report.capped = capped
     if failed:
         report.fail("docs", "a.txt", "boom")
     if paused:
@@ -126,6 +133,7 @@ def _report(
         (_report(failed=True, paused=True), 1),
         (_report(failed=True, unavailable=True), 75),
         (_report(failed=True, paused=True, unavailable=True), 75),
+        (_report(failed=True, paused=True, capped=True), 75),
         (_report(fatal=True), 77),
         (_report(fatal=True, failed=True, unavailable=True), 77),
     ],
@@ -137,10 +145,11 @@ def _report(
         "failed-and-paused",
         "remote-unavailable",
         "unavailable-and-paused",
+        "capped",
         "fatal",
         "fatal-wins",
     ],
 )
 def test_exit_code(report: RunReport, code: int) -> None:
-    """0 all on B2; 1 failures or pauses; 75 failures while B2 was unreachable; 77 fatal."""
+    """0 all on B2; 1 failures or pauses; 75 B2 unreachable or the account capped; 77 fatal."""
     assert exit_code(report) == code

@@ -51,6 +51,7 @@ class FakeClient:
         self.uploads: list[str] = []
         self.hides: list[str] = []
         self.on_upload: Callable[[], None] | None = None
+        self.sending: Callable[[Callable[[int], None]], None] | None = None  # during the body
 
     def upload_file(
         self,
@@ -64,6 +65,8 @@ class FakeClient:
         self.uploads.append(b2_name)
         if self.on_upload is not None:
             self.on_upload()
+        if self.sending is not None and on_progress is not None:
+            self.sending(on_progress)
         step = self.script.pop(0) if self.script else None
         if step is not None:
             raise step
@@ -100,7 +103,7 @@ class Rig:
             sync=self.sync,
             clock=clock,
             report=self.report,
-            rescan=lambda _folder, _under: None,
+            rescan=lambda _folder, _under, _progress: None,
             rng=random.Random(7),
             stop=self.stop,
         )
@@ -290,6 +293,7 @@ def test_cap_exceeded_pauses_the_pool(rig: Rig) -> None:
     rig.pool.drain()
     assert len(rig.client.uploads) == 1
     assert rig.report.paused == ["storage cap exceeded"]
+    assert rig.report.capped
     assert [n for _, n, _ in rig.failures()] == [1]
     assert rig.journal.pending_count() == 2
     assert rig.pool.fatal is None
@@ -369,6 +373,72 @@ def test_long_upload_renews_its_lease(rig: Rig) -> None:
     rig.clock.advance(int(rig.sync.lease_s * 1000 / 3) + 1)
     progress(10)
     assert renewed == [int(rig.sync.lease_s * 1000)]
+
+
+# -- health: a busy worker is alive, a stuck one is not -------------------------------
+
+
+def test_a_long_upload_that_sends_keeps_the_pool_healthy(rig: Rig) -> None:
+    """An upload sending a chunk every 30 s for 5 minutes stays healthy with a 60 s window."""
+    rig.write("big.bin")
+    rig.hint("big.bin")
+    seen: list[bool] = []
+
+    def slow_link(progress: Callable[[int], None]) -> None:
+        for _ in range(10):
+            rig.clock.advance(30_000)
+            progress(1 << 20)
+            seen.append(rig.pool.healthy(max_age_s=60))
+
+    rig.client.sending = slow_link
+    rig.pool.drain()
+    assert seen == [True] * 10
+    assert rig.report.uploaded_files == 1
+
+
+def test_waiting_for_b2_within_its_timeouts_is_healthy_past_the_window(rig: Rig) -> None:
+    """No bytes move for 5 minutes while B2 answers slowly: within the network bounds
+    (retries, timeouts, lease) the worker is alive; past every bound it is hung."""
+    rig.write("a.txt")
+    rig.hint("a.txt")
+    seen: list[bool] = []
+
+    def stalled(_progress: Callable[[int], None]) -> None:
+        rig.clock.advance(300_000)
+        seen.append(rig.pool.healthy(max_age_s=60))
+        rig.clock.advance(int(rig.sync.lease_s * 1000))
+        seen.append(rig.pool.healthy(max_age_s=60))
+
+    rig.client.sending = stalled
+    rig.pool.drain()
+    assert seen == [True, False]
+
+
+def test_hashing_is_alive_while_it_reads_and_hung_when_a_read_stalls(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a big file chunk by chunk is progress; one read stuck past the window is not."""
+    rig.write("a.txt", b"x" * (3 << 20))
+    rig.hint("a.txt")
+    rig.pool.drain()
+    entry = rig.journal.index_get(FOLDER, RelPath("a.txt"))
+    assert entry is not None
+    os.utime(rig.folder.path / "a.txt", ns=(entry.mtime_ns, entry.mtime_ns))  # ctime moved only
+    rig.hint("a.txt")
+    seen: list[bool] = []
+    real_read = os.read
+
+    def slow_read(fd: int, n: int) -> bytes:
+        rig.clock.advance(50_000 if len(seen) < 3 else 61_000)  # the 4th read stalls
+        seen.append(rig.pool.healthy(max_age_s=60))
+        return real_read(fd, n)
+
+    monkeypatch.setattr(os, "read", slow_read)
+    rig.pool.drain()
+    monkeypatch.undo()
+    assert seen == [True, True, True, False]
+    rig.clock.advance(61_000)
+    assert rig.pool.healthy(max_age_s=60)  # idle again: the drain is over
 
 
 def forget_root(journal: Journal) -> None:

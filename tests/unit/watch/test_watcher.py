@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from watchdog.events import DirDeletedEvent, FileCreatedEvent, FileDeletedEvent
 
-from syncd.config import FolderConfig
+from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.watch.folder import FolderWatch, root_identity
 from syncd.watch.inotify import Coverage
@@ -88,6 +88,19 @@ def test_changes_flush_at_once_and_deletes_after_the_hold(
     clock.step_monotonic(1.0)
     harness.watcher.flush()
     assert harness.sink.kinds() == [("a", C), ("b", D)]
+
+
+def test_configured_delete_hold_is_the_watchers(folder: FolderFactory, clock: FakeClock) -> None:
+    """WatchSettings.of(sync) holds a delete for [sync] delete_hold_s, not a hold of its own."""
+    settings = WatchSettings.of(SyncConfig(delete_hold_s=4.0))
+    h = Harness(folder(), clock, delete_hold_s=settings.delete_hold_s)
+    h.event(FileDeletedEvent(f"{h.root}/b"))
+    clock.step_monotonic(3.9)
+    h.watcher.flush()
+    assert h.sink.kinds() == []
+    clock.step_monotonic(0.1)
+    h.watcher.flush()
+    assert h.sink.kinds() == [("b", D)]
 
 
 def test_batches_are_capped(harness: Harness) -> None:
