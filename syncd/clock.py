@@ -1,11 +1,13 @@
 """The clock seam: wall time in ms, monotonic time, and interruptible waits.
 
 Imports nothing from syncd. Loops wait with ``clock.wait(timeout_s, stop)``, never
-``time.sleep``, so a stop Event ends them at once and tests can drive time.
+``time.sleep``, so a stop Event ends them at once and tests can drive time. How long
+to wait before a retry is here too (``backoff_s``): one formula for B2 calls and jobs.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from typing import Protocol
@@ -44,3 +46,16 @@ class SystemClock:
             time.sleep(max(0.0, timeout_s))
             return False
         return stop.wait(max(0.0, timeout_s))
+
+
+def backoff_s(
+    attempt: int, *, base_s: float, cap_s: float, rng: random.Random, min_share: float = 0.0
+) -> float:
+    """The one backoff formula: after failed attempt ``attempt`` (1-based) wait a random
+    time in ``[min_share, 1] x min(cap, base * 2^(attempt-1))``.
+
+    ``min_share=0`` is full jitter (B2 calls: many clients spread out at once);
+    the worker's per-job retries use 0.5, so a failed file never comes back at once.
+    """
+    ceiling = min(cap_s, base_s * (2.0 ** min(max(attempt, 1) - 1, 62)))
+    return rng.uniform(min_share * ceiling, ceiling)

@@ -12,11 +12,11 @@ with ``raise ... from exc``.
     ├── JournalError                FATAL    journal unusable
     │   └── JournalLockedError      FATAL    another syncd owns this journal
     ├── LocalError                  PER_JOB  carries ``rel_path``
-    │   ├── FileVanishedError       PER_JOB  gone before or while reading: drop the job
-    │   ├── FileChangedError        PER_JOB  changed while read: requeue
-    │   ├── LocalAccessError        PER_JOB  unreadable, or a name B2 cannot hold
-    │   │   └── UnsafePathError     PER_JOB  a restore would write through a symlink
-    │   └── SpecialFileError        PER_JOB  FIFO, socket, device: skipped, never opened
+    │   ├── FileVanishedError       REQUEUE  gone while read: look again once it settles
+    │   ├── FileChangedError        REQUEUE  changed while read: look again once it settles
+    │   ├── LocalAccessError        SKIP     unreadable, or a name B2 cannot hold
+    │   │   └── UnsafePathError     SKIP     a restore would write through a symlink
+    │   └── SpecialFileError        SKIP     FIFO, socket, device: skipped, never opened
     ├── SafetyStopError             PAUSE    a guard refused (mass delete, root gone)
     ├── ServiceError                FATAL    a service unit cannot be written or started
     └── RemoteError                 carries ``status``, ``code``, ``retry_after_s``
@@ -26,7 +26,7 @@ with ``raise ... from exc``.
         ├── AuthExpiredError        REAUTH   re-authorize once, then replay
         ├── UploadTargetError       NEW_UPLOAD_TARGET  drop the URL, take a fresh one
         ├── AuthRejectedError       FATAL    wrong key or missing capability -> exit 77
-        ├── CapExceededError        PAUSE    storage/transaction/download cap
+        ├── CapExceededError        PAUSE_POOL  storage/transaction/download cap
         ├── RemoteNotFoundError     PER_JOB
         ├── RemoteConflictError     PER_JOB  the remote changed under us (409, already hidden)
         ├── RemoteBadRequestError   PER_JOB  invalid name or request
@@ -39,14 +39,22 @@ import enum
 
 
 class Recovery(enum.Enum):
-    """How an error is recovered from, and so which layer handles it."""
+    """How an error is recovered from, and so which layer handles it.
 
-    BACKOFF = "backoff"
-    REAUTH = "reauth"
-    NEW_UPLOAD_TARGET = "new_upload_target"
-    PER_JOB = "per_job"
-    PAUSE = "pause"
-    FATAL = "fatal"
+    The B2 session handles BACKOFF, REAUTH and NEW_UPLOAD_TARGET itself (retrying);
+    one that still reaches the worker fails the job like PER_JOB. The worker dispatches
+    on the rest with ``match exc.recovery``.
+    """
+
+    BACKOFF = "backoff"  # wait and retry the call (the session), then fail the job
+    REAUTH = "reauth"  # authorize again and replay (the session)
+    NEW_UPLOAD_TARGET = "new_upload_target"  # drop the upload URL, take another (session)
+    PER_JOB = "per_job"  # fail this job with a backoff; it is retried, never dropped
+    REQUEUE = "requeue"  # look at the path again once it settled; no attempt counted
+    SKIP = "skip"  # report the item once and leave it; the rest goes on
+    PAUSE = "pause"  # a guard refused this job: fail it with a long floor, say why
+    PAUSE_POOL = "pause_pool"  # stop every worker for a while (a cap was reached)
+    FATAL = "fatal"  # stop syncd; the exit code says why
 
 
 class SyncdError(Exception):
@@ -91,15 +99,21 @@ class LocalError(SyncdError):
 
 
 class FileVanishedError(LocalError):
-    """The file disappeared before or while it was read."""
+    """The file disappeared while it was read; the job is queued again."""
+
+    recovery = Recovery.REQUEUE
 
 
 class FileChangedError(LocalError):
     """The file changed while it was read; the job is queued again."""
 
+    recovery = Recovery.REQUEUE
+
 
 class LocalAccessError(LocalError):
     """The file cannot be read, or its name cannot become a B2 name."""
+
+    recovery = Recovery.SKIP
 
 
 class UnsafePathError(LocalAccessError):
@@ -108,6 +122,8 @@ class UnsafePathError(LocalAccessError):
 
 class SpecialFileError(LocalError):
     """A FIFO, socket or device: skipped without ever being opened."""
+
+    recovery = Recovery.SKIP
 
 
 class SafetyStopError(SyncdError):
@@ -177,7 +193,7 @@ class AuthRejectedError(RemoteError):
 class CapExceededError(RemoteError):
     """A storage, transaction or download cap was reached: stop claiming work."""
 
-    recovery = Recovery.PAUSE
+    recovery = Recovery.PAUSE_POOL
     exit_code = 75
 
 

@@ -134,11 +134,10 @@ class B2Client:
 
     # --- hide and delete --------------------------------------------------------------
 
-    def hide(self, bucket: Bucket, b2_name: str) -> FileVersion:
-        """Hide ``b2_name``; if it is already hidden, return the hide marker that is there.
-
-        Raises:
-            RemoteNotFoundError: no version of the name exists (code ``no_such_file``).
+    def hide(self, bucket: Bucket, b2_name: str) -> FileVersion | None:
+        """Hide ``b2_name``, idempotently: if it is already hidden, return the hide marker
+        that is there; if B2 holds no version of it, there is nothing to hide: None.
+        The caller never sees B2's codes for either case.
         """
         raw = self.session.raw
         try:
@@ -148,6 +147,9 @@ class B2Client:
                     a.api_url, a.authorization_token, bucket_id=bucket.bucket_id, file_name=b2_name
                 ),
             )
+        except RemoteNotFoundError as exc:  # no_such_file / file_not_present
+            log.info("hide_not_needed", b2_name=b2_name, code=exc.code)
+            return None
         except RemoteConflictError as exc:
             # already_hidden, typically a replay after a lost answer: hiding is idempotent.
             marker = self.latest_version(bucket, b2_name)

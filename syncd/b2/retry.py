@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from syncd.clock import Clock
+from syncd.clock import Clock, backoff_s
 from syncd.errors import RateLimitedError, RemoteError
 
 log = structlog.get_logger(__name__)
@@ -40,8 +40,7 @@ class RetryPolicy:
 
     def backoff_s(self, attempt: int) -> float:
         """The jittered backoff after failed attempt ``attempt`` (1-based)."""
-        ceiling = min(self.cap_s, self.base_s * (2.0 ** min(attempt - 1, 62)))
-        return self.rng.uniform(0.0, ceiling)
+        return backoff_s(attempt, base_s=self.base_s, cap_s=self.cap_s, rng=self.rng)
 
     def delay_s(self, attempt: int, error: RemoteError) -> float:
         """How long to wait after ``error`` ended attempt ``attempt``.

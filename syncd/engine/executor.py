@@ -28,7 +28,6 @@ from syncd.engine.plan import (
     Upload,
 )
 from syncd.engine.report import RunReport
-from syncd.errors import RemoteBadRequestError, RemoteConflictError, RemoteNotFoundError
 
 log = structlog.get_logger(__name__)
 
@@ -188,12 +187,7 @@ class Executor:
         return Outcome(index=entry)
 
     def _hide(self, action: Hide, bucket: Bucket) -> Outcome:
-        try:
-            self._client.hide(bucket, action.indexed.b2_name)
-        except (RemoteBadRequestError, RemoteConflictError, RemoteNotFoundError) as exc:
-            if exc.code not in ("already_hidden", "no_such_file", "file_not_present"):
-                raise
-            log.info("hide_not_needed", b2_name=action.indexed.b2_name, code=exc.code)
+        self._client.hide(bucket, action.indexed.b2_name)  # idempotent: never a B2 code here
         self._report.add("hidden_files")
         return Outcome(remove_index=True)
 

@@ -19,7 +19,7 @@ from syncd.domain import ChangeKind, ChangeSink, IndexEntry, LocalChange, mtime_
 from syncd.journal import Journal
 
 if TYPE_CHECKING:
-    from syncd.engine.worker import FolderRuntime
+    from syncd.engine.job import FolderRuntime
 
 log = structlog.get_logger(__name__)
 

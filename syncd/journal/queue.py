@@ -283,6 +283,19 @@ def release(conn: Connection, worker_prefix: str) -> int:
     return int(result.rowcount)
 
 
+def release_ids(conn: Connection, ids: Sequence[int]) -> int:
+    """Clear the leases of these rows (jobs claimed but never started); return how many."""
+    raw = dbapi(conn)
+    released = 0
+    for job_id in ids:
+        released += raw.execute(
+            "UPDATE pending SET lease_owner = NULL, lease_until_ms = 0,"
+            " ready_ms = max(due_ms, retry_at_ms) WHERE id = ? AND lease_owner IS NOT NULL",
+            (job_id,),
+        ).rowcount
+    return released
+
+
 def retry_now(conn: Connection) -> int:
     """End every backoff: rows waiting for ``retry_at`` become ready at their due time
     (attempts and errors are kept); return how many rows were waiting."""

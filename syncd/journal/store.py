@@ -225,6 +225,11 @@ class Journal:
         with self._db.write("release leases") as conn:
             return queue.release(conn, worker_prefix)
 
+    def release_jobs(self, jobs: Sequence[Job]) -> int:
+        """Clear the leases of jobs that were claimed but never started; return how many."""
+        with self._db.write("release jobs") as conn:
+            return queue.release_ids(conn, [job.id for job in jobs])
+
     def retry_now(self) -> int:
         """End every backoff so failed rows are claimable again (a one-shot run)."""
         with self._db.write("retry now") as conn:
@@ -275,6 +280,24 @@ class Journal:
         with self._db.read("index lookup") as conn:
             row = index_rows.get(conn, folder_id, encode_path(rel_path))
             return None if row is None else index_entry(row, folder)
+
+    def index_lookup(
+        self, folder: str, rel_path: RelPath, inode: tuple[int, int] | None
+    ) -> tuple[IndexEntry | None, list[IndexEntry]]:
+        """What was last uploaded for ``rel_path`` and, when nothing was and ``inode``
+        (dev, inode) is given, every indexed path with that inode (rename candidates):
+        the worker's one read per job."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return None, []
+        with self._db.read("index lookup") as conn:
+            row = index_rows.get(conn, folder_id, encode_path(rel_path))
+            if row is not None:
+                return index_entry(row, folder), []
+            if inode is None:
+                return None, []
+            found = index_rows.find_inode(conn, folder_id, *inode)
+            return None, [index_entry(r, folder) for r in found]
 
     def index_find_inode(self, folder: str, dev: int, inode: int) -> list[IndexEntry]:
         """Every indexed path of the folder with this (dev, inode): rename candidates."""

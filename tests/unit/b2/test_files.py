@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from syncd.errors import AuthRejectedError, ConfigError, RemoteNotFoundError
+from syncd.errors import AuthRejectedError, ConfigError
 from tests.unit.b2.conftest import local_file, make_client
 from tests.unit.b2.fake import FakeB2, Fault
 
@@ -37,11 +37,10 @@ def test_hide_after_lost_answer_makes_one_marker(fake, client, tmp_path):
 
 
 def test_hide_missing_name(fake, client, tmp_path):
-    """Hiding a name with no versions is RemoteNotFoundError with code no_such_file."""
+    """Hiding a name with no versions has nothing to hide: None, and no version is made."""
     b, _ = setup(client, tmp_path)
-    with pytest.raises(RemoteNotFoundError) as info:
-        client.hide(b, "nothing")
-    assert info.value.code == "no_such_file"
+    assert client.hide(b, "nothing") is None
+    assert [v.action for v in fake.sorted_versions()] == ["upload"]
 
 
 def test_delete_version_is_idempotent(fake, client, tmp_path):

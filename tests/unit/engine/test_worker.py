@@ -363,7 +363,7 @@ def test_long_upload_renews_its_lease(rig: Rig) -> None:
         return real_renew(job, worker=worker, lease_ms=lease_ms)
 
     rig.journal.renew_lease = spy  # type: ignore[method-assign]
-    keeper = rig.pool._lease_keeper  # the hook the executor receives for uploads
+    keeper = rig.pool._runner._lease_keeper  # the hook the executor receives for uploads
     rig.write("a.txt")
     rig.hint("a.txt")
     (job,) = rig.journal.claim(worker="w0", limit=1, lease_ms=1000)
