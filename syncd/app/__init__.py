@@ -5,7 +5,23 @@ scheduler; ``lock_state`` is the instance lock. Clock, randomness and the HTTP c
 are built here and passed down; nothing below builds its own.
 """
 
-from syncd.app.build import App, build, lock_state
-from syncd.app.runtime import Runtime
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from syncd.app.build import App, build, lock_state
+    from syncd.app.runtime import Runtime
 
 __all__ = ["App", "Runtime", "build", "lock_state"]
+
+
+_HOMES = {"App": "build", "build": "build", "lock_state": "build", "Runtime": "runtime"}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the heavy parts on first use, so ``syncd.app.status`` starts fast."""
+    if name not in _HOMES:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(f"syncd.app.{_HOMES[name]}"), name)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
 from syncd.b2 import B2Client, build_client, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
     from syncd.emulator import EmulatorServer
 
 log = structlog.get_logger(__name__)
-JOURNAL_NAME = "journal.sqlite3"
-LOCK_NAME = "syncd.lock"
 NEEDED_CAPABILITIES = frozenset({"listBuckets", "listFiles", "readFiles", "writeFiles"})
 
 
@@ -95,11 +94,6 @@ class App:
             self.emulator.stop()
         if self.scratch is not None:
             self.scratch.cleanup()
-
-
-def state_path(config: Config, name: str) -> Path:
-    """A file in the state directory."""
-    return config.state.dir / name
 
 
 def start_embedded(config: Config) -> EmulatorServer:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from syncd.app.build import JOURNAL_NAME, lock_state, start_embedded, state_path
+from syncd.app.build import lock_state, start_embedded
+from syncd.app.files import JOURNAL_NAME, state_path
 from syncd.b2 import B2Client, Bucket, build_client, make_http_client
 from syncd.clock import SystemClock
 from syncd.config import EMBEDDED_REALM, Config, FolderConfig

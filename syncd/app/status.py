@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncd.app.build import JOURNAL_NAME
+from syncd.app.files import JOURNAL_NAME
 from syncd.clock import SystemClock
 from syncd.config import Config
 from syncd.journal import Journal

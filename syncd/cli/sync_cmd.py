@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from syncd.cli.guard import run_guarded
-from syncd.cli.progress import JobProgress
 from syncd.config import load_config
-from syncd.engine.dryrun import PlannedItem, counts
 from syncd.engine.report import RunReport
+
+if TYPE_CHECKING:  # the engine and rich load only when a command runs (fast --help)
+    from syncd.engine.dryrun import PlannedItem
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -53,6 +55,8 @@ def print_summary(report: RunReport) -> None:
 
 def print_plan(items: list[PlannedItem], folders: list[str], *, as_json: bool) -> int:
     """Print what a dry run would do, path by path; always exit 0."""
+    from syncd.engine.dryrun import counts
+
     if as_json:
         rows = [{"folder": name, **counts(items, name)} for name in folders]
         plan = [item.as_dict() for item in items]
@@ -112,6 +116,8 @@ def sync_now(config_path: Path, as_json: bool, dry_run: bool, progress: bool | N
                     app.close()
             try:
                 show = sys.stdout.isatty() and not as_json if progress is None else progress
+                from syncd.cli.progress import JobProgress
+
                 with JobProgress(app.report, enabled=show):
                     report = app.run_once()
             finally:
