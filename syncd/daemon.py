@@ -16,7 +16,8 @@ from types import FrameType
 
 import structlog
 
-from syncd.app import App, Runtime, build, lock_state
+from syncd.app.build import App, build, lock_state
+from syncd.app.runtime import Runtime
 from syncd.config import Config, load_config
 from syncd.errors import ConfigError
 from syncd.logs import configure_logging

@@ -100,7 +100,7 @@ def sync_now(config_path: Path, as_json: bool, dry_run: bool, progress: bool | N
       77  the key was refused, or lacks a capability the config needs
       78  the config is invalid
     """
-    from syncd.app import build, lock_state
+    from syncd.app.build import build, lock_state
     from syncd.logs import configure_logging
 
     def body() -> int:

@@ -10,7 +10,8 @@ from typing import cast
 import pytest
 from structlog.testing import capture_logs
 
-from syncd.app import App, Runtime
+from syncd.app.build import App
+from syncd.app.runtime import Runtime
 from syncd.config import SyncConfig
 from syncd.daemon import TICK_S, Daemon
 
