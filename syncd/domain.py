@@ -47,6 +47,20 @@ class ChangeKind(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Timing:
+    """How long hints wait before they are due: the settle window, the delete hold and
+    the deferral cap (from ``[sync]``; no waiting for sync-now)."""
+
+    settle_ms: int
+    delete_hold_ms: int
+    max_deferral_ms: int
+
+    def wait_ms(self, kind: ChangeKind) -> int:
+        """How long a path of this kind must stay quiet before it is due."""
+        return self.delete_hold_ms if kind is ChangeKind.DELETED else self.settle_ms
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LocalChange:
     """One hint recorded in the journal by the watcher, the scanner or the reconciler."""
 

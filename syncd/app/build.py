@@ -24,7 +24,7 @@ from syncd.engine.dryrun import DryRun, PlannedItem
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.health import remote_bound_s
 from syncd.engine.report import RunReport
-from syncd.engine.rescan import Rescanner, Timing
+from syncd.engine.rescan import Rescanner, timing_of
 from syncd.engine.worker import FolderRuntime, WorkerPool
 from syncd.errors import SafetyStopError
 from syncd.journal import Journal
@@ -177,7 +177,7 @@ def build(
         journal=journal,
         folders={name: rt.config for name, rt in runtimes.items()},
         clock=clock,
-        timing=Timing.of(config.sync, immediate=immediate),
+        timing=timing_of(config.sync, immediate=immediate),
         report=report,
     )
     pool = WorkerPool(

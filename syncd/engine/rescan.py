@@ -9,13 +9,12 @@ deletes for what is under it ("could not read" is never "gone").
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 import structlog
 
 from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
-from syncd.domain import LocalChange, LocalState, RelPath, SkippedItem
+from syncd.domain import LocalChange, LocalState, RelPath, SkippedItem, Timing
 from syncd.engine.local import MARKER_NAME
 from syncd.engine.report import RunReport
 from syncd.journal import Journal
@@ -25,24 +24,15 @@ log = structlog.get_logger(__name__)
 BATCH = 1000
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Timing:
-    """How long hints wait before they are due (0 for sync-now)."""
-
-    settle_ms: int
-    delete_hold_ms: int
-    max_deferral_ms: int
-
-    @classmethod
-    def of(cls, sync: SyncConfig, *, immediate: bool = False) -> Timing:
-        """The daemon's timing from config, or no waiting at all."""
-        if immediate:  # deletes still sort after writes, so renames are seen as copies
-            return cls(settle_ms=0, delete_hold_ms=1, max_deferral_ms=60_000)
-        return cls(
-            settle_ms=int(sync.settle_s * 1000),
-            delete_hold_ms=int(sync.delete_hold_s * 1000),
-            max_deferral_ms=int(sync.max_deferral_s * 1000),
-        )
+def timing_of(sync: SyncConfig, *, immediate: bool = False) -> Timing:
+    """The daemon's timing from config, or (``immediate``, sync-now) no waiting at all."""
+    if immediate:  # deletes still sort after writes, so renames are seen as copies
+        return Timing(settle_ms=0, delete_hold_ms=1, max_deferral_ms=60_000)
+    return Timing(
+        settle_ms=int(sync.settle_s * 1000),
+        delete_hold_ms=int(sync.delete_hold_s * 1000),
+        max_deferral_ms=int(sync.max_deferral_s * 1000),
+    )
 
 
 class Rescanner:

@@ -28,20 +28,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from syncd.domain import ChangeKind, LocalChange
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Timing:
-    """The pacing a producer records with (from the daemon's SyncConfig)."""
-
-    settle_ms: int
-    delete_hold_ms: int
-    max_deferral_ms: int
-
-    def wait_ms(self, kind: ChangeKind) -> int:
-        """How long a path of this kind must stay quiet before it is due."""
-        return self.delete_hold_ms if kind is ChangeKind.DELETED else self.settle_ms
+from syncd.domain import ChangeKind, LocalChange, Timing
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

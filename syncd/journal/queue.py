@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from syncd.domain import ChangeKind, Job, LocalChange
-from syncd.journal.coalesce import Pending, Timing, fold_all, ready_ms, restart_window
+from syncd.domain import ChangeKind, Job, LocalChange, Timing
+from syncd.journal.coalesce import Pending, fold_all, ready_ms, restart_window
 from syncd.journal.codec import decode_path, safe_text
 from syncd.journal.db import dbapi
 from syncd.journal.schema import files, pending

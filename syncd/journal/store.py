@@ -19,11 +19,10 @@ from types import TracebackType
 from sqlalchemy import Connection
 
 from syncd.clock import Clock
-from syncd.domain import ChangeKind, IndexEntry, Job, LocalChange, RelPath, SkippedItem
+from syncd.domain import ChangeKind, IndexEntry, Job, LocalChange, RelPath, SkippedItem, Timing
 from syncd.errors import JournalError
 from syncd.journal import index as index_rows
 from syncd.journal import migrate, notes, queue
-from syncd.journal.coalesce import Timing
 from syncd.journal.codec import (
     decode_path,
     encode_path,

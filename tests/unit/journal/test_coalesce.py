@@ -6,10 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncd.domain import ChangeKind, LocalChange, RelPath
+from syncd.domain import ChangeKind, LocalChange, RelPath, Timing
 from syncd.journal.coalesce import (
     Pending,
-    Timing,
     fold,
     fold_all,
     merge_kind,
