@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 import structlog
 
-from syncd.b2 import FileVersion
+from syncd.b2 import DirEntry, FileVersion
 from syncd.domain import LocalState, RelPath
 from syncd.engine.local import state_from_stat
 from syncd.engine.restore_plan import Note, RestoreItem, RestorePlan, local_verdict
@@ -38,9 +37,14 @@ class Downloader(Protocol):
     """What the restore needs of the B2 client."""
 
     def download(
-        self, version: FileVersion, dest: Path, *, on_progress: Callable[[int], None] | None = None
+        self,
+        version: FileVersion,
+        dest: DirEntry,
+        *,
+        on_progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Download ``version`` to ``dest``, SHA-1 verified."""
+        """Download ``version`` to ``dest`` (reached by its directory's descriptor),
+        SHA-1 verified."""
 
 
 class AfterPlace(Protocol):
@@ -168,7 +172,7 @@ class Restorer:
         if dry_run:
             out.restored.append(item)
             return
-        staged = self._target.staging_path()
+        staged = self._target.staging_entry()
         try:
             self._client.download(item.version, staged, on_progress=self._bytes)
             st = self._target.place(staged, RelPath(rel), mtime_ns)

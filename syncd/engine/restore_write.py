@@ -1,13 +1,14 @@
 """Write restored files below one target directory and nowhere else (reliability.md S11).
 
-Imports ``syncd.errors`` and ``syncd.domain``. The target is opened once as a
-directory descriptor. Every directory below it is opened with ``O_NOFOLLOW`` relative
-to its parent's descriptor (and created the same way), so a symlink planted anywhere
-inside the target, or swapped in during the restore, is refused rather than followed.
-Bytes first land in a private staging directory inside the target (mode 0700), are
-verified there by the download, get their mtime, and are then renamed into their
-final directory by descriptor: ``rename`` replaces a final symlink, never follows it.
-Permission bits are never taken from remote metadata.
+Imports ``syncd.errors``, ``syncd.domain`` and ``syncd.b2`` (``DirEntry``). The
+target is opened once as a directory descriptor. Every directory below it is opened
+with ``O_NOFOLLOW`` relative to its parent's descriptor (and created the same way),
+so a symlink planted anywhere inside the target, or swapped in during the restore,
+is refused rather than followed. Bytes first land in a private staging directory
+inside the target (mode 0700), are verified there by the download (which reaches
+staging only through its descriptor, never by path), get their mtime, and are then
+renamed into their final directory by descriptor: ``rename`` replaces a final
+symlink, never follows it. Permission bits are never taken from remote metadata.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from types import TracebackType
 
 import structlog
 
+from syncd.b2 import DirEntry
 from syncd.domain import RelPath
 from syncd.errors import LocalAccessError, UnsafePathError
 
@@ -91,12 +93,21 @@ class TargetDir:
         self.close()
 
     def close(self) -> None:
-        """Remove the staging directory and close the descriptors."""
+        """Empty and remove the staging directory and close the descriptors. Its files
+        are removed through its descriptor; its name only while it is still ours."""
         if self._staging_fd >= 0:
+            with contextlib.suppress(OSError), os.scandir(self._staging_fd) as entries:
+                names = [e.name for e in entries]
+            for name in names:
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=self._staging_fd)
+            mine = os.fstat(self._staging_fd)
             os.close(self._staging_fd)
-            with contextlib.suppress(OSError):
-                shutil.rmtree(self._staging_name, dir_fd=self._fd)
             self._staging_fd = -1
+            with contextlib.suppress(OSError):
+                now = os.stat(self._staging_name, dir_fd=self._fd, follow_symlinks=False)
+                if (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino):
+                    shutil.rmtree(self._staging_name, dir_fd=self._fd)
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
@@ -116,17 +127,17 @@ class TargetDir:
 
     # --- staging -----------------------------------------------------------------------
 
-    def staging_path(self) -> Path:
-        """A fresh path in the staging directory for one download."""
+    def staging_entry(self) -> DirEntry:
+        """A fresh name in the staging directory, bound to its descriptor, for one download."""
         self._count += 1
-        return self.root / self._staging_name / f"f{self._count}"
+        return DirEntry(self._staging_fd, f"f{self._count}")
 
-    def discard(self, staged: Path) -> None:
+    def discard(self, staged: DirEntry) -> None:
         """Remove a staged file that will not be placed."""
         with contextlib.suppress(OSError):
             os.unlink(staged.name, dir_fd=self._staging_fd)
 
-    def place(self, staged: Path, rel_path: RelPath, mtime_ns: int) -> os.stat_result:
+    def place(self, staged: DirEntry, rel_path: RelPath, mtime_ns: int) -> os.stat_result:
         """Give ``staged`` its mode and mtime and rename it to ``rel_path``; return its
         lstat. A regular file it replaces keeps its permission bits (never setuid, setgid
         or sticky); a new file gets 0666 minus the umask.

@@ -6,12 +6,14 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from syncd.b2 import FileVersion
+from syncd.b2 import DirEntry, FileVersion
+from syncd.b2.download import Download, temp_names
 from syncd.domain import LocalState, RelPath
 from syncd.engine.restore_plan import RestoreItem, RestorePlan
 from syncd.engine.restore_run import Restorer
 from syncd.engine.restore_write import STAGING_PREFIX, TargetDir
 from syncd.errors import RemoteProtocolError, RemoteTransientError
+from tests.unit.restore.helpers import OneFileSession, write_entry
 
 SHA1_ABC = "a9993e364706816aba3e25717850c26c9cd0d89d"
 
@@ -40,13 +42,17 @@ class FakeDownloader:
         self.calls = 0
 
     def download(
-        self, version: FileVersion, dest: Path, *, on_progress: Callable[[int], None] | None = None
+        self,
+        version: FileVersion,
+        dest: DirEntry,
+        *,
+        on_progress: Callable[[int], None] | None = None,
     ) -> None:
         """Pretend to download."""
         self.calls += 1
         if self.error is not None:
             raise self.error
-        dest.write_bytes(b"abc")
+        write_entry(dest, b"abc")
         if on_progress is not None:
             on_progress(3)
 
@@ -150,7 +156,11 @@ class SwappingDownloader(FakeDownloader):
         self.outside = outside
 
     def download(
-        self, version: FileVersion, dest: Path, *, on_progress: Callable[[int], None] | None = None
+        self,
+        version: FileVersion,
+        dest: DirEntry,
+        *,
+        on_progress: Callable[[int], None] | None = None,
     ) -> None:
         """Write the bytes, then race the restore by planting a symlink."""
         super().download(version, dest, on_progress=on_progress)
@@ -171,3 +181,48 @@ def test_directory_swapped_for_symlink_during_restore_is_refused(tmp_path: Path)
     assert [n.name for n in out.refused] == ["d/f"]
     assert os.listdir(outside) == []
     assert sorted(os.listdir(root)) == ["d"]
+
+
+class SwapStagingDownloader:
+    """The real ``Download``, after an attacker swapped the staging directory's name for a
+    symlink to their own directory holding a symlink at the sidecar's temporary name."""
+
+    def __init__(self, root: Path, attacker: Path, victim: Path) -> None:
+        self.root = root
+        self.attacker = attacker
+        self.victim = victim
+
+    def download(
+        self,
+        version: FileVersion,
+        dest: DirEntry,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Swap, then download for real."""
+        [staging] = [p for p in os.listdir(self.root) if p.startswith(STAGING_PREFIX)]
+        os.rename(self.root / staging, self.root / ".moved-away")
+        os.symlink(self.attacker, self.root / staging)
+        _part, sidecar = temp_names(dest.name)
+        os.symlink(self.victim, self.attacker / f"{sidecar}.tmp")
+        os.symlink(self.victim, self.attacker / _part)
+        session = OneFileSession(version.file_id, b"abc")
+        Download(session, version, dest, threshold_bytes=1 << 30, threads=1, on_progress=None).run()  # type: ignore[arg-type]
+
+
+def test_staging_swapped_for_symlink_writes_nothing_outside(tmp_path: Path) -> None:
+    """The download reaches staging by descriptor: a swapped-in symlink redirects nothing."""
+    root = tmp_path / "t"
+    root.mkdir()
+    attacker = tmp_path / "attacker"
+    attacker.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"VICTIM")
+    with TargetDir(root, write=True) as target:
+        out = Restorer(
+            SwapStagingDownloader(root, attacker, victim), target, in_place=False, force=False
+        ).run(one("f"))
+    assert victim.read_bytes() == b"VICTIM"
+    assert sorted(p.name for p in attacker.iterdir() if not p.is_symlink()) == []
+    assert [i.rel_path for i in out.restored] == ["f"]
+    assert (root / "f").read_bytes() == b"abc"

@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from syncd.b2 import DirEntry
 from syncd.domain import RelPath
 from syncd.engine.restore_write import STAGING_PREFIX, TargetDir
 from syncd.errors import LocalAccessError, UnsafePathError
+from tests.unit.restore.helpers import write_entry
 
 
-def stage(target: TargetDir, data: bytes) -> Path:
+def stage(target: TargetDir, data: bytes) -> DirEntry:
     """A staged file with ``data``, as a download leaves it."""
-    staged = target.staging_path()
-    staged.write_bytes(data)
+    staged = target.staging_entry()
+    write_entry(staged, data)
     return staged
 
 
