@@ -11,6 +11,7 @@ daemon (stop it first: exit 75 otherwise), and record each restored file through
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -66,6 +67,25 @@ def select(config: Config, path: str) -> Selection:
 def default_target(now: datetime) -> Path:
     """``./syncd-restore-<UTC time>``, a new directory for each restore."""
     return Path.cwd() / f"syncd-restore-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def make_default_target(target: Path) -> None:
+    """Create the default target; it must not exist yet (its name is predictable, so
+    anything already there, a planted symlink included, is refused)."""
+    try:
+        os.mkdir(target, 0o755)
+    except FileExistsError:
+        raise UsageError(f"{target} already exists; name a target with --to") from None
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot create the target: {exc.strerror}") from exc
+
+
+def check_to(target: Path) -> None:
+    """``--to DIR``: refused when DIR is a symlink or something other than a directory."""
+    if target.is_symlink():
+        raise UsageError(f"--to {target}: is a symlink; name the real directory")
+    if os.path.lexists(target) and not target.is_dir():
+        raise UsageError(f"--to {target}: exists and is not a directory")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,6 +195,8 @@ def restore(
     if in_place and request.target is not None:
         raise UsageError("--to and --in-place exclude each other")
     target = None if in_place else (request.target or default_target(now))
+    if request.target is not None:
+        check_to(request.target)
     need = WRITE_CAPABILITIES if in_place and not request.dry_run else READ_CAPABILITIES
     total = RestoreOutcome(dry_run=request.dry_run)
     with contextlib.ExitStack() as stack:
@@ -185,6 +207,8 @@ def restore(
                 Journal.open(state_path(config, JOURNAL_NAME), clock=SystemClock())
             )
         remote = stack.enter_context(Remote(config, need=need))
+        if target is not None and request.target is None and not request.dry_run:
+            make_default_target(target)
         for sel in selections:
             the_plan = make_plan(remote, sel, request)
             if request.mode == "at" and not (the_plan.items or the_plan.refused or the_plan.kept):

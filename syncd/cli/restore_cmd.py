@@ -172,7 +172,7 @@ def restore_cmd(
     Exit codes:
       0   everything restored
       1   some files were refused, failed, or are in the way (use --force)
-      2   usage error
+      2   usage error (also: --to is a symlink, the default target already exists)
       75  B2 could not be reached, or a running syncd holds the journal (in place)
       77  the key was refused
       78  the config is invalid

@@ -65,21 +65,47 @@ class TargetDir:
         self._staging_name = STAGING_PREFIX + secrets.token_hex(6)
         self._count = 0
         self._mode = 0o666 & ~_umask()
-        if write and create:
-            root.mkdir(mode=0o755, parents=True, exist_ok=True)
+        if create:
+            if not self._open_target(root, write=write):
+                return
         elif not root.exists():
-            if not create:
-                raise LocalAccessError(f"{root}: the folder does not exist")
-            return
-        try:
-            self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError as exc:
-            raise LocalAccessError(f"{root}: cannot open the target: {exc.strerror}") from exc
+            raise LocalAccessError(f"{root}: the folder does not exist")
+        else:
+            try:
+                self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError as exc:
+                raise LocalAccessError(f"{root}: cannot open the folder: {exc.strerror}") from exc
         if write and not create:
             self._sweep()  # in place the instance lock is held: no other restore runs here
         if write:
             os.mkdir(self._staging_name, 0o700, dir_fd=self._fd)
             self._staging_fd = os.open(self._staging_name, _DIR_FLAGS, dir_fd=self._fd)
+
+    def _open_target(self, root: Path, *, write: bool) -> bool:
+        """Open (with ``write``, create) a separate target ``root``; False when it is
+        absent in a dry run. Neither ``root`` nor its parent (the ``--to`` directory) is
+        followed if it is a symlink."""
+        try:
+            if write:
+                root.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            elif not os.path.lexists(root):
+                return False
+            parent = os.open(root.parent, _DIR_FLAGS)
+            try:
+                if write:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(root.name, 0o755, dir_fd=parent)
+                self._fd = os.open(root.name, _DIR_FLAGS, dir_fd=parent)
+            finally:
+                os.close(parent)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
+                raise UnsafePathError(
+                    f"{root}: the target or its parent is a symlink or not a directory; "
+                    "not followed"
+                ) from exc
+            raise LocalAccessError(f"{root}: cannot open the target: {exc.strerror}") from exc
+        return True
 
     def __enter__(self) -> TargetDir:
         return self

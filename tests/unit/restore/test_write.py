@@ -106,3 +106,26 @@ def test_in_place_sweeps_staging_left_by_a_killed_restore(tmp_path: Path) -> Non
     with TargetDir(tmp_path, write=True, create=False):
         pass
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("planted", ["root", "parent"])
+def test_symlinked_target_root_is_refused(tmp_path: Path, planted: str) -> None:
+    """A symlink at the target (or at the --to directory above it) is never followed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    to = tmp_path / "to"
+    if planted == "parent":
+        os.symlink(outside, to)
+    else:
+        to.mkdir()
+        os.symlink(outside, to / "folder")
+    with pytest.raises(UnsafePathError, match="not followed"):
+        TargetDir(to / "folder", write=True)
+    assert os.listdir(outside) == []
+
+
+def test_target_under_a_file_is_a_local_access_error(tmp_path: Path) -> None:
+    """A target below a regular file is one clean error, not a traceback."""
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(LocalAccessError):
+        TargetDir(tmp_path / "afile" / "sub" / "folder", write=True)
