@@ -19,11 +19,12 @@ from syncd.b2 import DirEntry, FileVersion
 from syncd.domain import LocalState, RelPath
 from syncd.engine.local import state_from_stat
 from syncd.engine.restore_plan import Note, RestoreItem, RestorePlan, local_verdict
-from syncd.engine.restore_write import TargetDir
+from syncd.engine.restore_write import ANY, TargetDir
 from syncd.errors import (
     AuthRejectedError,
     CapExceededError,
     RemoteTransientError,
+    RestoreConflictError,
     SyncdError,
     UnsafePathError,
 )
@@ -175,7 +176,14 @@ class Restorer:
         staged = self._target.staging_entry()
         try:
             self._client.download(item.version, staged, on_progress=self._bytes)
-            st = self._target.place(staged, RelPath(rel), mtime_ns)
+            st = self._target.place(
+                staged, RelPath(rel), mtime_ns, was=ANY if self._force else existing
+            )
+        except RestoreConflictError as exc:
+            self._target.discard(staged)
+            out.conflicts.append(Note(name=rel, reason=str(exc)))
+            log.warning("restore_conflict", rel_path=rel, reason=str(exc))
+            return
         except BaseException:
             self._target.discard(staged)
             raise

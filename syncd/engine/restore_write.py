@@ -23,17 +23,19 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 import structlog
 
 from syncd.b2 import DirEntry
 from syncd.domain import RelPath
-from syncd.errors import LocalAccessError, UnsafePathError
+from syncd.errors import LocalAccessError, RestoreConflictError, UnsafePathError
 
 log = structlog.get_logger(__name__)
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _HASH_CHUNK = 1024 * 1024
 STAGING_PREFIX = ".syncd-restore-"
+ANY: Literal["any"] = "any"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,36 +165,81 @@ class TargetDir:
         with contextlib.suppress(OSError):
             os.unlink(staged.name, dir_fd=self._staging_fd)
 
-    def place(self, staged: DirEntry, rel_path: RelPath, mtime_ns: int) -> os.stat_result:
-        """Give ``staged`` its mode and mtime and rename it to ``rel_path``; return its
+    def place(
+        self,
+        staged: DirEntry,
+        rel_path: RelPath,
+        mtime_ns: int,
+        *,
+        was: Existing | Literal["any"] | None = ANY,
+    ) -> os.stat_result:
+        """Give ``staged`` its mode and mtime and move it to ``rel_path``; return its
         lstat. A regular file it replaces keeps its permission bits (never setuid, setgid
         or sticky); a new file gets 0666 minus the umask.
 
+        ``was`` is what the check before the download saw there. Right before the move
+        the leaf is looked at again through its parent's descriptor: anything else now
+        (an edit, a new file) is left alone, and where nothing was, nothing is replaced.
+        ``ANY`` (``--force``) replaces whatever is there.
+
         Raises:
+            RestoreConflictError: the leaf changed since ``was``.
             UnsafePathError: a symlink or a file stands where a directory should be.
-            LocalAccessError: the rename failed (a directory in the way, another device).
+            LocalAccessError: the move failed (a directory in the way, another device).
         """
         name = staged.name
         parent = self._open_parent(rel_path, create=True)
         leaf = rel_path.rsplit("/", 1)[-1]
         try:
+            old = _lstat_at(leaf, parent, rel_path)
+            if not isinstance(was, str) and _identity(old) != _identity(was):
+                raise RestoreConflictError(
+                    "changed while the restore ran; left alone (use --force)", rel_path=rel_path
+                )
             mode = self._mode
-            with contextlib.suppress(FileNotFoundError):
-                old = os.stat(leaf, dir_fd=parent, follow_symlinks=False)
-                if stat.S_ISREG(old.st_mode):
-                    mode = stat.S_IMODE(old.st_mode) & 0o777
-            os.chmod(name, mode, dir_fd=self._staging_fd)  # our own 0700 directory
-            os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=self._staging_fd, follow_symlinks=False)
+            if old is not None and stat.S_ISREG(old.st_mode):
+                mode = stat.S_IMODE(old.st_mode) & 0o777
             try:
-                os.rename(name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent)
+                os.chmod(name, mode, dir_fd=self._staging_fd)  # our own 0700 directory
+                os.utime(
+                    name, ns=(mtime_ns, mtime_ns), dir_fd=self._staging_fd, follow_symlinks=False
+                )
+                if was is None:
+                    self._move_no_replace(name, leaf, parent, rel_path)
+                else:
+                    os.rename(name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent)
+                os.fsync(parent)
+                return os.stat(leaf, dir_fd=parent, follow_symlinks=False)
             except OSError as exc:
                 raise LocalAccessError(
                     f"cannot put the file in place: {exc.strerror}", rel_path=rel_path
                 ) from exc
-            os.fsync(parent)
-            return os.stat(leaf, dir_fd=parent, follow_symlinks=False)
         finally:
             os.close(parent)
+
+    def _move_no_replace(self, name: str, leaf: str, parent: int, rel_path: RelPath) -> None:
+        """Move a staged file to ``leaf`` only if nothing is there: ``link`` fails with
+        EEXIST instead of replacing. Where hard links are not supported, one more lstat
+        right before the rename narrows the window to a few instructions."""
+        try:
+            os.link(
+                name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent, follow_symlinks=False
+            )
+        except FileExistsError:
+            raise RestoreConflictError(
+                "appeared while the restore ran; left alone (use --force)", rel_path=rel_path
+            ) from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
+                raise
+            if _lstat_at(leaf, parent, rel_path) is not None:
+                raise RestoreConflictError(
+                    "appeared while the restore ran; left alone (use --force)",
+                    rel_path=rel_path,
+                ) from None
+            os.rename(name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent)
+            return
+        os.unlink(name, dir_fd=self._staging_fd)
 
     # --- what is there now -------------------------------------------------------------
 
@@ -259,3 +306,24 @@ class TargetDir:
             os.close(fd)
             fd = nxt
         return fd
+
+
+def _lstat_at(leaf: str, parent: int, rel_path: RelPath) -> os.stat_result | None:
+    """lstat of ``leaf`` in ``parent``; None when nothing is there."""
+    try:
+        return os.stat(leaf, dir_fd=parent, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise LocalAccessError(
+            f"cannot look at the file: {exc.strerror}", rel_path=rel_path
+        ) from exc
+
+
+def _identity(st: os.stat_result | Existing | None) -> tuple[int, ...] | None:
+    """What tells one state of a path from another: device, inode, size, mtime, ctime."""
+    if st is None:
+        return None
+    if isinstance(st, Existing):
+        st = st.stat
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)

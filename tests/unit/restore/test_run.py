@@ -226,3 +226,52 @@ def test_staging_swapped_for_symlink_writes_nothing_outside(tmp_path: Path) -> N
     assert sorted(p.name for p in attacker.iterdir() if not p.is_symlink()) == []
     assert [i.rel_path for i in out.restored] == ["f"]
     assert (root / "f").read_bytes() == b"abc"
+
+
+class EditingDownloader(FakeDownloader):
+    """While "downloading", the user edits ``f`` and creates ``g`` in the folder."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+
+    def download(
+        self,
+        version: FileVersion,
+        dest: DirEntry,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Change the folder, then write the bytes."""
+        (self.root / "f").write_bytes(b"edit made during the download")
+        (self.root / "g").write_bytes(b"new file made during the download")
+        super().download(version, dest, on_progress=on_progress)
+
+
+def test_in_place_change_during_download_is_a_conflict(tmp_path: Path) -> None:
+    """An edit or a new file made while the download ran is left alone and listed."""
+    (tmp_path / "f").write_bytes(b"xyz")
+    known = frozenset({(3, SHA1_ABC), (3, "66b27417d37e024c46526c2f6d358a754fc552f3")})
+    items = (
+        RestoreItem(rel_path=RelPath("f"), version=version("f"), known=known),
+        RestoreItem(rel_path=RelPath("g"), version=version("g")),
+    )
+    with TargetDir(tmp_path, write=True, create=False) as target:
+        out = Restorer(EditingDownloader(tmp_path), target, in_place=True, force=False).run(
+            RestorePlan(items=items, refused=())
+        )
+    assert sorted(n.name for n in out.conflicts) == ["f", "g"]
+    assert out.restored == []
+    assert not out.ok
+    assert (tmp_path / "f").read_bytes() == b"edit made during the download"
+    assert (tmp_path / "g").read_bytes() == b"new file made during the download"
+    assert sorted(os.listdir(tmp_path)) == ["f", "g"]
+
+
+def test_forced_restore_replaces_a_change_made_during_download(tmp_path: Path) -> None:
+    """With --force the restored bytes replace whatever is there at the end."""
+    (tmp_path / "f").write_bytes(b"xyz")
+    with TargetDir(tmp_path, write=True, create=False) as target:
+        out = Restorer(EditingDownloader(tmp_path), target, in_place=True, force=True).run(one("f"))
+    assert out.ok
+    assert (tmp_path / "f").read_bytes() == b"abc"
