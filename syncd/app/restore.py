@@ -99,6 +99,7 @@ class RestoreRequest:
     in_place: bool = False
     force: bool = False
     dry_run: bool = False
+    allow_unverified: bool = False
 
 
 class Remote:
@@ -229,6 +230,7 @@ def restore(
                     target_dir,
                     in_place=in_place,
                     force=request.force,
+                    allow_unverified=request.allow_unverified,
                     after_place=after,
                     progress=progress,
                 )

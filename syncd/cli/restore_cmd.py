@@ -144,6 +144,9 @@ def run_restore(config_path: Path, asked: Asked, *, as_json: bool, progress: boo
 @click.option("--in-place", is_flag=True, help="Write into the synced folder itself.")
 @click.option("--force", is_flag=True, help="Overwrite local files with unsynced changes.")
 @click.option("--dry-run", is_flag=True, help="List the plan; write nothing.")
+@click.option(
+    "--allow-unverified", is_flag=True, help="Also restore versions B2 holds no SHA-1 for."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON on stdout.")
 @click.option("--progress/--no-progress", default=None, help="Progress (default: on a TTY).")
 def restore_cmd(
@@ -155,6 +158,7 @@ def restore_cmd(
     in_place: bool,
     force: bool,
     dry_run: bool,
+    allow_unverified: bool,
     as_json: bool,
     progress: bool | None,
 ) -> None:
@@ -165,7 +169,9 @@ def restore_cmd(
     90m, 3d, '2 hours ago', 'yesterday 18:00', or a B2 file id for one file.
     Files go to a new ./syncd-restore-<UTC time>/<FOLDER>/ unless --to DIR or
     --in-place. Byte-exact (SHA-1 checked) with the original mtime. Names that could
-    escape the target are refused and listed; the rest is restored.
+    escape the target are refused and listed; the rest is restored. A version B2
+    holds no (or only an unverified) SHA-1 for is listed as failed unless
+    --allow-unverified.
     --since 6h [FOLDER]: every file changed or deleted in the last 6 hours goes back,
     in place, to the version it had before (files created since are left alone).
     \b
@@ -188,7 +194,11 @@ def restore_cmd(
             since_ms = int(now.timestamp() * 1000) - parse_duration_s(since) * 1000
             chosen = list(paths) or [f.name for f in config.folders]
             return chosen, RestoreRequest(
-                mode="since", since_ms=since_ms, force=force, dry_run=dry_run
+                mode="since",
+                since_ms=since_ms,
+                force=force,
+                dry_run=dry_run,
+                allow_unverified=allow_unverified,
             )
         if not paths:
             raise UsageError("name at least one PATH (FOLDER or FOLDER/sub/path)")
@@ -199,6 +209,7 @@ def restore_cmd(
             in_place=in_place,
             force=force,
             dry_run=dry_run,
+            allow_unverified=allow_unverified,
         )
 
     run_restore(config_path, asked, as_json=as_json, progress=progress)
@@ -209,6 +220,9 @@ def restore_cmd(
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--force", is_flag=True, help="Overwrite local files with unsynced changes.")
 @click.option("--dry-run", is_flag=True, help="List the plan; write nothing.")
+@click.option(
+    "--allow-unverified", is_flag=True, help="Also restore versions B2 holds no SHA-1 for."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON on stdout.")
 @click.option("--progress/--no-progress", default=None, help="Progress (default: on a TTY).")
 def undelete(
@@ -216,6 +230,7 @@ def undelete(
     paths: tuple[str, ...],
     force: bool,
     dry_run: bool,
+    allow_unverified: bool,
     as_json: bool,
     progress: bool | None,
 ) -> None:
@@ -228,5 +243,11 @@ def undelete(
     """
     from syncd.app.restore import RestoreRequest
 
-    request = RestoreRequest(mode="undelete", in_place=True, force=force, dry_run=dry_run)
+    request = RestoreRequest(
+        mode="undelete",
+        in_place=True,
+        force=force,
+        dry_run=dry_run,
+        allow_unverified=allow_unverified,
+    )
     run_restore(config_path, lambda _c: (list(paths), request), as_json=as_json, progress=progress)

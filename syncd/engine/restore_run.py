@@ -102,10 +102,12 @@ class Restorer:
         *,
         in_place: bool,
         force: bool,
+        allow_unverified: bool = False,
         after_place: AfterPlace | None = None,
         progress: ProgressHook | None = None,
     ) -> None:
         self._client = client
+        self._allow_unverified = allow_unverified
         self._target = target
         self._in_place = in_place
         self._force = force
@@ -170,6 +172,11 @@ class Restorer:
                 what = "something that is not a regular file"
             out.conflicts.append(Note(name=rel, reason=f"{what} is in the way (use --force)"))
             return
+        unverified = _unverified(item.version)
+        if unverified is not None and not self._allow_unverified:
+            out.failed.append(Note(name=rel, reason=f"{unverified} (use --allow-unverified)"))
+            log.warning("restore_unverified_refused", rel_path=rel, file_id=item.version.file_id)
+            return
         if dry_run:
             out.restored.append(item)
             return
@@ -196,3 +203,12 @@ class Restorer:
     def _bytes(self, amount: int) -> None:
         if self._progress is not None:
             self._progress("bytes", amount)
+
+
+def _unverified(version: FileVersion) -> str | None:
+    """Why the downloaded bytes of ``version`` could not be checked, or None."""
+    if version.content_sha1 is None:
+        return "B2 holds no SHA-1 for this version"
+    if not version.is_sha1_verified:
+        return "B2 holds only an unverified SHA-1 for this version"
+    return None

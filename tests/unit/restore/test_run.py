@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from syncd.b2 import DirEntry, FileVersion
@@ -275,3 +276,26 @@ def test_forced_restore_replaces_a_change_made_during_download(tmp_path: Path) -
         out = Restorer(EditingDownloader(tmp_path), target, in_place=True, force=True).run(one("f"))
     assert out.ok
     assert (tmp_path / "f").read_bytes() == b"abc"
+
+
+def test_version_without_sha1_fails_unless_allowed(tmp_path: Path) -> None:
+    """No SHA-1, or only an unverified one: listed as failed, unless --allow-unverified."""
+    no_sha1 = RestoreItem(rel_path=RelPath("a"), version=replace(version("a"), content_sha1=None))
+    unverified = RestoreItem(
+        rel_path=RelPath("b"), version=replace(version("b"), is_sha1_verified=False)
+    )
+    the_plan = RestorePlan(items=(no_sha1, unverified), refused=())
+    downloader = FakeDownloader()
+    with TargetDir(tmp_path, write=True) as target:
+        out = Restorer(downloader, target, in_place=False, force=False).run(the_plan)
+        assert [(n.name, n.reason) for n in out.failed] == [
+            ("a", "B2 holds no SHA-1 for this version (use --allow-unverified)"),
+            ("b", "B2 holds only an unverified SHA-1 for this version (use --allow-unverified)"),
+        ]
+        assert downloader.calls == 0
+        assert not (tmp_path / "a").exists()
+        allowed = Restorer(
+            downloader, target, in_place=False, force=False, allow_unverified=True
+        ).run(the_plan)
+    assert allowed.ok
+    assert [i.rel_path for i in allowed.restored] == ["a", "b"]
