@@ -36,7 +36,7 @@ from syncd.engine.restore_run import ProgressHook, RestoreOutcome, Restorer
 from syncd.engine.restore_time import AtFileId, AtTime
 from syncd.engine.restore_versions import LsRow, histories, ls_rows
 from syncd.engine.restore_write import TargetDir
-from syncd.errors import UsageError
+from syncd.errors import LocalAccessError, UsageError
 from syncd.journal import Journal
 
 READ_CAPABILITIES = frozenset({"listBuckets", "listFiles", "readFiles"})
@@ -222,9 +222,12 @@ def restore(
                 after = InPlaceRecorder(
                     remote.client, journal, sel.folder, remote.bucket(sel.folder)
                 )
-            with TargetDir(
-                root, write=not request.dry_run, create=target is not None
-            ) as target_dir:
+            try:
+                opened = TargetDir(root, write=not request.dry_run, create=target is not None)
+            except LocalAccessError as exc:
+                total.failed.append(Note(name=sel.folder.name, reason=str(exc)))
+                continue
+            with opened as target_dir:
                 restorer = Restorer(
                     remote.client,
                     target_dir,

@@ -36,6 +36,7 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _HASH_CHUNK = 1024 * 1024
 STAGING_PREFIX = ".syncd-restore-"
 ANY: Literal["any"] = "any"
+_NS_MIN, _NS_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,11 +78,19 @@ class TargetDir:
                 self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             except OSError as exc:
                 raise LocalAccessError(f"{root}: cannot open the folder: {exc.strerror}") from exc
-        if write and not create:
-            self._sweep()  # in place the instance lock is held: no other restore runs here
-        if write:
+        if not write:
+            return
+        try:
+            if not create:
+                self._sweep()  # in place the instance lock is held: no other restore runs here
             os.mkdir(self._staging_name, 0o700, dir_fd=self._fd)
             self._staging_fd = os.open(self._staging_name, _DIR_FLAGS, dir_fd=self._fd)
+        except OSError as exc:
+            os.close(self._fd)
+            self._fd = -1
+            raise LocalAccessError(
+                f"{root}: cannot make a staging directory: {exc.strerror}"
+            ) from exc
 
     def _open_target(self, root: Path, *, write: bool) -> bool:
         """Open (with ``write``, create) a separate target ``root``; False when it is
@@ -188,6 +197,11 @@ class TargetDir:
             LocalAccessError: the move failed (a directory in the way, another device).
         """
         name = staged.name
+        if not _NS_MIN <= mtime_ns <= _NS_MAX:
+            raise LocalAccessError(
+                f"its mtime ({mtime_ns // 1_000_000} ms) is out of this system's range",
+                rel_path=rel_path,
+            )
         parent = self._open_parent(rel_path, create=True)
         leaf = rel_path.rsplit("/", 1)[-1]
         try:
@@ -247,7 +261,8 @@ class TargetDir:
         """lstat of ``rel_path`` without following any symlink; None when nothing is there.
 
         Raises:
-            LocalAccessError: a symlink or a file stands where a directory should be.
+            UnsafePathError: a symlink or a file stands where a directory should be.
+            LocalAccessError: the path cannot be looked at (a name too long, no access).
         """
         if self._fd < 0:
             return None
@@ -256,30 +271,42 @@ class TargetDir:
         except FileNotFoundError:
             return None
         try:
-            st = os.stat(rel_path.rsplit("/", 1)[-1], dir_fd=parent, follow_symlinks=False)
-        except FileNotFoundError:
-            return None
+            st = _lstat_at(rel_path.rsplit("/", 1)[-1], parent, rel_path)
         finally:
             os.close(parent)
+        if st is None:
+            return None
         return Existing(
             is_file=stat.S_ISREG(st.st_mode), size=st.st_size, mtime_ns=st.st_mtime_ns, stat=st
         )
 
     def sha1(self, rel_path: RelPath) -> str:
-        """The SHA-1 of the regular file at ``rel_path`` (opened ``O_NOFOLLOW``)."""
-        parent = self._open_parent(rel_path, create=False)
+        """The SHA-1 of the regular file at ``rel_path`` (opened ``O_NOFOLLOW``).
+
+        Raises:
+            LocalAccessError: it cannot be opened or read.
+        """
+        try:
+            parent = self._open_parent(rel_path, create=False)
+        except FileNotFoundError as exc:
+            raise LocalAccessError("vanished while it was checked", rel_path=rel_path) from exc
         try:
             fd = os.open(
                 rel_path.rsplit("/", 1)[-1],
                 os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC,
                 dir_fd=parent,
             )
+        except OSError as exc:
+            raise LocalAccessError(f"cannot open: {exc.strerror}", rel_path=rel_path) from exc
         finally:
             os.close(parent)
         digest = hashlib.sha1(usedforsecurity=False)
-        with os.fdopen(fd, "rb") as f:
-            while chunk := f.read(_HASH_CHUNK):
-                digest.update(chunk)
+        try:
+            with os.fdopen(fd, "rb") as f:
+                while chunk := f.read(_HASH_CHUNK):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise LocalAccessError(f"cannot read: {exc.strerror}", rel_path=rel_path) from exc
         return digest.hexdigest()
 
     def _open_parent(self, rel_path: RelPath, *, create: bool) -> int:
@@ -292,17 +319,18 @@ class TargetDir:
                     with contextlib.suppress(FileExistsError):
                         os.mkdir(part, 0o777, dir_fd=fd)
                 nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
-            except FileNotFoundError:
-                os.close(fd)
-                raise
             except OSError as exc:
                 os.close(fd)
+                if isinstance(exc, FileNotFoundError) and not create:
+                    raise
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
                     raise UnsafePathError(
                         f"'{part}' inside the target is a symlink or a file; not followed",
                         rel_path=rel_path,
                     ) from exc
-                raise LocalAccessError(f"cannot open '{part}': {exc.strerror}") from exc
+                raise LocalAccessError(
+                    f"cannot open '{part}': {exc.strerror}", rel_path=rel_path
+                ) from exc
             os.close(fd)
             fd = nxt
         return fd

@@ -99,3 +99,13 @@ def test_planted_default_target_is_refused(setup: Setup, view: BucketView, tmp_p
     assert res.code == 2, res.err
     assert "already exists" in res.err
     assert os.listdir(outside) == []
+
+
+def test_to_below_a_file_is_one_line(setup: Setup, view: BucketView, tmp_path: Path) -> None:
+    """--to below a regular file fails cleanly (exit 1, the reason listed), no traceback."""
+    raw_upload(view, "host1/a.txt", b"a\n")
+    (tmp_path / "afile").write_text("x")
+    res = syncd(setup, "restore", "folder", "--to", str(tmp_path / "afile" / "sub"))
+    assert res.code == 1, res.err
+    assert "Traceback" not in res.err
+    assert [f["path"] for f in res.doc["failed"]] == ["folder"]

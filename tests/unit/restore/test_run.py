@@ -299,3 +299,21 @@ def test_version_without_sha1_fails_unless_allowed(tmp_path: Path) -> None:
         ).run(the_plan)
     assert allowed.ok
     assert [i.rel_path for i in allowed.restored] == ["a", "b"]
+
+
+def test_bad_names_and_mtimes_fail_alone(tmp_path: Path) -> None:
+    """A leaf over 255 bytes or an mtime past the system's range fails that item only."""
+    far = replace(version("far"), src_last_modified_ms=300_000_000_000_000)
+    items = (
+        RestoreItem(rel_path=RelPath("L" * 300), version=version("long")),
+        RestoreItem(rel_path=RelPath("d/" + "M" * 300), version=version("long2")),
+        RestoreItem(rel_path=RelPath("far"), version=far),
+        RestoreItem(rel_path=RelPath("ok"), version=version("ok")),
+    )
+    with TargetDir(tmp_path / "t", write=True) as target:
+        out = Restorer(FakeDownloader(), target, in_place=False, force=False).run(
+            RestorePlan(items=items, refused=())
+        )
+    assert sorted(n.name for n in out.failed) == sorted(["L" * 300, "d/" + "M" * 300, "far"])
+    assert [i.rel_path for i in out.restored] == ["ok"]
+    assert (tmp_path / "t" / "ok").read_bytes() == b"abc"
