@@ -35,6 +35,7 @@ log = structlog.get_logger(__name__)
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _HASH_CHUNK = 1024 * 1024
 STAGING_PREFIX = ".syncd-restore-"
+STAGING_MARKER = ".syncd-staging"  # inside every staging directory: only these are swept
 ANY: Literal["any"] = "any"
 _NS_MIN, _NS_MAX = -(2**63), 2**63 - 1
 
@@ -85,6 +86,8 @@ class TargetDir:
                 self._sweep()  # in place the instance lock is held: no other restore runs here
             os.mkdir(self._staging_name, 0o700, dir_fd=self._fd)
             self._staging_fd = os.open(self._staging_name, _DIR_FLAGS, dir_fd=self._fd)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            os.close(os.open(STAGING_MARKER, flags, 0o600, dir_fd=self._staging_fd))
         except OSError as exc:
             os.close(self._fd)
             self._fd = -1
@@ -150,17 +153,34 @@ class TargetDir:
             self._fd = -1
 
     def _sweep(self) -> None:
-        """Remove staging directories a killed restore left at the root."""
+        """Remove staging directories a killed restore left at the root: only those
+        holding the marker file (a user's own ``.syncd-restore-*`` directory stays)."""
         with os.scandir(self._fd) as entries:
             stale = [
                 e.name
                 for e in entries
-                if e.name.startswith(STAGING_PREFIX) and e.is_dir(follow_symlinks=False)
+                if e.name.startswith(STAGING_PREFIX)
+                and e.is_dir(follow_symlinks=False)
+                and self._is_staging(e.name)
             ]
         for name in stale:
             with contextlib.suppress(OSError):
                 shutil.rmtree(name, dir_fd=self._fd)
                 log.info("restore_staging_swept", name=name)
+
+    def _is_staging(self, name: str) -> bool:
+        """True when the directory ``name`` at the root carries the staging marker."""
+        try:
+            fd = os.open(name, _DIR_FLAGS, dir_fd=self._fd)
+        except OSError:
+            return False
+        try:
+            st = os.stat(STAGING_MARKER, dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+        return stat.S_ISREG(st.st_mode)
 
     # --- staging -----------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import pytest
 
 from syncd.b2 import DirEntry
 from syncd.domain import RelPath
-from syncd.engine.restore_write import STAGING_PREFIX, TargetDir
+from syncd.engine.restore_write import STAGING_MARKER, STAGING_PREFIX, TargetDir
 from syncd.errors import LocalAccessError, UnsafePathError
 from tests.unit.restore.helpers import write_entry
 
@@ -103,9 +103,25 @@ def test_in_place_sweeps_staging_left_by_a_killed_restore(tmp_path: Path) -> Non
     """A staging directory a killed restore left in the folder is removed on the next one."""
     (tmp_path / f"{STAGING_PREFIX}dead" / "sub").mkdir(parents=True)
     (tmp_path / f"{STAGING_PREFIX}dead" / "f1").write_bytes(b"partial")
+    (tmp_path / f"{STAGING_PREFIX}dead" / STAGING_MARKER).write_bytes(b"")
     with TargetDir(tmp_path, write=True, create=False):
         pass
     assert os.listdir(tmp_path) == []
+
+
+def test_sweep_keeps_a_user_directory_without_the_marker(tmp_path: Path) -> None:
+    """A user's own .syncd-restore-* directory (no marker, or a symlinked one) is kept."""
+    mine = tmp_path / f"{STAGING_PREFIX}my-notes"
+    mine.mkdir()
+    (mine / "notes.txt").write_bytes(b"keep")
+    linked = tmp_path / f"{STAGING_PREFIX}linked"
+    linked.mkdir()
+    (linked / "data").write_bytes(b"keep too")
+    os.symlink(tmp_path / "elsewhere", linked / STAGING_MARKER)
+    with TargetDir(tmp_path, write=True, create=False):
+        pass
+    assert (mine / "notes.txt").read_bytes() == b"keep"
+    assert (linked / "data").read_bytes() == b"keep too"
 
 
 @pytest.mark.parametrize("planted", ["root", "parent"])
