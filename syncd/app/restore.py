@@ -168,6 +168,11 @@ def make_plan(remote: Remote, sel: Selection, request: RestoreRequest) -> Restor
     prefix = sel.folder.prefix
     if isinstance(request.at, AtFileId):
         version = remote.client.get_file_info(request.at.file_id)
+        if version.bucket_id != bucket.bucket_id:
+            raise UsageError(
+                f"{request.at.file_id} is not in the bucket of {sel.folder.name!r} "
+                f"({sel.folder.bucket})"
+            )
         if not _in_selection(version.file_name, prefix, sel.sub):
             raise UsageError(f"{request.at.file_id} is {version.file_name!r}, not under the PATH")
         same_name = remote.client.iter_versions(bucket, version.file_name)

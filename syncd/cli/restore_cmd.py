@@ -91,15 +91,21 @@ def print_outcome(outcome: RestoreOutcome, target: Path | None) -> None:
     )
     if outcome.dry_run:
         for item in outcome.restored:
-            click.echo(f"  restore {item.rel_path}  ({item.version.file_id})")
+            click.echo(f"  restore {shown(item.rel_path)}  ({item.version.file_id})")
     for note in outcome.conflicts:
-        click.echo(f"  in the way {note.name}: {note.reason}")
+        click.echo(f"  in the way {shown(note.name)}: {shown(note.reason)}")
     for note in outcome.refused:
-        click.echo(f"  refused {note.name!r}: {note.reason}")
+        click.echo(f"  refused {note.name!r}: {shown(note.reason)}")
     for note in outcome.failed:
-        click.echo(f"  failed  {note.name}: {note.reason}")
+        click.echo(f"  failed  {shown(note.name)}: {shown(note.reason)}")
     for note in outcome.kept:
-        click.echo(f"  left alone {note.name}: {note.reason}")
+        click.echo(f"  left alone {shown(note.name)}: {shown(note.reason)}")
+
+
+def shown(text: str) -> str:
+    """``text`` as is, or quoted with escapes when it holds characters a terminal would
+    act on (escape sequences, C1 controls, bidirectional overrides)."""
+    return text if text.isprintable() else repr(text)
 
 
 Asked = Callable[["Config"], tuple[list[str], "RestoreRequest"]]

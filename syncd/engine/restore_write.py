@@ -68,7 +68,7 @@ class TargetDir:
         self._staging_fd = -1
         self._staging_name = STAGING_PREFIX + secrets.token_hex(6)
         self._count = 0
-        self._mode = 0o666 & ~_umask()
+        self._mode = 0o644 & ~_umask()
         if create:
             if not self._open_target(root, write=write):
                 return
@@ -203,8 +203,9 @@ class TargetDir:
         was: Existing | Literal["any"] | None = ANY,
     ) -> os.stat_result:
         """Give ``staged`` its mode and mtime and move it to ``rel_path``; return its
-        lstat. A regular file it replaces keeps its permission bits (never setuid, setgid
-        or sticky); a new file gets 0666 minus the umask.
+        lstat. A regular file it replaces keeps its permission bits, but never more than
+        0755 (no setuid, setgid, sticky, or group/other write: a file planted with 0666
+        does not hand its writability on); a new file gets 0644 minus the umask.
 
         ``was`` is what the check before the download saw there. Right before the move
         the leaf is looked at again through its parent's descriptor: anything else now
@@ -232,7 +233,7 @@ class TargetDir:
                 )
             mode = self._mode
             if old is not None and stat.S_ISREG(old.st_mode):
-                mode = stat.S_IMODE(old.st_mode) & 0o777
+                mode = stat.S_IMODE(old.st_mode) & 0o755
             try:
                 os.chmod(name, mode, dir_fd=self._staging_fd)  # our own 0700 directory
                 os.utime(
@@ -313,13 +314,16 @@ class TargetDir:
         try:
             fd = os.open(
                 rel_path.rsplit("/", 1)[-1],
-                os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,  # a FIFO: no wait
                 dir_fd=parent,
             )
         except OSError as exc:
             raise LocalAccessError(f"cannot open: {exc.strerror}", rel_path=rel_path) from exc
         finally:
             os.close(parent)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise LocalAccessError("not a regular file", rel_path=rel_path)
         digest = hashlib.sha1(usedforsecurity=False)
         try:
             with os.fdopen(fd, "rb") as f:

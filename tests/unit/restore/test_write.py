@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,46 @@ def test_target_under_a_file_is_a_local_access_error(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     with pytest.raises(LocalAccessError):
         TargetDir(tmp_path / "afile" / "sub" / "folder", write=True)
+
+
+def test_sha1_of_a_fifo_fails_without_waiting(tmp_path: Path) -> None:
+    """A FIFO swapped in where a file was is refused at once, never read (no hang)."""
+    os.mkfifo(tmp_path / "f")
+    errors: list[BaseException] = []
+
+    def check() -> None:
+        with TargetDir(tmp_path, write=False) as target:
+            try:
+                target.sha1(RelPath("f"))
+            except LocalAccessError as exc:
+                errors.append(exc)
+
+    worker = threading.Thread(target=check, daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    if worker.is_alive():  # unblock the open so the thread can end, then fail
+        os.close(os.open(tmp_path / "f", os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(timeout=5)
+        pytest.fail("sha1() blocked on a FIFO")
+    assert [str(e) for e in errors] == ["not a regular file"]
+
+
+def test_replaced_file_never_passes_on_group_or_other_write(tmp_path: Path) -> None:
+    """A planted 0666 file is replaced by a 0644 one; a new file is at most 0644."""
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "planted").write_bytes(b"old")
+    os.chmod(root / "planted", 0o666)
+    (root / "tool").write_bytes(b"old")
+    os.chmod(root / "tool", 0o777)
+    old_mask = os.umask(0)
+    try:
+        with TargetDir(root, write=True) as target:
+            target.place(stage(target, b"new"), RelPath("planted"), 0)
+            target.place(stage(target, b"new"), RelPath("tool"), 0)
+            target.place(stage(target, b"new"), RelPath("fresh"), 0)
+    finally:
+        os.umask(old_mask)
+    assert (root / "planted").stat().st_mode & 0o7777 == 0o644
+    assert (root / "tool").stat().st_mode & 0o7777 == 0o755
+    assert (root / "fresh").stat().st_mode & 0o7777 == 0o644
