@@ -12,7 +12,7 @@ from syncd.b2.download import Download, temp_names
 from syncd.domain import LocalState, RelPath
 from syncd.engine.restore_plan import RestoreItem, RestorePlan
 from syncd.engine.restore_run import Restorer
-from syncd.engine.restore_write import STAGING_PREFIX, TargetDir
+from syncd.engine.restore_write import STAGING_MARKER, STAGING_PREFIX, TargetDir
 from syncd.errors import RemoteProtocolError, RemoteTransientError
 from tests.unit.restore.helpers import OneFileSession, write_entry
 
@@ -36,10 +36,12 @@ def version(name: str, sha1: str = SHA1_ABC) -> FileVersion:
 
 
 class FakeDownloader:
-    """Writes ``abc`` to the destination, or raises what it was told to."""
+    """Writes ``abc`` to the destination, or raises what it was told to (with
+    ``partial``, after writing bytes that fail verification, as a real download can)."""
 
-    def __init__(self, error: Exception | None = None) -> None:
+    def __init__(self, error: Exception | None = None, *, partial: bytes = b"") -> None:
         self.error = error
+        self.partial = partial
         self.calls = 0
 
     def download(
@@ -51,6 +53,8 @@ class FakeDownloader:
     ) -> None:
         """Pretend to download."""
         self.calls += 1
+        if self.partial:
+            write_entry(dest, self.partial)
         if self.error is not None:
             raise self.error
         write_entry(dest, b"abc")
@@ -87,8 +91,13 @@ def test_restores_and_calls_after_place(tmp_path: Path) -> None:
 def test_sha1_mismatch_fails_the_item_and_leaves_nothing(tmp_path: Path) -> None:
     """A download that does not verify leaves no file and no staging directory."""
     bad = RemoteProtocolError("does not match its SHA-1", code="sha1_mismatch")
+    downloader = FakeDownloader(bad, partial=b"abX")
     with TargetDir(tmp_path, write=True) as target:
-        out = Restorer(FakeDownloader(bad), target, in_place=False, force=False).run(one("f"))
+        out = Restorer(downloader, target, in_place=False, force=False).run(one("f"))
+        [staging] = [p for p in os.listdir(tmp_path) if p.startswith(STAGING_PREFIX)]
+        assert os.listdir(tmp_path / staging) == [STAGING_MARKER]  # the bad bytes are gone
+        assert not (tmp_path / "f").exists()
+    assert downloader.calls == 1
     assert [n.name for n in out.failed] == ["f"]
     assert not out.remote_unavailable
     assert os.listdir(tmp_path) == []
