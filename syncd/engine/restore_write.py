@@ -228,8 +228,9 @@ class TargetDir:
         try:
             old = _lstat_at(leaf, parent, rel_path)
             if not isinstance(was, str) and _identity(old) != _identity(was):
+                what = "appeared" if was is None else "changed"
                 raise RestoreConflictError(
-                    "changed while the restore ran; left alone (use --force)", rel_path=rel_path
+                    f"{what} while the restore ran; left alone (use --force)", rel_path=rel_path
                 )
             mode = self._mode
             if old is not None and stat.S_ISREG(old.st_mode):

@@ -252,9 +252,11 @@ class EditingDownloader(FakeDownloader):
         *,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Change the folder, then write the bytes."""
-        (self.root / "f").write_bytes(b"edit made during the download")
-        (self.root / "g").write_bytes(b"new file made during the download")
+        """Change the item's own path in the folder, then write the bytes."""
+        if version.file_name == "f":
+            (self.root / "f").write_bytes(b"edit made during the download")
+        else:
+            (self.root / "g").write_bytes(b"new file made during the download")
         super().download(version, dest, on_progress=on_progress)
 
 
@@ -270,7 +272,10 @@ def test_in_place_change_during_download_is_a_conflict(tmp_path: Path) -> None:
         out = Restorer(EditingDownloader(tmp_path), target, in_place=True, force=False).run(
             RestorePlan(items=items, refused=())
         )
-    assert sorted(n.name for n in out.conflicts) == ["f", "g"]
+    assert [(n.name, n.reason) for n in out.conflicts] == [
+        ("f", "changed while the restore ran; left alone (use --force)"),
+        ("g", "appeared while the restore ran; left alone (use --force)"),
+    ]
     assert out.restored == []
     assert not out.ok
     assert (tmp_path / "f").read_bytes() == b"edit made during the download"
