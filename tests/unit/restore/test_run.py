@@ -7,13 +7,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from syncd.b2 import DirEntry, FileVersion
 from syncd.b2.download import Download, temp_names
 from syncd.domain import LocalState, RelPath
 from syncd.engine.restore_plan import RestoreItem, RestorePlan
 from syncd.engine.restore_run import Restorer
 from syncd.engine.restore_write import STAGING_MARKER, STAGING_PREFIX, TargetDir
-from syncd.errors import RemoteProtocolError, RemoteTransientError
+from syncd.errors import LocalAccessError, RemoteProtocolError, RemoteTransientError
 from tests.unit.restore.helpers import OneFileSession, write_entry
 
 SHA1_ABC = "a9993e364706816aba3e25717850c26c9cd0d89d"
@@ -331,3 +333,25 @@ def test_bad_names_and_mtimes_fail_alone(tmp_path: Path) -> None:
     assert sorted(n.name for n in out.failed) == sorted(["L" * 300, "d/" + "M" * 300, "far"])
     assert [i.rel_path for i in out.restored] == ["ok"]
     assert (tmp_path / "t" / "ok").read_bytes() == b"abc"
+
+
+def test_download_into_staging_never_follows_a_planted_symlink(tmp_path: Path) -> None:
+    """A symlink already at the partial file's name in staging is refused, not followed."""
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"VICTIM")
+    with TargetDir(tmp_path / "t", write=True) as target:
+        entry = target.staging_entry()
+        part, _sidecar = temp_names(entry.name)
+        os.symlink(victim, part, dir_fd=entry.dir_fd)
+        session = OneFileSession("id-f", b"abc")
+        download = Download(
+            session,  # type: ignore[arg-type]
+            version("f"),
+            entry,
+            threshold_bytes=1 << 30,
+            threads=1,
+            on_progress=None,
+        )
+        with pytest.raises(LocalAccessError):
+            download.run()
+    assert victim.read_bytes() == b"VICTIM"
