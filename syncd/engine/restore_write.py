@@ -89,8 +89,10 @@ class TargetDir:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
             os.close(os.open(STAGING_MARKER, flags, 0o600, dir_fd=self._staging_fd))
         except OSError as exc:
-            os.close(self._fd)
-            self._fd = -1
+            if self._staging_fd < 0:
+                with contextlib.suppress(OSError):
+                    os.rmdir(self._staging_name, dir_fd=self._fd)
+            self.close()
             raise LocalAccessError(
                 f"{root}: cannot make a staging directory: {exc.strerror}"
             ) from exc
@@ -136,6 +138,7 @@ class TargetDir:
         """Empty and remove the staging directory and close the descriptors. Its files
         are removed through its descriptor; its name only while it is still ours."""
         if self._staging_fd >= 0:
+            names: list[str] = []
             with contextlib.suppress(OSError), os.scandir(self._staging_fd) as entries:
                 names = [e.name for e in entries]
             for name in names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from pathlib import Path
@@ -189,3 +190,21 @@ def test_replaced_file_never_passes_on_group_or_other_write(tmp_path: Path) -> N
     assert (root / "planted").stat().st_mode & 0o7777 == 0o644
     assert (root / "tool").stat().st_mode & 0o7777 == 0o755
     assert (root / "fresh").stat().st_mode & 0o7777 == 0o644
+
+
+def test_failed_staging_setup_is_one_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the staging directory cannot be finished, the error names the root; no debris."""
+    real_open = os.open
+
+    def refusing_open(path: object, *args: object, **kwargs: object) -> int:
+        if path == STAGING_MARKER:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    with pytest.raises(LocalAccessError, match="cannot make a staging directory"):
+        TargetDir(tmp_path, write=True, create=False)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == []
