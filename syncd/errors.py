@@ -16,6 +16,7 @@ with ``raise ... from exc``.
     │   ├── FileChangedError        REQUEUE  changed while read: look again once it settles
     │   ├── LocalAccessError        SKIP     unreadable, or a name B2 cannot hold
     │   │   └── UnsafePathError     SKIP     a restore would write through a symlink
+    │   ├── RestoreConflictError    PER_JOB  the local file changed while a restore ran
     │   └── SpecialFileError        SKIP     FIFO, socket, device: skipped, never opened
     ├── SafetyStopError             PAUSE    a guard refused (mass delete, root gone)
     ├── ServiceError                FATAL    a service unit cannot be written or started
@@ -118,6 +119,11 @@ class LocalAccessError(LocalError):
 
 class UnsafePathError(LocalAccessError):
     """A restore would have to follow a symlink or cross a file to reach its path."""
+
+
+class RestoreConflictError(LocalError):
+    """What stands at a restore's path changed (or appeared) while the download ran:
+    it is left alone and listed as in the way."""
 
 
 class SpecialFileError(LocalError):

@@ -11,6 +11,7 @@ daemon (stop it first: exit 75 otherwise), and record each restored file through
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ from syncd.engine.restore_run import ProgressHook, RestoreOutcome, Restorer
 from syncd.engine.restore_time import AtFileId, AtTime
 from syncd.engine.restore_versions import LsRow, histories, ls_rows
 from syncd.engine.restore_write import TargetDir
-from syncd.errors import UsageError
+from syncd.errors import LocalAccessError, UsageError
 from syncd.journal import Journal
 
 READ_CAPABILITIES = frozenset({"listBuckets", "listFiles", "readFiles"})
@@ -69,6 +70,25 @@ def default_target(now: datetime) -> Path:
     return Path.cwd() / f"syncd-restore-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
+def make_default_target(target: Path) -> None:
+    """Create the default target; it must not exist yet (its name is predictable, so
+    anything already there, a planted symlink included, is refused)."""
+    try:
+        os.mkdir(target, 0o755)
+    except FileExistsError:
+        raise UsageError(f"{target} already exists; name a target with --to") from None
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot create the target: {exc.strerror}") from exc
+
+
+def check_to(target: Path) -> None:
+    """``--to DIR``: refused when DIR is a symlink or something other than a directory."""
+    if target.is_symlink():
+        raise UsageError(f"--to {target}: is a symlink; name the real directory")
+    if os.path.lexists(target) and not target.is_dir():
+        raise UsageError(f"--to {target}: exists and is not a directory")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RestoreRequest:
     """What the user asked for; ``mode`` is "at", "undelete" or "since"."""
@@ -80,6 +100,7 @@ class RestoreRequest:
     in_place: bool = False
     force: bool = False
     dry_run: bool = False
+    allow_unverified: bool = False
 
 
 class Remote:
@@ -148,6 +169,11 @@ def make_plan(remote: Remote, sel: Selection, request: RestoreRequest) -> Restor
     prefix = sel.folder.prefix
     if isinstance(request.at, AtFileId):
         version = remote.client.get_file_info(request.at.file_id)
+        if version.bucket_id != bucket.bucket_id:
+            raise UsageError(
+                f"{request.at.file_id} is not in the bucket of {sel.folder.name!r} "
+                f"({sel.folder.bucket})"
+            )
         if not _in_selection(version.file_name, prefix, sel.sub):
             raise UsageError(f"{request.at.file_id} is {version.file_name!r}, not under the PATH")
         same_name = remote.client.iter_versions(bucket, version.file_name)
@@ -176,6 +202,8 @@ def restore(
     if in_place and request.target is not None:
         raise UsageError("--to and --in-place exclude each other")
     target = None if in_place else (request.target or default_target(now))
+    if request.target is not None:
+        check_to(request.target)
     need = WRITE_CAPABILITIES if in_place and not request.dry_run else READ_CAPABILITIES
     total = RestoreOutcome(dry_run=request.dry_run)
     with contextlib.ExitStack() as stack:
@@ -186,6 +214,8 @@ def restore(
                 Journal.open(state_path(config, JOURNAL_NAME), clock=SystemClock())
             )
         remote = stack.enter_context(Remote(config, need=need))
+        if target is not None and request.target is None and not request.dry_run:
+            make_default_target(target)
         for sel in selections:
             the_plan = make_plan(remote, sel, request)
             if request.mode == "at" and not (the_plan.items or the_plan.refused or the_plan.kept):
@@ -198,14 +228,18 @@ def restore(
                 after = InPlaceRecorder(
                     remote.client, journal, sel.folder, remote.bucket(sel.folder)
                 )
-            with TargetDir(
-                root, write=not request.dry_run, create=target is not None
-            ) as target_dir:
+            try:
+                opened = TargetDir(root, write=not request.dry_run, create=target is not None)
+            except LocalAccessError as exc:
+                total.failed.append(Note(name=sel.folder.name, reason=str(exc)))
+                continue
+            with opened as target_dir:
                 restorer = Restorer(
                     remote.client,
                     target_dir,
                     in_place=in_place,
                     force=request.force,
+                    allow_unverified=request.allow_unverified,
                     after_place=after,
                     progress=progress,
                 )

@@ -8,6 +8,7 @@ httpx stays inside this package and ``syncd.app``.
 
 from syncd.b2.build import build_client, make_http_client
 from syncd.b2.client import B2Client
+from syncd.b2.download import DirEntry
 from syncd.b2.models import (
     Allowed,
     AllowedBucket,
@@ -25,6 +26,7 @@ __all__ = [
     "Authorization",
     "B2Client",
     "Bucket",
+    "DirEntry",
     "FileVersion",
     "PartInfo",
     "UploadResult",

@@ -18,7 +18,7 @@ import structlog
 from syncd.b2 import listing
 from syncd.b2.access import check_access
 from syncd.b2.copy import copy_version
-from syncd.b2.download import Download
+from syncd.b2.download import DirEntry, Download
 from syncd.b2.large import LargeUpload, choose_part_size
 from syncd.b2.models import Authorization, Bucket, FileVersion, UploadResult
 from syncd.b2.session import B2Session
@@ -212,9 +212,14 @@ class B2Client:
     # --- downloads and lifecycle ------------------------------------------------------
 
     def download(
-        self, version: FileVersion, dest: Path, *, on_progress: Callable[[int], None] | None = None
+        self,
+        version: FileVersion,
+        dest: Path | DirEntry,
+        *,
+        on_progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Download ``version`` to ``dest``: SHA-1 verified, renamed into place, resumable."""
+        """Download ``version`` to ``dest``: SHA-1 verified, renamed into place, resumable
+        (a ``DirEntry`` is reached through its directory's descriptor only)."""
         Download(
             self.session,
             version,

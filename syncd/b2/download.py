@@ -6,6 +6,12 @@ front and written in place with ``pwrite``); a small JSON sidecar records which 
 are finished, so an interrupted download resumes where it stopped. Only when the
 SHA-1 of the whole temporary file equals the version's SHA-1 is it fsynced and
 renamed over the destination (reliability.md S16).
+
+Every file operation is relative to the destination directory's descriptor. A
+``Path`` destination opens its parent once; a ``DirEntry`` destination (a restore's
+staging directory) is used as given, and there the partial file and the sidecar are
+created ``O_EXCL``: swapping the directory's name for a symlink while the download
+runs redirects nothing (reliability.md S11).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import stat
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -30,12 +37,27 @@ from syncd.errors import LocalAccessError, RemoteNotFoundError, RemoteProtocolEr
 log = structlog.get_logger(__name__)
 MIN_RANGE_BYTES = 8 * 1024 * 1024
 _HASH_CHUNK = 1024 * 1024
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+@dataclass(frozen=True, slots=True)
+class DirEntry:
+    """``name`` inside the directory open as ``dir_fd`` (which the caller owns)."""
+
+    dir_fd: int
+    name: str
+
+
+def temp_names(name: str) -> tuple[str, str]:
+    """The partial file's and the sidecar's names for a destination called ``name``."""
+    part = f".{name}.syncd-download"
+    return part, part + ".json"
 
 
 def temp_paths(dest: Path) -> tuple[Path, Path]:
     """The partial file and its sidecar for ``dest``."""
-    part = dest.with_name(f".{dest.name}.syncd-download")
-    return part, part.with_name(part.name + ".json")
+    part, sidecar = temp_names(dest.name)
+    return dest.with_name(part), dest.with_name(sidecar)
 
 
 class Download:
@@ -45,7 +67,7 @@ class Download:
         self,
         session: B2Session,
         version: FileVersion,
-        dest: Path,
+        dest: Path | DirEntry,
         *,
         threshold_bytes: int,
         threads: int,
@@ -55,17 +77,37 @@ class Download:
             raise RemoteNotFoundError(f"{version.file_name!r}: a {version.action} has no content")
         self._session = session
         self._version = version
-        self._dest = dest
+        self._parent = dest.parent if isinstance(dest, Path) else None
         self._threshold = threshold_bytes
         self._threads = max(1, threads)
         self._on_progress = on_progress
-        self._part, self._sidecar = temp_paths(dest)
+        self._name = dest.name
+        self._shown = str(dest) if isinstance(dest, Path) else dest.name
+        self._exclusive = isinstance(dest, DirEntry)  # a fresh name: never resumed
+        self._dir_fd = dest.dir_fd if isinstance(dest, DirEntry) else -1
+        self._part, self._sidecar = temp_names(dest.name)
         self._lock = threading.Lock()
         self._done: set[int] = set()
         self._range_bytes = 0
 
     def run(self) -> None:
         """Fetch every missing range, verify the SHA-1, then rename into place."""
+        if self._parent is None:
+            self._run()
+            return
+        try:
+            self._dir_fd = os.open(self._parent, _DIR_FLAGS)
+        except OSError as exc:
+            raise LocalAccessError(
+                f"{self._shown}: cannot open its directory: {exc.strerror}"
+            ) from exc
+        try:
+            self._run()
+        finally:
+            os.close(self._dir_fd)
+            self._dir_fd = -1
+
+    def _run(self) -> None:
         size = self._version.size
         self._range_bytes = self._choose_range_bytes(self._session.authorization)
         count = max(1, math.ceil(size / self._range_bytes))
@@ -83,9 +125,16 @@ class Download:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(self._part, self._dest)
-        _fsync_dir(self._dest.parent)
-        self._sidecar.unlink(missing_ok=True)
+        d = self._dir_fd
+        try:
+            os.replace(self._part, self._name, src_dir_fd=d, dst_dir_fd=d)
+            os.fsync(d)
+        except OSError as exc:
+            raise LocalAccessError(
+                f"{self._shown}: cannot rename into place: {exc.strerror}"
+            ) from exc
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._sidecar, dir_fd=d)
         log.info("download_finished", file_id=self._version.file_id, size_bytes=size, ranges=count)
 
     def _choose_range_bytes(self, auth: Authorization) -> int:
@@ -103,15 +152,18 @@ class Download:
 
     def _open_part(self) -> int:
         flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        if self._exclusive:
+            flags |= os.O_EXCL
         try:
-            fd = os.open(self._part, flags, 0o600)
+            fd = os.open(self._part, flags, 0o600, dir_fd=self._dir_fd)
         except OSError as exc:
-            raise LocalAccessError(f"{self._part}: cannot open: {exc.strerror}") from exc
+            raise LocalAccessError(f"{self._shown}: cannot create: {exc.strerror}") from exc
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             os.close(fd)
-            raise LocalAccessError(f"{self._part}: not a regular file")
-        self._done = self._load_done() if st.st_size == self._version.size else set()
+            raise LocalAccessError(f"{self._shown}: the partial file is not a regular file")
+        resumable = not self._exclusive and st.st_size == self._version.size
+        self._done = self._load_done() if resumable else set()
         if not self._done:
             os.ftruncate(fd, 0)
             os.ftruncate(fd, self._version.size)  # sparse: ranges land in place
@@ -122,7 +174,11 @@ class Download:
 
     def _load_done(self) -> set[int]:
         try:
-            saved = json.loads(self._sidecar.read_text(encoding="utf-8"))
+            fd = os.open(
+                self._sidecar, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=self._dir_fd
+            )
+            with os.fdopen(fd, "rb") as f:
+                saved = json.loads(f.read(1 << 20))
         except (OSError, ValueError, RecursionError):
             return set()
         if not isinstance(saved, dict) or any(
@@ -135,10 +191,17 @@ class Download:
         return set(done)
 
     def _save_done(self) -> None:
-        tmp = self._sidecar.with_name(self._sidecar.name + ".tmp")
+        tmp, d = self._sidecar + ".tmp", self._dir_fd
         state = {**self._sidecar_state(), "done": sorted(self._done)}
-        tmp.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(tmp, self._sidecar)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp, dir_fd=d)  # a crash's leftover; unlink never follows a symlink
+            with os.fdopen(os.open(tmp, flags, 0o600, dir_fd=d), "wb") as f:
+                f.write(json.dumps(state).encode())
+            os.replace(tmp, self._sidecar, src_dir_fd=d, dst_dir_fd=d)
+        except OSError as exc:
+            raise LocalAccessError(f"{self._shown}: cannot save progress: {exc.strerror}") from exc
 
     # --- ranges ------------------------------------------------------------------------------
 
@@ -169,7 +232,7 @@ class Download:
                 for chunk in response.chunks:
                     if offset + len(chunk) > last + 1:
                         raise RemoteProtocolError("download: too many bytes", code="bad_response")
-                    _pwrite(fd, chunk, offset, self._part)
+                    _pwrite(fd, chunk, offset, self._shown)
                     offset += len(chunk)
                     self._report(reported, offset)
                 if offset != last + 1:
@@ -204,13 +267,12 @@ class Download:
             )
 
     def _discard(self) -> None:
-        with contextlib.suppress(OSError):
-            self._part.unlink()
-        with contextlib.suppress(OSError):
-            self._sidecar.unlink()
+        for name in (self._part, self._sidecar):
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=self._dir_fd)
 
 
-def _pwrite(fd: int, data: bytes, offset: int, path: Path) -> None:
+def _pwrite(fd: int, data: bytes, offset: int, path: str) -> None:
     view = memoryview(data)
     while view:
         try:
@@ -219,11 +281,3 @@ def _pwrite(fd: int, data: bytes, offset: int, path: Path) -> None:
             raise LocalAccessError(f"{path}: write failed: {exc.strerror}") from exc
         view = view[written:]
         offset += written
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -13,6 +13,7 @@ from syncd.config import load_config
 from syncd.errors import UsageError
 
 EXIT_OK = 0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _shown(name: str) -> str:
@@ -21,9 +22,14 @@ def _shown(name: str) -> str:
 
 
 def _when(ms: int | None) -> str:
+    """``ms`` as UTC ``YYYY-MM-DD HH:MM:SS``; a value out of the calendar's range as is."""
     if ms is None:
         return "-"
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        moment = _EPOCH + timedelta(milliseconds=ms)
+    except OverflowError:
+        return f"{ms} ms"
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 @click.command("ls")

@@ -91,15 +91,21 @@ def print_outcome(outcome: RestoreOutcome, target: Path | None) -> None:
     )
     if outcome.dry_run:
         for item in outcome.restored:
-            click.echo(f"  restore {item.rel_path}  ({item.version.file_id})")
+            click.echo(f"  restore {shown(item.rel_path)}  ({item.version.file_id})")
     for note in outcome.conflicts:
-        click.echo(f"  in the way {note.name}: {note.reason}")
+        click.echo(f"  in the way {shown(note.name)}: {shown(note.reason)}")
     for note in outcome.refused:
-        click.echo(f"  refused {note.name!r}: {note.reason}")
+        click.echo(f"  refused {note.name!r}: {shown(note.reason)}")
     for note in outcome.failed:
-        click.echo(f"  failed  {note.name}: {note.reason}")
+        click.echo(f"  failed  {shown(note.name)}: {shown(note.reason)}")
     for note in outcome.kept:
-        click.echo(f"  left alone {note.name}: {note.reason}")
+        click.echo(f"  left alone {shown(note.name)}: {shown(note.reason)}")
+
+
+def shown(text: str) -> str:
+    """``text`` as is, or quoted with escapes when it holds characters a terminal would
+    act on (escape sequences, C1 controls, bidirectional overrides)."""
+    return text if text.isprintable() else repr(text)
 
 
 Asked = Callable[["Config"], tuple[list[str], "RestoreRequest"]]
@@ -144,6 +150,9 @@ def run_restore(config_path: Path, asked: Asked, *, as_json: bool, progress: boo
 @click.option("--in-place", is_flag=True, help="Write into the synced folder itself.")
 @click.option("--force", is_flag=True, help="Overwrite local files with unsynced changes.")
 @click.option("--dry-run", is_flag=True, help="List the plan; write nothing.")
+@click.option(
+    "--allow-unverified", is_flag=True, help="Also restore versions B2 holds no SHA-1 for."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON on stdout.")
 @click.option("--progress/--no-progress", default=None, help="Progress (default: on a TTY).")
 def restore_cmd(
@@ -155,6 +164,7 @@ def restore_cmd(
     in_place: bool,
     force: bool,
     dry_run: bool,
+    allow_unverified: bool,
     as_json: bool,
     progress: bool | None,
 ) -> None:
@@ -165,14 +175,16 @@ def restore_cmd(
     90m, 3d, '2 hours ago', 'yesterday 18:00', or a B2 file id for one file.
     Files go to a new ./syncd-restore-<UTC time>/<FOLDER>/ unless --to DIR or
     --in-place. Byte-exact (SHA-1 checked) with the original mtime. Names that could
-    escape the target are refused and listed; the rest is restored.
+    escape the target are refused and listed; the rest is restored. A version B2
+    holds no (or only an unverified) SHA-1 for is listed as failed unless
+    --allow-unverified.
     --since 6h [FOLDER]: every file changed or deleted in the last 6 hours goes back,
     in place, to the version it had before (files created since are left alone).
     \b
     Exit codes:
       0   everything restored
       1   some files were refused, failed, or are in the way (use --force)
-      2   usage error
+      2   usage error (also: --to is a symlink, the default target already exists)
       75  B2 could not be reached, or a running syncd holds the journal (in place)
       77  the key was refused
       78  the config is invalid
@@ -188,7 +200,11 @@ def restore_cmd(
             since_ms = int(now.timestamp() * 1000) - parse_duration_s(since) * 1000
             chosen = list(paths) or [f.name for f in config.folders]
             return chosen, RestoreRequest(
-                mode="since", since_ms=since_ms, force=force, dry_run=dry_run
+                mode="since",
+                since_ms=since_ms,
+                force=force,
+                dry_run=dry_run,
+                allow_unverified=allow_unverified,
             )
         if not paths:
             raise UsageError("name at least one PATH (FOLDER or FOLDER/sub/path)")
@@ -199,6 +215,7 @@ def restore_cmd(
             in_place=in_place,
             force=force,
             dry_run=dry_run,
+            allow_unverified=allow_unverified,
         )
 
     run_restore(config_path, asked, as_json=as_json, progress=progress)
@@ -209,6 +226,9 @@ def restore_cmd(
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--force", is_flag=True, help="Overwrite local files with unsynced changes.")
 @click.option("--dry-run", is_flag=True, help="List the plan; write nothing.")
+@click.option(
+    "--allow-unverified", is_flag=True, help="Also restore versions B2 holds no SHA-1 for."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON on stdout.")
 @click.option("--progress/--no-progress", default=None, help="Progress (default: on a TTY).")
 def undelete(
@@ -216,6 +236,7 @@ def undelete(
     paths: tuple[str, ...],
     force: bool,
     dry_run: bool,
+    allow_unverified: bool,
     as_json: bool,
     progress: bool | None,
 ) -> None:
@@ -228,5 +249,11 @@ def undelete(
     """
     from syncd.app.restore import RestoreRequest
 
-    request = RestoreRequest(mode="undelete", in_place=True, force=force, dry_run=dry_run)
+    request = RestoreRequest(
+        mode="undelete",
+        in_place=True,
+        force=force,
+        dry_run=dry_run,
+        allow_unverified=allow_unverified,
+    )
     run_restore(config_path, lambda _c: (list(paths), request), as_json=as_json, progress=progress)

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 import structlog
 
-from syncd.b2 import FileVersion
-from syncd.domain import LocalState, RelPath
+from syncd.b2 import DirEntry, FileVersion
+from syncd.domain import LocalState, RelPath, mtime_ms_of
 from syncd.engine.local import state_from_stat
 from syncd.engine.restore_plan import Note, RestoreItem, RestorePlan, local_verdict
-from syncd.engine.restore_write import TargetDir
+from syncd.engine.restore_write import ANY, TargetDir
 from syncd.errors import (
     AuthRejectedError,
     CapExceededError,
     RemoteTransientError,
+    RestoreConflictError,
     SyncdError,
     UnsafePathError,
 )
@@ -38,9 +38,14 @@ class Downloader(Protocol):
     """What the restore needs of the B2 client."""
 
     def download(
-        self, version: FileVersion, dest: Path, *, on_progress: Callable[[int], None] | None = None
+        self,
+        version: FileVersion,
+        dest: DirEntry,
+        *,
+        on_progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Download ``version`` to ``dest``, SHA-1 verified."""
+        """Download ``version`` to ``dest`` (reached by its directory's descriptor),
+        SHA-1 verified."""
 
 
 class AfterPlace(Protocol):
@@ -97,10 +102,12 @@ class Restorer:
         *,
         in_place: bool,
         force: bool,
+        allow_unverified: bool = False,
         after_place: AfterPlace | None = None,
         progress: ProgressHook | None = None,
     ) -> None:
         self._client = client
+        self._allow_unverified = allow_unverified
         self._target = target
         self._in_place = in_place
         self._force = force
@@ -152,7 +159,7 @@ class Restorer:
         if (
             verdict == "same"
             and existing is not None
-            and existing.mtime_ns // 1_000_000 == item.mtime_ms  # B2 keeps ms
+            and mtime_ms_of(existing.mtime_ns) == item.mtime_ms  # B2 keeps ms, as uploaded
         ):
             if self._after_place is not None and not dry_run:
                 # Already these bytes here; B2's newest version and the index may differ.
@@ -165,13 +172,25 @@ class Restorer:
                 what = "something that is not a regular file"
             out.conflicts.append(Note(name=rel, reason=f"{what} is in the way (use --force)"))
             return
+        unverified = _unverified(item.version)
+        if unverified is not None and not self._allow_unverified:
+            out.failed.append(Note(name=rel, reason=f"{unverified} (use --allow-unverified)"))
+            log.warning("restore_unverified_refused", rel_path=rel, file_id=item.version.file_id)
+            return
         if dry_run:
             out.restored.append(item)
             return
-        staged = self._target.staging_path()
+        staged = self._target.staging_entry()
         try:
             self._client.download(item.version, staged, on_progress=self._bytes)
-            st = self._target.place(staged, RelPath(rel), mtime_ns)
+            st = self._target.place(
+                staged, RelPath(rel), mtime_ns, was=ANY if self._force else existing
+            )
+        except RestoreConflictError as exc:
+            self._target.discard(staged)
+            out.conflicts.append(Note(name=rel, reason=str(exc)))
+            log.warning("restore_conflict", rel_path=rel, reason=str(exc))
+            return
         except BaseException:
             self._target.discard(staged)
             raise
@@ -184,3 +203,12 @@ class Restorer:
     def _bytes(self, amount: int) -> None:
         if self._progress is not None:
             self._progress("bytes", amount)
+
+
+def _unverified(version: FileVersion) -> str | None:
+    """Why the downloaded bytes of ``version`` could not be checked, or None."""
+    if version.content_sha1 is None:
+        return "B2 holds no SHA-1 for this version"
+    if not version.is_sha1_verified:
+        return "B2 holds only an unverified SHA-1 for this version"
+    return None

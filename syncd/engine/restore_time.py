@@ -1,9 +1,12 @@
 """Parse the TIME of ``--at`` and ``--since``: a strict, small grammar, no guessing.
 
-Imports ``syncd.errors`` only; pure (``now`` is passed in, aware). Accepted forms:
+Imports ``syncd.errors`` only; ``now`` is passed in, aware. A wall-clock time without
+an offset is local time by the system zone's rules for *that* date (``astimezone()``),
+not by today's offset: in December, ``2026-07-01T18:00`` in Berlin is 16:00Z. Accepted
+forms:
 
 * ISO 8601: ``2026-11-30``, ``2026-11-30T18:00``, ``2026-11-30 18:00:05Z``,
-  ``2026-11-30T18:00+01:00`` (a time without an offset is local time, as in ``now``);
+  ``2026-11-30T18:00+01:00`` (a time without an offset is local time);
 * relative: ``90m``, ``3d``, ``2 hours ago``, ``1 week ago`` (units s, m, h, d, w and
   their English spellings);
 * ``now``, ``today``, ``yesterday``, optionally with ``HH:MM[:SS]`` (``yesterday 18:00``);
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from syncd.errors import UsageError
 
@@ -93,7 +96,7 @@ def parse_time(text: str, *, now: datetime) -> int:
             "(90m, 3d, '2 hours ago') or 'yesterday 18:00'"
         ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=now.tzinfo)
+        parsed = parsed.astimezone()  # the local zone's offset on that date
     return _ms(parsed)
 
 
@@ -111,7 +114,8 @@ def _day_time(match: re.Match[str], now: datetime) -> datetime:
     second = int(match.group(4) or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise TimeSyntaxError(f"{match.group(0)!r}: hours 0-23, minutes and seconds 0-59")
-    return base.replace(hour=hour, minute=minute, second=second, microsecond=0)
+    wall = datetime.combine(base.date(), time(hour, minute, second))
+    return wall.astimezone()  # the local zone's offset on that day, not now's
 
 
 def _ms(moment: datetime) -> int:

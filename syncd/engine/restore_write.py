@@ -1,13 +1,14 @@
 """Write restored files below one target directory and nowhere else (reliability.md S11).
 
-Imports ``syncd.errors`` and ``syncd.domain``. The target is opened once as a
-directory descriptor. Every directory below it is opened with ``O_NOFOLLOW`` relative
-to its parent's descriptor (and created the same way), so a symlink planted anywhere
-inside the target, or swapped in during the restore, is refused rather than followed.
-Bytes first land in a private staging directory inside the target (mode 0700), are
-verified there by the download, get their mtime, and are then renamed into their
-final directory by descriptor: ``rename`` replaces a final symlink, never follows it.
-Permission bits are never taken from remote metadata.
+Imports ``syncd.errors``, ``syncd.domain`` and ``syncd.b2`` (``DirEntry``). The
+target is opened once as a directory descriptor. Every directory below it is opened
+with ``O_NOFOLLOW`` relative to its parent's descriptor (and created the same way),
+so a symlink planted anywhere inside the target, or swapped in during the restore,
+is refused rather than followed. Bytes first land in a private staging directory
+inside the target (mode 0700), are verified there by the download (which reaches
+staging only through its descriptor, never by path), get their mtime, and are then
+renamed into their final directory by descriptor: ``rename`` replaces a final
+symlink, never follows it. Permission bits are never taken from remote metadata.
 """
 
 from __future__ import annotations
@@ -22,16 +23,21 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 import structlog
 
+from syncd.b2 import DirEntry
 from syncd.domain import RelPath
-from syncd.errors import LocalAccessError, UnsafePathError
+from syncd.errors import LocalAccessError, RestoreConflictError, UnsafePathError
 
 log = structlog.get_logger(__name__)
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _HASH_CHUNK = 1024 * 1024
 STAGING_PREFIX = ".syncd-restore-"
+STAGING_MARKER = ".syncd-staging"  # inside every staging directory: only these are swept
+ANY: Literal["any"] = "any"
+_NS_MIN, _NS_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,22 +68,60 @@ class TargetDir:
         self._staging_fd = -1
         self._staging_name = STAGING_PREFIX + secrets.token_hex(6)
         self._count = 0
-        self._mode = 0o666 & ~_umask()
-        if write and create:
-            root.mkdir(mode=0o755, parents=True, exist_ok=True)
+        self._mode = 0o644 & ~_umask()
+        if create:
+            if not self._open_target(root, write=write):
+                return
         elif not root.exists():
-            if not create:
-                raise LocalAccessError(f"{root}: the folder does not exist")
+            raise LocalAccessError(f"{root}: the folder does not exist")
+        else:
+            try:
+                self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError as exc:
+                raise LocalAccessError(f"{root}: cannot open the folder: {exc.strerror}") from exc
+        if not write:
             return
         try:
-            self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError as exc:
-            raise LocalAccessError(f"{root}: cannot open the target: {exc.strerror}") from exc
-        if write and not create:
-            self._sweep()  # in place the instance lock is held: no other restore runs here
-        if write:
+            if not create:
+                self._sweep()  # in place the instance lock is held: no other restore runs here
             os.mkdir(self._staging_name, 0o700, dir_fd=self._fd)
             self._staging_fd = os.open(self._staging_name, _DIR_FLAGS, dir_fd=self._fd)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            os.close(os.open(STAGING_MARKER, flags, 0o600, dir_fd=self._staging_fd))
+        except OSError as exc:
+            if self._staging_fd < 0:
+                with contextlib.suppress(OSError):
+                    os.rmdir(self._staging_name, dir_fd=self._fd)
+            self.close()
+            raise LocalAccessError(
+                f"{root}: cannot make a staging directory: {exc.strerror}"
+            ) from exc
+
+    def _open_target(self, root: Path, *, write: bool) -> bool:
+        """Open (with ``write``, create) a separate target ``root``; False when it is
+        absent in a dry run. Neither ``root`` nor its parent (the ``--to`` directory) is
+        followed if it is a symlink."""
+        try:
+            if write:
+                root.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            elif not os.path.lexists(root):
+                return False
+            parent = os.open(root.parent, _DIR_FLAGS)
+            try:
+                if write:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(root.name, 0o755, dir_fd=parent)
+                self._fd = os.open(root.name, _DIR_FLAGS, dir_fd=parent)
+            finally:
+                os.close(parent)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
+                raise UnsafePathError(
+                    f"{root}: the target or its parent is a symlink or not a directory; "
+                    "not followed"
+                ) from exc
+            raise LocalAccessError(f"{root}: cannot open the target: {exc.strerror}") from exc
+        return True
 
     def __enter__(self) -> TargetDir:
         return self
@@ -91,71 +135,150 @@ class TargetDir:
         self.close()
 
     def close(self) -> None:
-        """Remove the staging directory and close the descriptors."""
+        """Empty and remove the staging directory and close the descriptors. Its files
+        are removed through its descriptor; its name only while it is still ours."""
         if self._staging_fd >= 0:
+            names: list[str] = []
+            with contextlib.suppress(OSError), os.scandir(self._staging_fd) as entries:
+                names = [e.name for e in entries]
+            for name in names:
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=self._staging_fd)
+            mine = os.fstat(self._staging_fd)
             os.close(self._staging_fd)
-            with contextlib.suppress(OSError):
-                shutil.rmtree(self._staging_name, dir_fd=self._fd)
             self._staging_fd = -1
+            with contextlib.suppress(OSError):
+                now = os.stat(self._staging_name, dir_fd=self._fd, follow_symlinks=False)
+                if (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino):
+                    shutil.rmtree(self._staging_name, dir_fd=self._fd)
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
 
     def _sweep(self) -> None:
-        """Remove staging directories a killed restore left at the root."""
+        """Remove staging directories a killed restore left at the root: only those
+        holding the marker file (a user's own ``.syncd-restore-*`` directory stays)."""
         with os.scandir(self._fd) as entries:
             stale = [
                 e.name
                 for e in entries
-                if e.name.startswith(STAGING_PREFIX) and e.is_dir(follow_symlinks=False)
+                if e.name.startswith(STAGING_PREFIX)
+                and e.is_dir(follow_symlinks=False)
+                and self._is_staging(e.name)
             ]
         for name in stale:
             with contextlib.suppress(OSError):
                 shutil.rmtree(name, dir_fd=self._fd)
                 log.info("restore_staging_swept", name=name)
 
+    def _is_staging(self, name: str) -> bool:
+        """True when the directory ``name`` at the root carries the staging marker."""
+        try:
+            fd = os.open(name, _DIR_FLAGS, dir_fd=self._fd)
+        except OSError:
+            return False
+        try:
+            st = os.stat(STAGING_MARKER, dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+        return stat.S_ISREG(st.st_mode)
+
     # --- staging -----------------------------------------------------------------------
 
-    def staging_path(self) -> Path:
-        """A fresh path in the staging directory for one download."""
+    def staging_entry(self) -> DirEntry:
+        """A fresh name in the staging directory, bound to its descriptor, for one download."""
         self._count += 1
-        return self.root / self._staging_name / f"f{self._count}"
+        return DirEntry(self._staging_fd, f"f{self._count}")
 
-    def discard(self, staged: Path) -> None:
+    def discard(self, staged: DirEntry) -> None:
         """Remove a staged file that will not be placed."""
         with contextlib.suppress(OSError):
             os.unlink(staged.name, dir_fd=self._staging_fd)
 
-    def place(self, staged: Path, rel_path: RelPath, mtime_ns: int) -> os.stat_result:
-        """Give ``staged`` its mode and mtime and rename it to ``rel_path``; return its
-        lstat. A regular file it replaces keeps its permission bits (never setuid, setgid
-        or sticky); a new file gets 0666 minus the umask.
+    def place(
+        self,
+        staged: DirEntry,
+        rel_path: RelPath,
+        mtime_ns: int,
+        *,
+        was: Existing | Literal["any"] | None = ANY,
+    ) -> os.stat_result:
+        """Give ``staged`` its mode and mtime and move it to ``rel_path``; return its
+        lstat. A regular file it replaces keeps its permission bits, but never more than
+        0755 (no setuid, setgid, sticky, or group/other write: a file planted with 0666
+        does not hand its writability on); a new file gets 0644 minus the umask.
+
+        ``was`` is what the check before the download saw there. Right before the move
+        the leaf is looked at again through its parent's descriptor: anything else now
+        (an edit, a new file) is left alone, and where nothing was, nothing is replaced.
+        ``ANY`` (``--force``) replaces whatever is there.
 
         Raises:
+            RestoreConflictError: the leaf changed since ``was``.
             UnsafePathError: a symlink or a file stands where a directory should be.
-            LocalAccessError: the rename failed (a directory in the way, another device).
+            LocalAccessError: the move failed (a directory in the way, another device).
         """
         name = staged.name
+        if not _NS_MIN <= mtime_ns <= _NS_MAX:
+            raise LocalAccessError(
+                f"its mtime ({mtime_ns // 1_000_000} ms) is out of this system's range",
+                rel_path=rel_path,
+            )
         parent = self._open_parent(rel_path, create=True)
         leaf = rel_path.rsplit("/", 1)[-1]
         try:
+            old = _lstat_at(leaf, parent, rel_path)
+            if not isinstance(was, str) and _identity(old) != _identity(was):
+                what = "appeared" if was is None else "changed"
+                raise RestoreConflictError(
+                    f"{what} while the restore ran; left alone (use --force)", rel_path=rel_path
+                )
             mode = self._mode
-            with contextlib.suppress(FileNotFoundError):
-                old = os.stat(leaf, dir_fd=parent, follow_symlinks=False)
-                if stat.S_ISREG(old.st_mode):
-                    mode = stat.S_IMODE(old.st_mode) & 0o777
-            os.chmod(name, mode, dir_fd=self._staging_fd)  # our own 0700 directory
-            os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=self._staging_fd, follow_symlinks=False)
+            if old is not None and stat.S_ISREG(old.st_mode):
+                mode = stat.S_IMODE(old.st_mode) & 0o755
             try:
-                os.rename(name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent)
+                os.chmod(name, mode, dir_fd=self._staging_fd)  # our own 0700 directory
+                os.utime(
+                    name, ns=(mtime_ns, mtime_ns), dir_fd=self._staging_fd, follow_symlinks=False
+                )
+                if was is None:
+                    self._move_no_replace(name, leaf, parent, rel_path)
+                else:
+                    os.rename(name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent)
+                os.fsync(parent)
+                return os.stat(leaf, dir_fd=parent, follow_symlinks=False)
             except OSError as exc:
                 raise LocalAccessError(
                     f"cannot put the file in place: {exc.strerror}", rel_path=rel_path
                 ) from exc
-            os.fsync(parent)
-            return os.stat(leaf, dir_fd=parent, follow_symlinks=False)
         finally:
             os.close(parent)
+
+    def _move_no_replace(self, name: str, leaf: str, parent: int, rel_path: RelPath) -> None:
+        """Move a staged file to ``leaf`` only if nothing is there: ``link`` fails with
+        EEXIST instead of replacing. Where hard links are not supported, one more lstat
+        right before the rename narrows the window to a few instructions."""
+        try:
+            os.link(
+                name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent, follow_symlinks=False
+            )
+        except FileExistsError:
+            raise RestoreConflictError(
+                "appeared while the restore ran; left alone (use --force)", rel_path=rel_path
+            ) from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
+                raise
+            if _lstat_at(leaf, parent, rel_path) is not None:
+                raise RestoreConflictError(
+                    "appeared while the restore ran; left alone (use --force)",
+                    rel_path=rel_path,
+                ) from None
+            os.rename(name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent)
+            return
+        os.unlink(name, dir_fd=self._staging_fd)
 
     # --- what is there now -------------------------------------------------------------
 
@@ -163,7 +286,8 @@ class TargetDir:
         """lstat of ``rel_path`` without following any symlink; None when nothing is there.
 
         Raises:
-            LocalAccessError: a symlink or a file stands where a directory should be.
+            UnsafePathError: a symlink or a file stands where a directory should be.
+            LocalAccessError: the path cannot be looked at (a name too long, no access).
         """
         if self._fd < 0:
             return None
@@ -172,30 +296,45 @@ class TargetDir:
         except FileNotFoundError:
             return None
         try:
-            st = os.stat(rel_path.rsplit("/", 1)[-1], dir_fd=parent, follow_symlinks=False)
-        except FileNotFoundError:
-            return None
+            st = _lstat_at(rel_path.rsplit("/", 1)[-1], parent, rel_path)
         finally:
             os.close(parent)
+        if st is None:
+            return None
         return Existing(
             is_file=stat.S_ISREG(st.st_mode), size=st.st_size, mtime_ns=st.st_mtime_ns, stat=st
         )
 
     def sha1(self, rel_path: RelPath) -> str:
-        """The SHA-1 of the regular file at ``rel_path`` (opened ``O_NOFOLLOW``)."""
-        parent = self._open_parent(rel_path, create=False)
+        """The SHA-1 of the regular file at ``rel_path`` (opened ``O_NOFOLLOW``).
+
+        Raises:
+            LocalAccessError: it cannot be opened or read.
+        """
+        try:
+            parent = self._open_parent(rel_path, create=False)
+        except FileNotFoundError as exc:
+            raise LocalAccessError("vanished while it was checked", rel_path=rel_path) from exc
         try:
             fd = os.open(
                 rel_path.rsplit("/", 1)[-1],
-                os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,  # a FIFO: no wait
                 dir_fd=parent,
             )
+        except OSError as exc:
+            raise LocalAccessError(f"cannot open: {exc.strerror}", rel_path=rel_path) from exc
         finally:
             os.close(parent)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise LocalAccessError("not a regular file", rel_path=rel_path)
         digest = hashlib.sha1(usedforsecurity=False)
-        with os.fdopen(fd, "rb") as f:
-            while chunk := f.read(_HASH_CHUNK):
-                digest.update(chunk)
+        try:
+            with os.fdopen(fd, "rb") as f:
+                while chunk := f.read(_HASH_CHUNK):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise LocalAccessError(f"cannot read: {exc.strerror}", rel_path=rel_path) from exc
         return digest.hexdigest()
 
     def _open_parent(self, rel_path: RelPath, *, create: bool) -> int:
@@ -208,17 +347,39 @@ class TargetDir:
                     with contextlib.suppress(FileExistsError):
                         os.mkdir(part, 0o777, dir_fd=fd)
                 nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
-            except FileNotFoundError:
-                os.close(fd)
-                raise
             except OSError as exc:
                 os.close(fd)
+                if isinstance(exc, FileNotFoundError) and not create:
+                    raise
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EEXIST):
                     raise UnsafePathError(
                         f"'{part}' inside the target is a symlink or a file; not followed",
                         rel_path=rel_path,
                     ) from exc
-                raise LocalAccessError(f"cannot open '{part}': {exc.strerror}") from exc
+                raise LocalAccessError(
+                    f"cannot open '{part}': {exc.strerror}", rel_path=rel_path
+                ) from exc
             os.close(fd)
             fd = nxt
         return fd
+
+
+def _lstat_at(leaf: str, parent: int, rel_path: RelPath) -> os.stat_result | None:
+    """lstat of ``leaf`` in ``parent``; None when nothing is there."""
+    try:
+        return os.stat(leaf, dir_fd=parent, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise LocalAccessError(
+            f"cannot look at the file: {exc.strerror}", rel_path=rel_path
+        ) from exc
+
+
+def _identity(st: os.stat_result | Existing | None) -> tuple[int, ...] | None:
+    """What tells one state of a path from another: device, inode, size, mtime, ctime."""
+    if st is None:
+        return None
+    if isinstance(st, Existing):
+        st = st.stat
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)

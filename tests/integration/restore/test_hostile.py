@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,42 @@ def test_hostile_names_refused_rest_restored(
     assert after == before, "something was written outside the target"
     assert os.listdir(outside) == ["canary"]
     assert sorted(os.listdir(target / "folder")) == ["good", "link"]
+
+
+def test_to_that_is_a_symlink_is_refused(setup: Setup, view: BucketView, tmp_path: Path) -> None:
+    """--to naming a symlink is a usage error (exit 2); nothing lands where it points."""
+    raw_upload(view, "host1/a.txt", b"a\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, tmp_path / "to")
+    res = syncd(setup, "restore", "folder", "--to", str(tmp_path / "to"))
+    assert res.code == 2, res.err
+    assert "symlink" in res.err
+    assert os.listdir(outside) == []
+
+
+def test_planted_default_target_is_refused(setup: Setup, view: BucketView, tmp_path: Path) -> None:
+    """A symlink planted at the predictable default target name is refused, not followed."""
+    raw_upload(view, "host1/a.txt", b"a\n")
+    work = tmp_path / "cwd"
+    work.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    start = datetime.now(UTC)
+    for s in range(60):
+        name = f"syncd-restore-{start + timedelta(seconds=s):%Y%m%dT%H%M%SZ}"
+        os.symlink(outside, work / name)
+    res = syncd(setup, "restore", "folder", cwd=work)
+    assert res.code == 2, res.err
+    assert "already exists" in res.err
+    assert os.listdir(outside) == []
+
+
+def test_to_below_a_file_is_one_line(setup: Setup, view: BucketView, tmp_path: Path) -> None:
+    """--to below a regular file fails cleanly (exit 1, the reason listed), no traceback."""
+    raw_upload(view, "host1/a.txt", b"a\n")
+    (tmp_path / "afile").write_text("x")
+    res = syncd(setup, "restore", "folder", "--to", str(tmp_path / "afile" / "sub"))
+    assert res.code == 1, res.err
+    assert "Traceback" not in res.err
+    assert [f["path"] for f in res.doc["failed"]] == ["folder"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from syncd.emulator import EmulatorServer
-from tests.integration.restore.conftest import set_mtime, syncd, tree
+from tests.integration.restore.conftest import raw_upload, set_mtime, syncd, tree
 from tests.support.bucket_view import BucketView
 from tests.support.harness import Setup, sync_now
 
@@ -137,3 +137,11 @@ def test_nothing_there_exits_1(setup: Setup, view: BucketView, tmp_path: Path) -
     res = syncd(setup, "restore", "folder/missing.txt", "--to", str(tmp_path / "out"))
     assert res.code == 1
     assert [f["path"] for f in res.doc["failed"]] == ["folder/missing.txt"]
+
+
+def test_pre_1970_mtime_restores_exactly(setup: Setup, view: BucketView, tmp_path: Path) -> None:
+    """A file whose mtime is before 1970 comes back with exactly that mtime."""
+    raw_upload(view, "host1/old.txt", b"pre-1970\n", mtime_ms=-1500)
+    res = syncd(setup, "restore", "folder", "--to", str(tmp_path / "out"))
+    assert res.code == 0, res.err
+    assert tree(tmp_path / "out") == {"folder/old.txt": (b"pre-1970\n", -1_500_000_000)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -18,6 +20,16 @@ from syncd.engine.restore_time import (
 CET = timezone(timedelta(hours=1))
 NOW = datetime(2026, 12, 1, 12, 0, 0, tzinfo=CET)
 NOW_MS = 1_796_122_800_000  # 2026-12-01T11:00:00Z
+
+
+@pytest.fixture(autouse=True)
+def berlin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The system zone is Europe/Berlin (CET in December, CEST in July)."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 def test_now_ms_is_right() -> None:
@@ -90,3 +102,17 @@ def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="zone"):
         parse_time("3d", now=datetime(2026, 1, 1))  # noqa: DTZ001
     assert parse_time("now", now=datetime(2026, 1, 1, tzinfo=UTC)) > 0
+
+
+def test_naive_time_uses_the_zone_rules_of_its_own_date() -> None:
+    """In December, a July wall-clock time is CEST (+02:00), not today's +01:00."""
+    assert parse_time("2026-07-01T18:00", now=NOW) == parse_time("2026-07-01T16:00Z", now=NOW)
+    assert parse_time("2026-12-01T18:00", now=NOW) == parse_time("2026-12-01T17:00Z", now=NOW)
+
+
+def test_yesterday_across_a_dst_change_uses_that_day_offset() -> None:
+    """'yesterday 18:00' on the day summer time ended is 18:00 CEST (+02:00) = 16:00Z."""
+    after_switch = datetime(2026, 10, 25, 12, 0, tzinfo=CET)  # CEST ended at 03:00 today
+    want = parse_time("2026-10-24T16:00Z", now=after_switch)
+    assert parse_time("yesterday 18:00", now=after_switch) == want
+    assert parse_time("today 18:00", now=after_switch) == want + 25 * 3600 * 1000

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
+from syncd.b2 import DirEntry
 from syncd.domain import RelPath
-from syncd.engine.restore_write import STAGING_PREFIX, TargetDir
+from syncd.engine.restore_write import STAGING_MARKER, STAGING_PREFIX, TargetDir
 from syncd.errors import LocalAccessError, UnsafePathError
+from tests.unit.restore.helpers import write_entry
 
 
-def stage(target: TargetDir, data: bytes) -> Path:
+def stage(target: TargetDir, data: bytes) -> DirEntry:
     """A staged file with ``data``, as a download leaves it."""
-    staged = target.staging_path()
-    staged.write_bytes(data)
+    staged = target.staging_entry()
+    write_entry(staged, data)
     return staged
 
 
@@ -101,6 +105,106 @@ def test_in_place_sweeps_staging_left_by_a_killed_restore(tmp_path: Path) -> Non
     """A staging directory a killed restore left in the folder is removed on the next one."""
     (tmp_path / f"{STAGING_PREFIX}dead" / "sub").mkdir(parents=True)
     (tmp_path / f"{STAGING_PREFIX}dead" / "f1").write_bytes(b"partial")
+    (tmp_path / f"{STAGING_PREFIX}dead" / STAGING_MARKER).write_bytes(b"")
     with TargetDir(tmp_path, write=True, create=False):
         pass
+    assert os.listdir(tmp_path) == []
+
+
+def test_sweep_keeps_a_user_directory_without_the_marker(tmp_path: Path) -> None:
+    """A user's own .syncd-restore-* directory (no marker, or a symlinked one) is kept."""
+    mine = tmp_path / f"{STAGING_PREFIX}my-notes"
+    mine.mkdir()
+    (mine / "notes.txt").write_bytes(b"keep")
+    linked = tmp_path / f"{STAGING_PREFIX}linked"
+    linked.mkdir()
+    (linked / "data").write_bytes(b"keep too")
+    os.symlink(tmp_path / "elsewhere", linked / STAGING_MARKER)
+    with TargetDir(tmp_path, write=True, create=False):
+        pass
+    assert (mine / "notes.txt").read_bytes() == b"keep"
+    assert (linked / "data").read_bytes() == b"keep too"
+
+
+@pytest.mark.parametrize("planted", ["root", "parent"])
+def test_symlinked_target_root_is_refused(tmp_path: Path, planted: str) -> None:
+    """A symlink at the target (or at the --to directory above it) is never followed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    to = tmp_path / "to"
+    if planted == "parent":
+        os.symlink(outside, to)
+    else:
+        to.mkdir()
+        os.symlink(outside, to / "folder")
+    with pytest.raises(UnsafePathError, match="not followed"):
+        TargetDir(to / "folder", write=True)
+    assert os.listdir(outside) == []
+
+
+def test_target_under_a_file_is_a_local_access_error(tmp_path: Path) -> None:
+    """A target below a regular file is one clean error, not a traceback."""
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(LocalAccessError):
+        TargetDir(tmp_path / "afile" / "sub" / "folder", write=True)
+
+
+def test_sha1_of_a_fifo_fails_without_waiting(tmp_path: Path) -> None:
+    """A FIFO swapped in where a file was is refused at once, never read (no hang)."""
+    os.mkfifo(tmp_path / "f")
+    errors: list[BaseException] = []
+
+    def check() -> None:
+        with TargetDir(tmp_path, write=False) as target:
+            try:
+                target.sha1(RelPath("f"))
+            except LocalAccessError as exc:
+                errors.append(exc)
+
+    worker = threading.Thread(target=check, daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    if worker.is_alive():  # unblock the open so the thread can end, then fail
+        os.close(os.open(tmp_path / "f", os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(timeout=5)
+        pytest.fail("sha1() blocked on a FIFO")
+    assert [str(e) for e in errors] == ["not a regular file"]
+
+
+def test_replaced_file_never_passes_on_group_or_other_write(tmp_path: Path) -> None:
+    """A planted 0666 file is replaced by a 0644 one; a new file is at most 0644."""
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "planted").write_bytes(b"old")
+    os.chmod(root / "planted", 0o666)
+    (root / "tool").write_bytes(b"old")
+    os.chmod(root / "tool", 0o777)
+    old_mask = os.umask(0)
+    try:
+        with TargetDir(root, write=True) as target:
+            target.place(stage(target, b"new"), RelPath("planted"), 0)
+            target.place(stage(target, b"new"), RelPath("tool"), 0)
+            target.place(stage(target, b"new"), RelPath("fresh"), 0)
+    finally:
+        os.umask(old_mask)
+    assert (root / "planted").stat().st_mode & 0o7777 == 0o644
+    assert (root / "tool").stat().st_mode & 0o7777 == 0o755
+    assert (root / "fresh").stat().st_mode & 0o7777 == 0o644
+
+
+def test_failed_staging_setup_is_one_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the staging directory cannot be finished, the error names the root; no debris."""
+    real_open = os.open
+
+    def refusing_open(path: object, *args: object, **kwargs: object) -> int:
+        if path == STAGING_MARKER:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    with pytest.raises(LocalAccessError, match="cannot make a staging directory"):
+        TargetDir(tmp_path, write=True, create=False)
+    monkeypatch.undo()
     assert os.listdir(tmp_path) == []
