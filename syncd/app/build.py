@@ -6,6 +6,7 @@ Imports every layer below the app. Starts the embedded emulator when the realm i
 
 from __future__ import annotations
 
+import contextlib
 import random
 import tempfile
 import threading
@@ -23,6 +24,7 @@ from syncd.engine.adopt import adopt_folder
 from syncd.engine.dryrun import DryRun, PlannedItem
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.health import remote_bound_s
+from syncd.engine.inbox import Inbox
 from syncd.engine.report import RunReport
 from syncd.engine.rescan import Rescanner, timing_of
 from syncd.engine.worker import FolderRuntime, WorkerPool
@@ -49,9 +51,12 @@ class App:
     report: RunReport
     pool: WorkerPool
     rescanner: Rescanner
+    inbox: Inbox
     stop: threading.Event
+    rng: random.Random
+    resources: contextlib.ExitStack
     emulator: EmulatorServer | None = None
-    scratch: tempfile.TemporaryDirectory[str] | None = None  # a dry run's journal copy
+    dry: bool = False  # built for a dry run: the journal is a private copy
 
     def adopt_new_folders(self) -> None:
         """Index what B2 already holds for folders never synced from this journal."""
@@ -63,7 +68,7 @@ class App:
     def dry_run(self) -> list[PlannedItem]:
         """What sync-now would do per path, and why (``--dry-run``). Built with
         ``dry_run=True``, the journal is a private copy: nothing real is recorded."""
-        assert self.scratch is not None, "build(dry_run=True) first"
+        assert self.dry, "build(dry_run=True) first"
         self.adopt_new_folders()
         self.journal.retry_now()
         for name in self.folders:
@@ -88,12 +93,7 @@ class App:
 
     def close(self) -> None:
         """Release everything, in reverse order of building."""
-        self.client.close()
-        self.journal.close()
-        if self.emulator is not None:
-            self.emulator.stop()
-        if self.scratch is not None:
-            self.scratch.cleanup()
+        self.resources.close()
 
 
 def start_embedded(config: Config) -> EmulatorServer:
@@ -130,54 +130,36 @@ def build(
     rng = rng or random.Random()
     stop = stop or threading.Event()
     config.state.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    emulator = start_embedded(config) if config.b2.realm == EMBEDDED_REALM else None
-    realm_url = emulator.base_url if emulator is not None else config.b2.realm
-    # A dry run works on a private copy of the journal and throws it away.
-    scratch = tempfile.TemporaryDirectory(prefix="syncd-dry-run-") if dry_run else None
-    journal = (
-        Journal.open_copy(state_path(config, JOURNAL_NAME), into=Path(scratch.name), clock=clock)
-        if scratch is not None
-        else Journal.open(state_path(config, JOURNAL_NAME), clock=clock)
-    )
-    # The caller holds the instance lock, so every lease left in the journal belongs to a
-    # process that died: its jobs are claimable again at once, not after lease_s.
-    # Their sends may have reached B2: the rows' maybe_sent mark makes the worker look first.
-    stale = journal.release_stale_leases()
-    if stale:
-        log.info("stale_leases_released", count=stale)
-    http = make_http_client(config.b2)
-    client = build_client(config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng)
-    try:
-        client.authorize()
-        report = RunReport()
-        runtimes: dict[str, FolderRuntime] = {}
-        for folder in config.folders:
-            need = NEEDED_CAPABILITIES
-            if config.sync.delete == "delete-all-versions":
-                need = need | {"deleteFiles"}
-            bucket = client.check_access(folder.bucket, folder.prefix, need=need)
-            guard = RootGuard(folder, journal)
-            try:
-                if not dry_run:  # a dry run records nothing, not even the root's identity
-                    guard.establish()
-            except SafetyStopError as exc:
-                report.pause(str(exc))
-                log.error("folder_unavailable", folder=folder.name, reason=str(exc))
-                continue
-            runtimes[folder.name] = FolderRuntime(config=folder, bucket=bucket, root=guard)
-    except BaseException:
-        client.close()
-        journal.close()
+    with contextlib.ExitStack() as stack:  # on any failure, what was built is released
+        emulator = start_embedded(config) if config.b2.realm == EMBEDDED_REALM else None
         if emulator is not None:
-            emulator.stop()
-        if scratch is not None:
-            scratch.cleanup()
-        raise
+            stack.callback(emulator.stop)
+        realm_url = emulator.base_url if emulator is not None else config.b2.realm
+        # A dry run works on a private copy of the journal and throws it away.
+        scratch = None
+        if dry_run:
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="syncd-dry-run-"))
+        path = state_path(config, JOURNAL_NAME)
+        journal = (
+            Journal.open_copy(path, into=Path(scratch), clock=clock)
+            if scratch is not None
+            else Journal.open(path, clock=clock)
+        )
+        stack.callback(journal.close)
+        http = make_http_client(config.b2)
+        client = build_client(
+            config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng, stop=stop
+        )
+        stack.callback(client.close)
+        report = RunReport()
+        runtimes = _open_folders(config, journal, client, report, record_roots=not dry_run)
+        resources = stack.pop_all()
+    inbox = Inbox(journal, timing_of(config.sync, immediate=immediate))
     rescanner = Rescanner(
         journal=journal,
         folders={name: rt.config for name, rt in runtimes.items()},
         clock=clock,
-        timing=timing_of(config.sync, immediate=immediate),
+        inbox=inbox,
         report=report,
     )
     pool = WorkerPool(
@@ -191,8 +173,8 @@ def build(
         remote_bound_s=remote_bound_s(config.sync, config.b2),
         rng=rng,
         stop=stop,
+        inbox=inbox,
     )
-    rescanner.set_wake(pool.wake)
     return App(
         config=config,
         clock=clock,
@@ -202,10 +184,49 @@ def build(
         report=report,
         pool=pool,
         rescanner=rescanner,
+        inbox=inbox,
         stop=stop,
+        rng=rng,
+        resources=resources,
         emulator=emulator,
-        scratch=scratch,
+        dry=dry_run,
     )
+
+
+def _open_folders(
+    config: Config,
+    journal: Journal,
+    client: B2Client,
+    report: RunReport,
+    *,
+    record_roots: bool,
+) -> dict[str, FolderRuntime]:
+    """Start-up I/O: release dead leases, authorize, check each folder's bucket and key,
+    and check (or, first time, record) each root. A folder whose root is unavailable is
+    left out and reported."""
+    # The caller holds the instance lock, so every lease left in the journal belongs to a
+    # process that died: its jobs are claimable again at once, not after lease_s.
+    # Their sends may have reached B2: the rows' maybe_sent mark makes the worker look first.
+    stale = journal.release_stale_leases()
+    if stale:
+        log.info("stale_leases_released", count=stale)
+    client.authorize()
+    runtimes: dict[str, FolderRuntime] = {}
+    for folder in config.folders:
+        need = NEEDED_CAPABILITIES
+        if config.sync.delete == "delete-all-versions":
+            need = need | {"deleteFiles"}
+        bucket = client.check_access(folder.bucket, folder.prefix, need=need)
+        guard = RootGuard(folder, journal)
+        try:
+            if record_roots:  # a dry run records nothing, not even the root's identity
+                guard.establish()
+        except SafetyStopError as exc:
+            report.pause(str(exc))
+            log.error("folder_unavailable", folder=folder.name, reason=str(exc))
+            continue
+        runtimes[folder.name] = FolderRuntime(config=folder, bucket=bucket, root=guard)
+    return runtimes
 
 
 def lock_state(config: Config) -> InstanceLock:

@@ -8,8 +8,6 @@ and kept in the journal, so a fleet of clients never lists the bucket at one mom
 
 from __future__ import annotations
 
-import random
-
 import structlog
 
 from syncd.app.build import App
@@ -25,13 +23,13 @@ log = structlog.get_logger(__name__)
 class Runtime:
     """Starts and stops what ``syncd run`` needs beyond ``App``."""
 
-    def __init__(self, app: App, *, rng: random.Random | None = None) -> None:
+    def __init__(self, app: App) -> None:
         self._app = app
-        self._rng = rng or random.Random()
+        self._rng = app.rng  # the one seeded rng of the run: jitter stays reproducible
         folders = [rt.config for rt in app.folders.values()]
         self._watcher = Watcher(
             folders,
-            sink=app.rescanner.record,
+            sink=app.inbox.record,
             clock=app.clock,
             on_root_lost=self._root_lost,
             on_rescan_needed=self._rescan_needed,
@@ -43,7 +41,7 @@ class Runtime:
             client=app.client,
             folders=app.folders,
             clock=app.clock,
-            sink=app.rescanner.record,
+            sink=app.inbox.record,
         )
         self._lost: set[str] = set()
 
@@ -66,7 +64,7 @@ class Runtime:
             kind=ChangeKind.SUBTREE,
             observed_ms=self._app.clock.now_ms(),
         )
-        self._app.rescanner.record([change])
+        self._app.inbox.record([change])
 
     def _rescan_all(self) -> None:
         for name in self._app.folders:

@@ -62,8 +62,14 @@ def build_client(
     http: httpx.Client,
     clock: Clock,
     rng: random.Random,
+    stop: threading.Event | None = None,
 ) -> B2Client:
-    """A ready B2Client (not yet authorized; the first call or ``authorize()`` does it)."""
+    """A ready B2Client (not yet authorized; the first call or ``authorize()`` does it).
+
+    ``stop`` is the caller's stop event (the daemon's): setting it ends every wait of the
+    client at once, a server-requested pause of up to 300 s included. Without one the
+    client makes its own, which ``close()`` sets.
+    """
     realm_url = realm_url.rstrip("/")
     allow_http = _check_realm(realm_url)
     raw = RawB2(
@@ -77,7 +83,8 @@ def build_client(
         test_mode=config.test_mode,
         allow_http_loopback=allow_http,
     )
-    stop = threading.Event()
+    owns_stop = stop is None
+    stop = threading.Event() if stop is None else stop
     policy = RetryPolicy(
         max_attempts=config.max_attempts,
         base_s=config.backoff_base_s,
@@ -93,4 +100,4 @@ def build_client(
         clock=clock,
         stop=stop,
     )
-    return B2Client(session, config, stop=stop, http=http)
+    return B2Client(session, config, stop=stop, http=http, owns_stop=owns_stop)

@@ -36,11 +36,18 @@ class B2Client:
     """Everything syncd asks of B2, one task per method; thread-safe."""
 
     def __init__(
-        self, session: B2Session, config: B2Config, *, stop: threading.Event, http: httpx.Client
+        self,
+        session: B2Session,
+        config: B2Config,
+        *,
+        stop: threading.Event,
+        http: httpx.Client,
+        owns_stop: bool = True,
     ) -> None:
         self.session = session
         self._config = config
         self._stop = stop
+        self._owns_stop = owns_stop  # a stop event the caller gave is the caller's to set
         self._http = http
 
     # --- account ----------------------------------------------------------------------
@@ -230,6 +237,8 @@ class B2Client:
         ).run()
 
     def close(self) -> None:
-        """Wake every wait, then close the HTTP client (the client owns it once built)."""
-        self._stop.set()
+        """Wake every wait (if the stop event is the client's own), then close the HTTP
+        client (the client owns it once built)."""
+        if self._owns_stop:
+            self._stop.set()
         self._http.close()

@@ -15,6 +15,7 @@ import structlog
 from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import LocalChange, LocalState, RelPath, SkippedItem, Timing
+from syncd.engine.inbox import Inbox
 from syncd.engine.local import MARKER_NAME
 from syncd.engine.report import RunReport
 from syncd.journal import Journal
@@ -44,32 +45,18 @@ class Rescanner:
         journal: Journal,
         folders: Mapping[str, FolderConfig],
         clock: Clock,
-        timing: Timing,
+        inbox: Inbox,
         report: RunReport,
     ) -> None:
         self._journal = journal
         self._folders = folders
         self._clock = clock
-        self._timing = timing
+        self._inbox = inbox
         self._report = report
-        self._wake: Callable[[], None] = lambda: None
-
-    def set_wake(self, wake: Callable[[], None]) -> None:
-        """Call ``wake`` after every recorded batch (the worker pool's wake-up)."""
-        self._wake = wake
 
     def record(self, changes: Sequence[LocalChange]) -> None:
-        """Record hints (the watcher's sink too) and wake the workers."""
-        if not changes:
-            return
-        t = self._timing
-        self._journal.record(
-            changes,
-            settle_ms=t.settle_ms,
-            delete_hold_ms=t.delete_hold_ms,
-            max_deferral_ms=t.max_deferral_ms,
-        )
-        self._wake()
+        """Record hints through the inbox (which wakes the workers)."""
+        self._inbox.record(changes)
 
     def _changes(
         self, folder: FolderConfig, under: RelPath | None, progress: Callable[[], None] | None

@@ -26,6 +26,7 @@ from syncd.engine.claims import ClaimBuffer
 from syncd.engine.executor import Executor
 from syncd.engine.guard import DeleteGuard
 from syncd.engine.health import Steps
+from syncd.engine.inbox import Inbox
 from syncd.engine.job import FolderRuntime, JobRunner, RescanFn
 from syncd.engine.plan import Action, Policy
 from syncd.engine.report import RunReport
@@ -59,6 +60,7 @@ class WorkerPool:
         rng: random.Random,
         stop: threading.Event,
         remote_bound_s: float | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
         self._journal = journal
         self._folders = folders
@@ -67,7 +69,8 @@ class WorkerPool:
         self._report = report
         self._rng = rng
         self._stop = stop
-        self._wake = threading.Event()
+        # Idle workers wait for the inbox's "arrived": every producer's batch sets it.
+        self._wake = inbox.arrived if inbox is not None else threading.Event()
         self._lock = threading.Lock()
         self._busy = 0
         self._steps = Steps(clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -31,8 +32,9 @@ def test_watcher_holds_deletes_for_the_configured_time(tmp_path: Path) -> None:
     app = SimpleNamespace(
         config=config,
         folders={"docs": folder},
-        rescanner=SimpleNamespace(record=lambda _changes: None),
+        inbox=SimpleNamespace(record=lambda _changes: None),
         clock=FakeClock(),
+        rng=random.Random(1),
         journal=None,
         client=None,
     )
