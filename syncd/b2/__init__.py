@@ -8,7 +8,6 @@ httpx stays inside this package and ``syncd.app``.
 
 from syncd.b2.build import build_client, make_http_client
 from syncd.b2.client import B2Client
-from syncd.b2.download import DirEntry
 from syncd.b2.models import (
     Allowed,
     AllowedBucket,
@@ -19,6 +18,7 @@ from syncd.b2.models import (
     UploadResult,
     UploadTarget,
 )
+from syncd.remote import DirEntry
 
 __all__ = [
     "Allowed",

@@ -18,7 +18,7 @@ import structlog
 from syncd.b2 import listing
 from syncd.b2.access import check_access
 from syncd.b2.copy import copy_version
-from syncd.b2.download import DirEntry, Download
+from syncd.b2.download import Download
 from syncd.b2.large import LargeUpload, choose_part_size
 from syncd.b2.models import Authorization, Bucket, FileVersion, UploadResult
 from syncd.b2.session import B2Session
@@ -27,6 +27,7 @@ from syncd.config import B2Config
 from syncd.domain import LocalState
 from syncd.errors import LocalAccessError, RemoteConflictError, RemoteNotFoundError
 from syncd.paths import name_problem
+from syncd.remote import DirEntry
 
 log = structlog.get_logger(__name__)
 SIMPLE_UPLOAD_LIMIT = 5_000_000_000  # the older, smaller of B2's documented limits

@@ -25,7 +25,6 @@ import stat
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -33,19 +32,12 @@ import structlog
 from syncd.b2.models import Authorization, FileVersion
 from syncd.b2.session import B2Session
 from syncd.errors import LocalAccessError, RemoteNotFoundError, RemoteProtocolError
+from syncd.remote import DirEntry
 
 log = structlog.get_logger(__name__)
 MIN_RANGE_BYTES = 8 * 1024 * 1024
 _HASH_CHUNK = 1024 * 1024
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
-
-
-@dataclass(frozen=True, slots=True)
-class DirEntry:
-    """``name`` inside the directory open as ``dir_fd`` (which the caller owns)."""
-
-    dir_fd: int
-    name: str
 
 
 def temp_names(name: str) -> tuple[str, str]:

@@ -1,6 +1,8 @@
 """Typed values of B2's answers: nothing above ``syncd.b2.raw`` sees a dict.
 
-Imports nothing from syncd. ``syncd.b2.parse`` builds these from JSON, strictly, so
+Imports ``syncd.remote``, whose value types (``Bucket``, ``FileVersion``,
+``UploadResult``) any remote store shares; they are re-exported here.
+``syncd.b2.parse`` builds these from JSON, strictly, so
 a hostile or broken response never becomes a ``KeyError`` upstream. The wire names
 (``src_last_modified_millis``, ``large_file_sha1``) live here, in ``parse`` and in
 ``raw``; everything else speaks ``src_last_modified_ms`` and ``content_sha1``.
@@ -8,11 +10,11 @@ a hostile or broken response never becomes a ``KeyError`` upstream. The wire nam
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from syncd.remote import LARGE_FILE_SHA1_KEY, Bucket, FileVersion, UploadResult
+
 SRC_LAST_MODIFIED_KEY = "src_last_modified_millis"
-LARGE_FILE_SHA1_KEY = "large_file_sha1"
 MAX_NAME_BYTES = 1024
 MAX_FILE_BYTES = 10 * 10**12  # B2's 10 TB ceiling
 MAX_INFO_ENTRIES = 100
@@ -50,43 +52,12 @@ class Authorization:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Bucket:
-    """A bucket as ``b2_list_buckets`` describes it."""
-
-    bucket_id: str
-    bucket_name: str
-    bucket_type: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class UploadTarget:
     """An upload (or part upload) URL with its own token; one thread at a time."""
 
     upload_url: str
     authorization_token: str = field(repr=False)
     owner_id: str  # bucketId for simple uploads, fileId for parts
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FileVersion:
-    """One version of a file: an upload, a hide marker, an unfinished large file."""
-
-    file_id: str
-    file_name: str
-    action: str  # "upload" | "hide" | "start" | "copy" | "folder"
-    size: int
-    content_sha1: str | None  # resolved: contentSha1, else large_file_sha1; lowercase hex
-    is_sha1_verified: bool  # False when B2 reported "unverified:<sha1>"
-    content_type: str | None
-    upload_timestamp_ms: int
-    src_last_modified_ms: int | None
-    file_info: Mapping[str, str]
-    bucket_id: str | None = None
-
-    @property
-    def is_large(self) -> bool:
-        """True for a file assembled from parts (B2 reports its contentSha1 as ``none``)."""
-        return self.file_info.get(LARGE_FILE_SHA1_KEY) is not None or self.action == "start"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,9 +95,22 @@ class PartPage:
     next_part_number: int | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UploadResult:
-    """What an upload produced: the stored version and the SHA-1 of the bytes read."""
-
-    version: FileVersion
-    sha1: str
+__all__ = [
+    "LARGE_FILE_SHA1_KEY",
+    "MAX_FILE_BYTES",
+    "MAX_INFO_BYTES",
+    "MAX_INFO_ENTRIES",
+    "MAX_NAME_BYTES",
+    "SRC_LAST_MODIFIED_KEY",
+    "Allowed",
+    "AllowedBucket",
+    "Authorization",
+    "Bucket",
+    "FileVersion",
+    "PartInfo",
+    "PartPage",
+    "UnfinishedPage",
+    "UploadResult",
+    "UploadTarget",
+    "VersionPage",
+]

@@ -14,12 +14,13 @@ from collections.abc import Iterator
 
 import structlog
 
-from syncd.b2 import B2Client, Bucket, FileVersion
 from syncd.config import FolderConfig
 from syncd.domain import B2Name, IndexEntry, LocalState, rel_path_key
 from syncd.engine.executor import entry_for
+from syncd.engine.ports import RemoteStore
 from syncd.journal import Journal
 from syncd.paths import name_problem
+from syncd.remote import Bucket, FileVersion
 from syncd.watch import Scanner
 
 log = structlog.get_logger(__name__)
@@ -53,7 +54,9 @@ def pair_up(
             yield local, current
 
 
-def adopt_folder(journal: Journal, client: B2Client, folder: FolderConfig, bucket: Bucket) -> int:
+def adopt_folder(
+    journal: Journal, client: RemoteStore, folder: FolderConfig, bucket: Bucket
+) -> int:
     """Index the files B2 already holds for an unindexed folder; return their number."""
     scanner = Scanner(folder)
     locals_ = (e for e in scanner.scan() if isinstance(e, LocalState))

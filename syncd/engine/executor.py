@@ -1,6 +1,6 @@
 """Carry out one planned action against B2 and say what the index must now hold.
 
-Imports ``syncd.b2`` (the task-level client), the domain and ``engine.plan``. The
+Imports the ``RemoteStore`` port (the task-level client), the domain and ``engine.plan``. The
 returned ``Outcome`` is written to the journal by the worker, only after B2 answered.
 """
 
@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import structlog
 
-from syncd.b2 import B2Client, Bucket
 from syncd.config import FolderConfig
 from syncd.domain import B2Name, IndexEntry, LocalState
 from syncd.engine.local import hash_file, source_path
@@ -27,7 +26,9 @@ from syncd.engine.plan import (
     Skip,
     Upload,
 )
+from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport
+from syncd.remote import Bucket
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +63,7 @@ def entry_for(
 class Executor:
     """Turns actions into B2 calls for one folder's bucket."""
 
-    def __init__(self, client: B2Client, report: RunReport) -> None:
+    def __init__(self, client: RemoteStore, report: RunReport) -> None:
         self._client = client
         self._report = report
 

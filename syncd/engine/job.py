@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from syncd.b2 import Bucket
 from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, IndexEntry, Job, LocalState, RelPath
@@ -35,6 +34,7 @@ from syncd.engine.report import RunReport
 from syncd.errors import LocalAccessError
 from syncd.journal import Journal
 from syncd.paths import to_b2_name
+from syncd.remote import Bucket
 
 RescanFn = Callable[[str, RelPath | None, Callable[[], None] | None], object]
 """Rescan (folder, under, progress): ``progress`` is called as the walk moves on."""

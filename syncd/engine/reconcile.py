@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from syncd.b2 import B2Client, FileVersion
 from syncd.clock import Clock
 from syncd.domain import ChangeKind, ChangeSink, IndexEntry, LocalChange, mtime_ms_of
+from syncd.engine.ports import RemoteStore
 from syncd.journal import Journal
+from syncd.remote import FileVersion
 
 if TYPE_CHECKING:
     from syncd.engine.job import FolderRuntime
@@ -58,7 +59,7 @@ class Reconciler:
         self,
         *,
         journal: Journal,
-        client: B2Client,
+        client: RemoteStore,
         folders: Mapping[str, FolderRuntime],
         clock: Clock,
         sink: ChangeSink,

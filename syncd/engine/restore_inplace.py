@@ -1,6 +1,6 @@
 """After an in-place restore: make B2's newest version the restored one, and index it.
 
-Imports ``syncd.b2``, ``syncd.journal``, ``syncd.domain`` and the executor's
+Imports the ``RemoteStore`` port, ``syncd.journal``, ``syncd.domain`` and the executor's
 ``entry_for``. A restored file must not be uploaded again by the next sync, and a
 hidden name must become visible again. Both come from one server-side copy of the
 restored version (``b2_copy_file``, no bytes sent, ``writeFiles`` only): it becomes
@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import structlog
 
-from syncd.b2 import B2Client, Bucket, FileVersion
 from syncd.config import FolderConfig
 from syncd.domain import B2Name, LocalState
 from syncd.engine.executor import entry_for
+from syncd.engine.ports import RemoteStore
 from syncd.engine.restore_plan import RestoreItem
 from syncd.engine.restore_versions import CONTENT_ACTIONS
 from syncd.journal import Journal
+from syncd.remote import Bucket, FileVersion
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +41,7 @@ class InPlaceRecorder:
     """The ``AfterPlace`` of restores into a synced folder."""
 
     def __init__(
-        self, client: B2Client, journal: Journal, folder: FolderConfig, bucket: Bucket
+        self, client: RemoteStore, journal: Journal, folder: FolderConfig, bucket: Bucket
     ) -> None:
         self._client = client
         self._journal = journal

@@ -1,6 +1,6 @@
 """Pure restore planning: from version histories to "write this version at this path".
 
-Imports ``syncd.b2`` (values), ``syncd.domain`` and the other ``restore_*`` modules;
+Imports ``syncd.remote`` (values), ``syncd.domain`` and the other ``restore_*`` modules;
 no I/O. Three selections share one walk: the tree at a time (``restore --at``), the
 names deleted now (``undelete``) and the undo window (``restore --since``). Names that
 could escape the target are refused here, each with its reason; the writer refuses
@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from syncd.b2 import FileVersion
 from syncd.domain import RelPath
 from syncd.engine.restore_names import split_rel, under
 from syncd.engine.restore_versions import CONTENT_ACTIONS, History, histories
+from syncd.remote import FileVersion
 
 Chooser = Callable[[History], "FileVersion | str | None"]
 """Picks the version to restore, or says why the name is left alone (str), or None

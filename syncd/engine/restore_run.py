@@ -1,6 +1,6 @@
 """Carry out a restore plan: check what is there, download, verify, place, record.
 
-Imports ``syncd.b2`` (the client), ``syncd.errors`` and the ``restore_*`` modules.
+Imports the ``RemoteStore`` port, ``syncd.errors`` and the ``restore_*`` modules.
 One item's failure never stops the others; a key refused (``AuthRejectedError``)
 does. What happens after a file is placed (in place: make B2's newest version match
 and write the index) is a seam, ``AfterPlace``, so a restore into a separate
@@ -15,7 +15,6 @@ from typing import Protocol
 
 import structlog
 
-from syncd.b2 import DirEntry, FileVersion
 from syncd.domain import LocalState, RelPath, mtime_ms_of
 from syncd.engine.local import state_from_stat
 from syncd.engine.restore_plan import Note, RestoreItem, RestorePlan, local_verdict
@@ -28,6 +27,7 @@ from syncd.errors import (
     SyncdError,
     UnsafePathError,
 )
+from syncd.remote import DirEntry, FileVersion
 
 log = structlog.get_logger(__name__)
 ProgressHook = Callable[[str, int], None]

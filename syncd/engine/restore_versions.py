@@ -1,6 +1,6 @@
 """Version histories: which version of a name counts at a time, and what ``ls`` shows.
 
-Imports ``syncd.b2`` (the ``FileVersion`` value only) and ``syncd.domain``; pure.
+Imports ``syncd.remote`` (the ``FileVersion`` value only) and ``syncd.domain``; pure.
 A listing arrives sorted by name, newest first; ``histories`` groups it per name.
 At time T a name holds its newest version uploaded at or before T; when that is a
 hide marker (or there is none) the name did not exist at T.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from syncd.b2 import FileVersion
+from syncd.remote import FileVersion
 
 CONTENT_ACTIONS = ("upload", "copy")
 HISTORY_ACTIONS = ("upload", "copy", "hide")

@@ -1,6 +1,6 @@
 """Write restored files below one target directory and nowhere else (reliability.md S11).
 
-Imports ``syncd.errors``, ``syncd.domain`` and ``syncd.b2`` (``DirEntry``). The
+Imports ``syncd.errors``, ``syncd.domain`` and ``syncd.remote`` (``DirEntry``). The
 target is opened once as a directory descriptor. Every directory below it is opened
 with ``O_NOFOLLOW`` relative to its parent's descriptor (and created the same way),
 so a symlink planted anywhere inside the target, or swapped in during the restore,
@@ -27,9 +27,9 @@ from typing import Literal
 
 import structlog
 
-from syncd.b2 import DirEntry
 from syncd.domain import RelPath
 from syncd.errors import LocalAccessError, RestoreConflictError, UnsafePathError
+from syncd.remote import DirEntry
 
 log = structlog.get_logger(__name__)
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC

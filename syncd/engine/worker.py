@@ -18,7 +18,6 @@ from typing import assert_never
 
 import structlog
 
-from syncd.b2 import B2Client
 from syncd.clock import Clock, backoff_s
 from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import Job, SkippedItem
@@ -29,6 +28,7 @@ from syncd.engine.health import Steps
 from syncd.engine.inbox import Inbox
 from syncd.engine.job import FolderRuntime, JobRunner, RescanFn
 from syncd.engine.plan import Action, Policy
+from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport
 from syncd.errors import Recovery, RemoteTransientError, SyncdError
 from syncd.journal import Journal
@@ -51,7 +51,7 @@ class WorkerPool:
         self,
         *,
         journal: Journal,
-        client: B2Client,
+        client: RemoteStore,
         folders: Mapping[str, FolderRuntime],
         sync: SyncConfig,
         clock: Clock,

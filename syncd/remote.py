@@ -1,0 +1,62 @@
+"""What any remote store holds and hands back, as plain values: a bucket, a version of
+a file, the result of an upload, and a place in a local directory to download into.
+
+Imports nothing from syncd. The B2 adapter (``syncd.b2``) builds these from B2's
+answers and re-exports them; the engine uses them through its ``RemoteStore`` port
+(``syncd.engine.ports``) without importing the adapter, so a second backend (B2's
+S3-compatible API) can produce the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+LARGE_FILE_SHA1_KEY = "large_file_sha1"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bucket:
+    """A bucket as ``b2_list_buckets`` describes it."""
+
+    bucket_id: str
+    bucket_name: str
+    bucket_type: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileVersion:
+    """One version of a file: an upload, a hide marker, an unfinished large file."""
+
+    file_id: str
+    file_name: str
+    action: str  # "upload" | "hide" | "start" | "copy" | "folder"
+    size: int
+    content_sha1: str | None  # resolved: contentSha1, else large_file_sha1; lowercase hex
+    is_sha1_verified: bool  # False when B2 reported "unverified:<sha1>"
+    content_type: str | None
+    upload_timestamp_ms: int
+    src_last_modified_ms: int | None
+    file_info: Mapping[str, str]
+    bucket_id: str | None = None
+
+    @property
+    def is_large(self) -> bool:
+        """True for a file assembled from parts (B2 reports its contentSha1 as ``none``)."""
+        return self.file_info.get(LARGE_FILE_SHA1_KEY) is not None or self.action == "start"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadResult:
+    """What an upload produced: the stored version and the SHA-1 of the bytes read."""
+
+    version: FileVersion
+    sha1: str
+
+
+@dataclass(frozen=True, slots=True)
+class DirEntry:
+    """``name`` inside the directory open as ``dir_fd`` (which the caller owns)."""
+
+    dir_fd: int
+    name: str
