@@ -25,7 +25,7 @@ from syncd.engine.dryrun import DryRun, PlannedItem
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.health import remote_bound_s
 from syncd.engine.inbox import Inbox
-from syncd.engine.report import RunReport
+from syncd.engine.report import RunReport, Tally
 from syncd.engine.rescan import Rescanner, timing_of
 from syncd.engine.worker import FolderRuntime, WorkerPool
 from syncd.errors import SafetyStopError
@@ -63,7 +63,7 @@ class App:
         for name, runtime in self.folders.items():
             if self.journal.index_count(name) == 0:
                 count = adopt_folder(self.journal, self.client, runtime.config, runtime.bucket)
-                self.report.add("adopted_files", count)
+                self.report.add(Tally.ADOPTED_FILES, count)
 
     def dry_run(self) -> list[PlannedItem]:
         """What sync-now would do per path, and why (``--dry-run``). Built with

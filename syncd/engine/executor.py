@@ -27,7 +27,7 @@ from syncd.engine.plan import (
     Upload,
 )
 from syncd.engine.ports import RemoteStore
-from syncd.engine.report import RunReport
+from syncd.engine.report import RunReport, Tally
 from syncd.remote import Bucket
 
 log = structlog.get_logger(__name__)
@@ -97,12 +97,12 @@ class Executor:
                     file_id=action.indexed.file_id,
                     uploaded_ms=action.indexed.upload_timestamp_ms,
                 )
-                self._report.add("refreshed_files")
+                self._report.add(Tally.REFRESHED_FILES)
                 return Outcome(index=entry)
             case HideOrphan():
                 return self._hide_orphan(action, bucket)
             case Skip():
-                self._report.add("unchanged_files")
+                self._report.add(Tally.UNCHANGED_FILES)
                 return Outcome()
             case NeedHash():
                 raise AssertionError("NeedHash is resolved by the worker before execution")
@@ -124,7 +124,7 @@ class Executor:
         sha1 = hash_file(folder.path, local, folder.follow_symlinks)
         if sha1 != version.content_sha1:
             return None
-        self._report.add("adopted_files")
+        self._report.add(Tally.ADOPTED_FILES)
         log.info("adopted_after_crash", b2_name=b2_name, file_id=version.file_id)
         entry = entry_for(
             folder.name,
@@ -154,8 +154,8 @@ class Executor:
             action.local,
             on_progress=on_progress,
         )
-        self._report.add("uploaded_files")
-        self._report.add("uploaded_bytes", action.local.size)
+        self._report.add(Tally.UPLOADED_FILES)
+        self._report.add(Tally.UPLOADED_BYTES, action.local.size)
         entry = entry_for(
             folder.name,
             action.b2_name,
@@ -173,7 +173,7 @@ class Executor:
             action.b2_name,
             src_last_modified_ms=action.local.mtime_ms,
         )
-        self._report.add("copied_files")
+        self._report.add(Tally.COPIED_FILES)
         log.info(
             "copied", b2_name=action.b2_name, reason=action.reason, source=action.source.b2_name
         )
@@ -189,14 +189,14 @@ class Executor:
 
     def _hide(self, action: Hide, bucket: Bucket) -> Outcome:
         self._client.hide(bucket, action.indexed.b2_name)  # idempotent: never a B2 code here
-        self._report.add("hidden_files")
+        self._report.add(Tally.HIDDEN_FILES)
         return Outcome(remove_index=True)
 
     def _hide_orphan(self, action: HideOrphan, bucket: Bucket) -> Outcome:
         version = self._client.latest_version(bucket, action.b2_name)
         if version is not None and version.action in ("upload", "copy"):
             self._client.hide(bucket, action.b2_name)
-            self._report.add("hidden_files")
+            self._report.add(Tally.HIDDEN_FILES)
             log.info("orphan_hidden", b2_name=action.b2_name, file_id=version.file_id)
         return Outcome(remove_index=True)
 
@@ -205,5 +205,5 @@ class Executor:
         versions = [v for v in self._client.iter_versions(bucket, name) if v.file_name == name]
         for version in versions:
             self._client.delete_version(version)
-            self._report.add("deleted_versions")
+            self._report.add(Tally.DELETED_VERSIONS)
         return Outcome(remove_index=True)

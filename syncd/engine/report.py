@@ -7,6 +7,7 @@ engine knowing about terminals.
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,21 @@ class Failure:
     folder: str
     rel_path: str
     error: str
+
+
+class Tally(enum.StrEnum):
+    """The counters of a run (each names a ``RunReport`` field)."""
+
+    SCANNED_FILES = "scanned_files"
+    UPLOADED_FILES = "uploaded_files"
+    UPLOADED_BYTES = "uploaded_bytes"
+    COPIED_FILES = "copied_files"
+    HIDDEN_FILES = "hidden_files"
+    DELETED_VERSIONS = "deleted_versions"
+    UNCHANGED_FILES = "unchanged_files"
+    REFRESHED_FILES = "refreshed_files"
+    ADOPTED_FILES = "adopted_files"
+    REQUEUED_FILES = "requeued_files"
 
 
 @dataclass(slots=True)
@@ -48,10 +64,10 @@ class RunReport:
     progress: ProgressHook | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, counter: str, amount: int = 1) -> None:
-        """Add to a named counter."""
+    def add(self, counter: Tally, amount: int = 1) -> None:
+        """Add to one of the run's counters."""
         with self._lock:
-            setattr(self, counter, getattr(self, counter) + amount)
+            setattr(self, counter.value, getattr(self, counter.value) + amount)
 
     def sent(self, amount: int) -> None:
         """Bytes went out on an upload."""

@@ -17,7 +17,7 @@ from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import LocalChange, LocalState, RelPath, SkippedItem, Timing
 from syncd.engine.inbox import Inbox
 from syncd.engine.local import MARKER_NAME
-from syncd.engine.report import RunReport
+from syncd.engine.report import RunReport, Tally
 from syncd.journal import Journal
 from syncd.watch import Scanner, diff_to_changes
 
@@ -110,5 +110,5 @@ class Rescanner:
                     )
                 self._report.skip(folder.name, entry.rel_path, entry.reason)
             elif entry.rel_path != MARKER_NAME:
-                self._report.add("scanned_files")
+                self._report.add(Tally.SCANNED_FILES)
                 yield entry

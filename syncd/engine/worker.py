@@ -29,7 +29,7 @@ from syncd.engine.inbox import Inbox
 from syncd.engine.job import FolderRuntime, JobRunner, RescanFn
 from syncd.engine.plan import Action, Policy
 from syncd.engine.ports import RemoteStore
-from syncd.engine.report import RunReport
+from syncd.engine.report import RunReport, Tally
 from syncd.errors import Recovery, RemoteTransientError, SyncdError
 from syncd.journal import Journal
 
@@ -273,7 +273,7 @@ class WorkerPool:
             self._fail(job, f"kept changing while it was read ({streak} times)")
             return
         bound.info("requeued", reason=str(exc))
-        self._report.add("requeued_files")
+        self._report.add(Tally.REQUEUED_FILES)
         self._journal.requeue(job, due_ms=self._clock.now_ms() + int(self._sync.settle_s * 1000))
 
     def _skip(self, job: Job, reason: str) -> None:

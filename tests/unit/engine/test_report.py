@@ -8,15 +8,15 @@ import threading
 import pytest
 
 from syncd.cli.sync_cmd import exit_code
-from syncd.engine.report import RunReport
+from syncd.engine.report import RunReport, Tally
 
 
 def test_counters_start_at_zero_and_add() -> None:
     """add() bumps a named counter by one or by an amount."""
     report = RunReport()
-    report.add("uploaded_files")
-    report.add("uploaded_files")
-    report.add("uploaded_bytes", 1234)
+    report.add(Tally.UPLOADED_FILES)
+    report.add(Tally.UPLOADED_FILES)
+    report.add(Tally.UPLOADED_BYTES, 1234)
     assert (report.uploaded_files, report.uploaded_bytes, report.hidden_files) == (2, 1234, 0)
 
 
@@ -26,7 +26,7 @@ def test_add_is_thread_safe() -> None:
 
     def bump() -> None:
         for _ in range(2000):
-            report.add("uploaded_bytes", 3)
+            report.add(Tally.UPLOADED_BYTES, 3)
 
     threads = [threading.Thread(target=bump) for _ in range(8)]
     for t in threads:
@@ -63,9 +63,9 @@ def test_pause_reasons_are_kept_once() -> None:
 def test_as_dict_is_plain_json() -> None:
     """as_dict() holds every counter, the items as folder/path/reason, and no hook; it is JSON."""
     report = RunReport(progress=lambda _w, _n: None)
-    report.add("scanned_files", 9)
-    report.add("uploaded_files", 2)
-    report.add("uploaded_bytes", 30)
+    report.add(Tally.SCANNED_FILES, 9)
+    report.add(Tally.UPLOADED_FILES, 2)
+    report.add(Tally.UPLOADED_BYTES, 30)
     report.skip("docs", "pipe", "not a regular file")
     report.fail("docs", "a.txt", "503")
     report.pause("cap")
