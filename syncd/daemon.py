@@ -50,7 +50,7 @@ class Daemon:
             signal.signal(signum, self._on_signal)
         # `kill -USR1 <pid>` writes every thread's stack to stderr: for hang reports.
         faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
-        with lock_state(config):
+        with lock_state(config), self._notifier:
             while True:
                 code = self._serve(config)
                 if not self._reload.is_set() or code != 0:

@@ -17,11 +17,27 @@ class ServiceNotifier:
     """Tells the service manager how the daemon is doing."""
 
     def __init__(self) -> None:
-        self._enabled = bool(os.environ.get("NOTIFY_SOCKET"))
-        self._notifier = sdnotify.SystemdNotifier() if self._enabled else None
+        address = os.environ.get("NOTIFY_SOCKET", "")
+        self._enabled = bool(address)
+        # sdnotify leaks its socket when connect fails: do not ask it to connect to a
+        # path that is not there (the manager is gone; messages are dropped anyway).
+        reachable = address.startswith("@") or os.path.exists(address)
+        self._notifier = sdnotify.SystemdNotifier() if self._enabled and reachable else None
         if self._notifier is not None and self._notifier.socket is not None:
             # Never block the daemon's main loop on a service manager that stopped reading.
             self._notifier.socket.setblocking(False)
+
+    def close(self) -> None:
+        """Close the socket to the service manager (idempotent)."""
+        if self._notifier is not None and self._notifier.socket is not None:
+            self._notifier.socket.close()
+        self._notifier = None
+
+    def __enter__(self) -> ServiceNotifier:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     @property
     def enabled(self) -> bool:

@@ -50,6 +50,22 @@ def manager(socket_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Manag
     listening.sock.close()
 
 
+@pytest.fixture(autouse=True)
+def close_notifiers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every notifier a test makes has its socket closed afterwards."""
+    made: list[ServiceNotifier] = []
+    real_init = ServiceNotifier.__init__
+
+    def init(self: ServiceNotifier) -> None:
+        real_init(self)
+        made.append(self)
+
+    monkeypatch.setattr(ServiceNotifier, "__init__", init)
+    yield
+    for notifier in made:
+        notifier.close()
+
+
 def test_messages_arrive(manager: Manager) -> None:
     """READY with a status, STATUS, WATCHDOG, EXTEND_TIMEOUT_USEC and STOPPING reach the manager."""
     notifier = ServiceNotifier()

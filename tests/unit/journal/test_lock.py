@@ -49,6 +49,8 @@ def test_lock_dies_with_its_process(tmp_path):
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(10)
+        if child.stdout is not None:
+            child.stdout.close()
     with InstanceLock(path) as lock:
         assert lock.is_held
         assert path.read_text() == f"{os.getpid()}\n"
