@@ -265,3 +265,38 @@ def wait_verdict(
 def key_env() -> str:
     """The environment variable the test config reads the application key from."""
     return KEY_ENV
+
+
+def status_json(setup: Setup) -> dict[str, Any]:
+    """``syncd status --json`` (empty when it fails)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "syncd", "status", "--json", "--config", str(setup.config)],
+        capture_output=True,
+        text=True,
+        env=setup.env(),
+        timeout=60,
+        check=False,
+    )
+    try:
+        data: dict[str, Any] = json.loads(proc.stdout)
+    except ValueError:
+        return {}
+    return data
+
+
+def wait_quiet(setup: Setup, timeout_s: float = 60, quiet_s: float = 2.0) -> bool:
+    """Wait until the journal shows nothing pending for ``quiet_s`` (bounded)."""
+    deadline = time.monotonic() + timeout_s
+    quiet_since: float | None = None
+    while time.monotonic() < deadline:
+        folders = status_json(setup).get("folders", [])
+        idle = bool(folders) and all(f.get("pending", 1) == 0 for f in folders)
+        now = time.monotonic()
+        if not idle:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= quiet_s:
+            return True
+        time.sleep(0.3)
+    return False
