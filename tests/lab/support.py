@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.bucket_view import BucketView, duplicates, local_tree
-from tests.support.harness import KEY_ENV, NotifySocket, Setup, wait_until, write_config
+from tests.support.harness import NotifySocket, Setup, wait_until, write_config
 
 KEY_ID = "lab-key-id-0001"
 # The secrets canary: unique per run, so a hit can only come from this run's daemon.
@@ -262,15 +262,32 @@ def wait_verdict(
     return last, round(time.monotonic() - start, 1)
 
 
-def key_env() -> str:
-    """The environment variable the test config reads the application key from."""
-    return KEY_ENV
+NOBODY = 65534
+AS_NOBODY = [
+    "setpriv",
+    f"--reuid={NOBODY}",
+    f"--regid={NOBODY}",
+    "--clear-groups",
+    "--inh-caps=-all",
+]
 
 
-def status_json(setup: Setup) -> dict[str, Any]:
-    """``syncd status --json`` (empty when it fails)."""
+def give_to_nobody(*paths: Path) -> None:
+    """chown trees to the unprivileged user the daemon runs as."""
+    for top in paths:
+        for p in [top, *top.rglob("*")]:
+            os.lchown(p, NOBODY, NOBODY)
+
+
+def hides(view: BucketView, setup: Setup) -> list[str]:
+    """Names with a hide marker anywhere in their history."""
+    return sorted({v.name for v in view.versions(setup.bucket, setup.prefix) if v.action == "hide"})
+
+
+def status_json(setup: Setup, prefix: list[str] | None = None) -> dict[str, Any]:
+    """``syncd status --json`` (empty when it fails), optionally behind a command prefix."""
     proc = subprocess.run(
-        [sys.executable, "-m", "syncd", "status", "--json", "--config", str(setup.config)],
+        [*(prefix or []), sys.executable, "-m", "syncd", "status", "--json", "--config", str(setup.config)],
         capture_output=True,
         text=True,
         env=setup.env(),
@@ -284,12 +301,14 @@ def status_json(setup: Setup) -> dict[str, Any]:
     return data
 
 
-def wait_quiet(setup: Setup, timeout_s: float = 60, quiet_s: float = 2.0) -> bool:
+def wait_quiet(
+    setup: Setup, timeout_s: float = 60, quiet_s: float = 2.0, prefix: list[str] | None = None
+) -> bool:
     """Wait until the journal shows nothing pending for ``quiet_s`` (bounded)."""
     deadline = time.monotonic() + timeout_s
     quiet_since: float | None = None
     while time.monotonic() < deadline:
-        folders = status_json(setup).get("folders", [])
+        folders = status_json(setup, prefix).get("folders", [])
         idle = bool(folders) and all(f.get("pending", 1) == 0 for f in folders)
         now = time.monotonic()
         if not idle:
