@@ -154,6 +154,12 @@ class LabDaemon:
             self._log.flush()
         return self.log_path.read_text(errors="replace")[-20000:]
 
+    def full_log(self) -> str:
+        """Everything the daemon wrote."""
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
     def rss_hwm_mib(self) -> float:
         """Peak resident set size (VmHWM) of the daemon, in MiB."""
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
