@@ -82,7 +82,9 @@ def append_result(lab: LabOptions, rec: Recorder, outcome: str) -> None:
     lab.results.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n")
 
 
-def make_setup(base: Path, url: str, *, sync: str = "", b2: str = "", folder: str = "") -> Setup:
+def make_setup(
+    base: Path, url: str, *, sync: str = "", b2: str = "", folder: str = "", workers: int = 3
+) -> Setup:
     """A folder, state dir and config under ``base``, pointing at ``url``."""
     root = base / "folder"
     root.mkdir(exist_ok=True)
@@ -96,6 +98,9 @@ def make_setup(base: Path, url: str, *, sync: str = "", b2: str = "", folder: st
         bucket=BUCKET,
     )
     write_config(s, sync=sync, b2=b2, folder=folder)
+    if workers != 3:
+        text = s.config.read_text()
+        s.config.write_text(text.replace("workers = 3\n", f"workers = {workers}\n", 1))
     return s
 
 
