@@ -10,12 +10,13 @@ from __future__ import annotations
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from syncd.emulator import EmulatorOptions, EmulatorServer
+from tests.lab.render import DEFAULT_RESULTS, render
 from tests.lab.support import (
     BUCKET,
     KEY,
@@ -27,8 +28,6 @@ from tests.lab.support import (
 )
 from tests.support.bucket_view import BucketView
 from tests.support.harness import Setup
-
-DEFAULT_RESULTS = Path("bench/results/lab.json")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,6 +41,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--lab-results", type=Path, default=DEFAULT_RESULTS, help="JSON file of lab rows"
     )
+    group.addoption(
+        "--lab-render",
+        action="store_true",
+        help="at the end, write the scorecard table of docs/reliability.md from the results",
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With --lab-render, refresh docs/reliability.md's table from the results file."""
+    cfg = session.config
+    if cfg.getoption("--lab-render", default=False):
+        render(Path(cfg.getoption("--lab-results")), cfg.rootpath / "docs" / "reliability.md")
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +70,7 @@ def lab(request: pytest.FixtureRequest) -> LabOptions:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None]:
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Remember each phase's outcome on the item, for the results row."""
     report = yield
     if report.when == "call" or report.outcome != "passed":

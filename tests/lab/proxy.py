@@ -8,6 +8,7 @@ every connection, old and new, until it is turned off. Only 127.0.0.1 is used.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import struct
@@ -136,10 +137,8 @@ class FaultProxy:
             except OSError:
                 break
         for s in (src, dst):
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def _count(self, key: str) -> None:
         with self._lock:
@@ -160,7 +159,5 @@ class FaultProxy:
         self._thread.join(2)
         with self._lock:
             for s in self._socks:
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass

@@ -298,7 +298,16 @@ def hides(view: BucketView, setup: Setup) -> list[str]:
 def status_json(setup: Setup, prefix: list[str] | None = None) -> dict[str, Any]:
     """``syncd status --json`` (empty when it fails), optionally behind a command prefix."""
     proc = subprocess.run(
-        [*(prefix or []), sys.executable, "-m", "syncd", "status", "--json", "--config", str(setup.config)],
+        [
+            *(prefix or []),
+            sys.executable,
+            "-m",
+            "syncd",
+            "status",
+            "--json",
+            "--config",
+            str(setup.config),
+        ],
         capture_output=True,
         text=True,
         env=setup.env(),

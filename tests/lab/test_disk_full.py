@@ -54,9 +54,7 @@ def test_full_state_disk_is_reported_and_sync_resumes(
     )
     setup.state.mkdir()
     state = str(setup.state)
-    shell = (
-        f'mount -t tmpfs -o size=2m tmpfs "{state}"\nmountpoint -q "{state}"\nexec $SYNCD'
-    )
+    shell = f'mount -t tmpfs -o size=2m tmpfs "{state}"\nmountpoint -q "{state}"\nexec $SYNCD'
     daemon = LabDaemon(setup, lab_dir, "full", prefix=["unshare", "-m"], shell=shell)
     daemon.wait_ready()
     make_files(setup.root, 20, sub="before")
@@ -85,6 +83,7 @@ def test_full_state_disk_is_reported_and_sync_resumes(
     record.fig("converged after space returned s", resume_s)
     record.fig("worker fatal_error events", daemon.log().count('"fatal_error"'))
     assert alive_when_full, "daemon died on a full state disk:\n" + daemon.log()[-3000:]
-    assert found is not None and found.ok, found.summary() if found else ""
+    assert found is not None
+    assert found.ok, found.summary()
     assert said, "the daemon never said the state disk is full"
     assert exit_code == 0

@@ -9,6 +9,7 @@ then re-adopt everything from B2 with 0 uploads.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import shutil
@@ -42,7 +43,7 @@ def uploads(emulator: EmulatorServer) -> int:
 def repeated_markers(versions: list[Version]) -> list[str]:
     """Names whose two newest entries are both hide markers (a hide sent twice)."""
     out = []
-    for newer, older in zip(versions, versions[1:], strict=False):
+    for newer, older in itertools.pairwise(versions):
         if newer.name == older.name and newer.action == older.action == "hide":
             out.append(newer.name)
     return out
@@ -239,7 +240,8 @@ def test_damaged_journal_is_refused_in_one_line_and_recovery_readopts(
         assert proc.returncode != 0, f"{args}: exit 0\n{proc.stderr[-2000:]}"
         assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
         assert len(lines) == 1, proc.stderr[-3000:]
-        assert lines[0].startswith("syncd: ") and "journal" in lines[0], lines
+        assert lines[0].startswith("syncd: "), lines
+        assert "journal" in lines[0], lines
     record.fig("exit codes", {a: c for a, c, _ in outcomes})
     record.fig("message", outcomes[0][2][0].replace(str(setup.state), "STATE")[:140])
     if damage == "newer user_version":

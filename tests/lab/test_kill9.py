@@ -72,7 +72,9 @@ def test_kill9_cycles_verified_each_cycle(
     record.fig("seed", lab.seed)
     record.fig("files", final.local)
     record.fig("upload versions", final.versions)
-    record.fig("lost/dup/unfinished", f"{len(final.lost)}/{len(final.duplicates)}/{final.unfinished}")
+    record.fig(
+        "lost/dup/unfinished", f"{len(final.lost)}/{len(final.duplicates)}/{final.unfinished}"
+    )
     record.fig("slowest convergence s", worst_s)
     assert failures == []
     assert final.ok, final.summary()

@@ -52,7 +52,8 @@ def test_unreadable_items_are_reported_never_hidden(
     daemon = LabDaemon(setup, lab_dir, "nobody", prefix=AS_NOBODY, env={"HOME": str(setup.state)})
     daemon.wait_ready()
     uid_line = next(
-        line for line in Path(f"/proc/{daemon.pid}/status").read_text().splitlines()
+        line
+        for line in Path(f"/proc/{daemon.pid}/status").read_text().splitlines()
         if line.startswith("Uid:")
     )
     assert uid_line.split()[1:3] == ["65534", "65534"], uid_line
@@ -154,7 +155,10 @@ def test_files_changing_during_upload_end_as_their_last_content(
     record.fig("changes made", counts)
     record.fig(
         "upload attempts while churning",
-        {k[3:]: calls.get(k, 0) for k in ("b2_upload_file", "b2_start_large_file", "b2_cancel_large_file")},
+        {
+            k[3:]: calls.get(k, 0)
+            for k in ("b2_upload_file", "b2_start_large_file", "b2_cancel_large_file")
+        },
     )
     record.fig("versions stored", found.versions)
     record.fig("converged after writers stopped s", took)
@@ -179,7 +183,9 @@ def test_unmounted_or_replaced_root_hides_nothing(
     source.mkdir()
     make_files(source, 30, sub="d")
     shell = f'mount --bind "{source}" "{setup.root}"\nexec $SYNCD'
-    daemon = LabDaemon(setup, lab_dir, "mnt", prefix=["unshare", "-m", "--propagation", "private"], shell=shell)
+    daemon = LabDaemon(
+        setup, lab_dir, "mnt", prefix=["unshare", "-m", "--propagation", "private"], shell=shell
+    )
     daemon.wait_ready()
     expected = local_tree(source)
     first, _ = wait_verdict(view, setup, 60, local=expected)

@@ -34,7 +34,7 @@ def proxy(emulator: EmulatorServer, view: BucketView, lab: LabOptions) -> Iterat
     port = int(emulator.base_url.rsplit(":", 1)[1])
     p = FaultProxy(port, lab.seed)
     # the oracle's view authorised directly; from now on B2's URLs name the proxy
-    emulator._running_state().base_url = p.url  # noqa: SLF001
+    emulator._running_state().base_url = p.url
     yield p
     p.close()
 
@@ -80,5 +80,6 @@ def test_resets_blackholes_and_slow_links_land_everything_once(
     assert daemon.terminate() == 0, daemon.log()
     record.fig("proxy", dict(proxy.counts))
     record.fig("files / versions", f"{found.local} / {found.versions}")
-    assert proxy.counts["resets fired"] > 0 and proxy.counts["blackholed"] > 0
+    assert proxy.counts["resets fired"] > 0
+    assert proxy.counts["blackholed"] > 0
     assert found.ok, found.summary()
