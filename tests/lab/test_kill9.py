@@ -8,6 +8,7 @@ the bucket: 0 lost, 0 wrong, 0 extra, 0 duplicate versions, 0 unfinished large f
 from __future__ import annotations
 
 import random
+import sqlite3
 import time
 from pathlib import Path
 
@@ -35,6 +36,15 @@ FAULTS = [
 ]
 
 
+def integrity(journal: Path) -> str:
+    """``PRAGMA integrity_check`` of the journal, read-only (syncd is stopped)."""
+    conn = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
+    try:
+        return "; ".join(str(row[0]) for row in conn.execute("PRAGMA integrity_check"))
+    finally:
+        conn.close()
+
+
 @pytest.mark.timeout(14400)
 def test_kill9_cycles_verified_each_cycle(
     setup: Setup,
@@ -47,7 +57,8 @@ def test_kill9_cycles_verified_each_cycle(
     """--lab-cycles kill -9 cycles under faults: after each, the bucket mirrors the folder."""
     record.describe(
         "1 kill -9 cycles under faults",
-        "after every cycle: 0 lost, 0 wrong, 0 extra, 0 duplicate versions, 0 unfinished",
+        "after every cycle: 0 lost, 0 wrong, 0 extra, 0 duplicate versions, 0 unfinished, "
+        "journal integrity_check ok",
     )
     rng = random.Random(lab.seed)
     emulator.set_faults_spec(FAULTS)
@@ -64,6 +75,9 @@ def test_kill9_cycles_verified_each_cycle(
         found, took = wait_verdict(view, setup, 90)
         worst_s = max(worst_s, took)
         assert checker.terminate() == 0, checker.log()
+        if integrity(setup.state / "journal.sqlite3") != "ok":
+            failures.append(f"cycle {cycle}: journal integrity_check failed")
+            break
         if not found.ok:
             failures.append(f"cycle {cycle}: {found.summary()}")
             break

@@ -74,7 +74,12 @@ def test_l1_burst_of_1000_files_per_second(
 
 @pytest.mark.timeout(3600)
 def test_l3_one_directory_of_many_files(
-    load_setup: Setup, view: BucketView, lab_dir: Path, lab: LabOptions, record: Recorder
+    load_setup: Setup,
+    view: BucketView,
+    emulator: EmulatorServer,
+    lab_dir: Path,
+    lab: LabOptions,
+    record: Recorder,
 ) -> None:
     """L3: 10,000 (full: 100,000) files in one directory all reach B2; RSS reported."""
     setup = load_setup
@@ -92,7 +97,16 @@ def test_l3_one_directory_of_many_files(
     record.fig("RSS peak MiB", daemon.rss_hwm_mib())
     assert wait_quiet(setup, 120)
     assert daemon.terminate() == 0, daemon.log()
+    emulator.reset_stats()
+    again = LabDaemon(setup, lab_dir, "l3-restart")
+    again.wait_ready(300)
+    assert wait_quiet(setup, 300)
+    assert again.terminate() == 0, again.log()
+    calls = emulator.stats()["calls"]
+    restart_uploads = sum(calls.get(c, 0) for c in ("b2_upload_file", "b2_start_large_file"))
+    record.fig("uploads after restart", restart_uploads)
     assert found.ok, found.summary()
+    assert restart_uploads == 0
 
 
 @pytest.fixture
