@@ -34,8 +34,11 @@ def test_overflow_after_sigstop_loses_nothing(
         "7a inotify overflow (SIGSTOP, 20,000 files, SIGCONT)",
         "overflow noticed in the log; every file on B2; 0 duplicates; time to drain",
     )
+    for i in range(20):  # directories exist and are watched before the freeze: every
+        (setup.root / f"o{i:02d}").mkdir()  # file then costs create, modify, close events
     daemon = LabDaemon(setup, lab_dir, "overflow")
     daemon.wait_ready()
+    time.sleep(1)
     daemon.signal(signal.SIGSTOP)
     try:
         for i in range(20):

@@ -221,7 +221,7 @@ def test_damaged_journal_is_refused_in_one_line_and_recovery_readopts(
     """A damaged journal stops run and sync-now in one line; moving it aside re-adopts."""
     record.describe(
         f"3b journal damaged: {damage}",
-        "run and sync-now exit non-zero with one 'syncd:' line, no traceback; "
+        "run, sync-now, status: exit non-zero, one 'syncd:' line, no traceback; "
         "journal moved aside -> 0 uploads, bucket converged",
     )
     make_files(setup.root, 400, size=300, sub="many")

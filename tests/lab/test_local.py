@@ -124,8 +124,7 @@ def test_files_changing_during_upload_end_as_their_last_content(
     """Files grown, shrunk and replaced during slow uploads end on B2 as their final bytes."""
     record.describe(
         "5b files grow / shrink / are replaced during upload",
-        "final bytes on B2; 0 duplicates; 0 unfinished large files; every version a "
-        "size the file really had",
+        "final bytes on B2; 0 duplicates; 0 unfinished large files",
     )
     rng = random.Random(5)
     paths = {how: setup.root / f"{how}.bin" for how in ("grow", "shrink", "replace")}
