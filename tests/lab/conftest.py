@@ -21,6 +21,7 @@ from tests.lab.support import (
     BUCKET,
     KEY,
     KEY_ID,
+    LIVE,
     LabOptions,
     Recorder,
     append_result,
@@ -96,6 +97,14 @@ def record(request: pytest.FixtureRequest, lab: LabOptions) -> Iterator[Recorder
         outcome = "skip"
     # xfail outcomes reach the makereport hook as "skipped" with wasxfail set
     append_result(lab, rec, outcome)
+
+
+@pytest.fixture(autouse=True)
+def reap() -> Iterator[None]:
+    """Kill any daemon a test started and did not stop (a failed assertion, a timeout)."""
+    yield
+    while LIVE:
+        LIVE.pop().kill()
 
 
 @pytest.fixture

@@ -104,6 +104,9 @@ def make_setup(
     return s
 
 
+LIVE: list[LabDaemon] = []  # every daemon started, so a failed test still stops its own
+
+
 class LabDaemon:
     """``syncd run`` in a subprocess, optionally behind a command prefix.
 
@@ -139,6 +142,7 @@ class LabDaemon:
         self.proc = subprocess.Popen(
             [*(prefix or []), *argv], stdout=self._log, stderr=self._log, env=full_env
         )
+        LIVE.append(self)
 
     @property
     def pid(self) -> int:
