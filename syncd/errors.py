@@ -10,6 +10,7 @@ with ``raise ... from exc``.
     ├── ConfigError                 FATAL    bad or missing config -> exit 78
     ├── UsageError                  FATAL    a command's arguments cannot work -> exit 2
     ├── JournalError                FATAL    journal unusable
+    │   ├── JournalFullError        PAUSE_POOL  its disk is full: rest 10 s, try again
     │   └── JournalLockedError      FATAL    another syncd owns this journal
     ├── LocalError                  PER_JOB  carries ``rel_path``
     │   ├── FileVanishedError       REQUEUE  gone while read: look again once it settles
@@ -63,6 +64,7 @@ class SyncdError(Exception):
 
     recovery: Recovery = Recovery.FATAL
     exit_code: int = 1
+    pause_s: float = 300.0  # with PAUSE_POOL: how long every worker rests
 
 
 class ConfigError(SyncdError):
@@ -81,6 +83,13 @@ class JournalError(SyncdError):
     """The journal database cannot be opened, read or written."""
 
     exit_code = 74  # EX_IOERR
+
+
+class JournalFullError(JournalError):
+    """The journal's disk is full: every worker rests, then tries again."""
+
+    recovery = Recovery.PAUSE_POOL
+    pause_s = 10.0
 
 
 class JournalLockedError(JournalError):

@@ -30,7 +30,13 @@ from syncd.engine.job import FolderRuntime, JobRunner, RescanFn
 from syncd.engine.plan import Action, Policy
 from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport, Tally
-from syncd.errors import Recovery, RemoteTransientError, SyncdError
+from syncd.errors import (
+    CapExceededError,
+    JournalError,
+    Recovery,
+    RemoteTransientError,
+    SyncdError,
+)
 from syncd.journal import Journal
 
 log = structlog.get_logger(__name__)
@@ -38,7 +44,6 @@ log = structlog.get_logger(__name__)
 
 MAX_REQUEUES = 5  # a file that changes during this many reads in a row is failed instead
 GUARD_FLOOR_S = 60.0  # a job a guard refused is not looked at again sooner
-CAP_PAUSE_S = 300.0  # every worker rests this long after B2 says a cap was reached
 JOB_BACKOFF_MIN_SHARE = 0.5  # a failed job never comes back at once
 
 __all__ = ["MAX_REQUEUES", "FolderRuntime", "RescanFn", "WorkerPool"]
@@ -77,6 +82,7 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         self._paused_until = 0.0
         self._changed: dict[tuple[str, str], int] = {}  # consecutive requeues per path
+        self._stalled: list[Job] = []  # jobs the journal could not record (a full disk)
         owner = f"pool-{os.getpid()}-{id(self):x}"
         lease_ms = int(sync.lease_s * 1000)
         self._claims = ClaimBuffer(
@@ -177,9 +183,18 @@ class WorkerPool:
                 if draining:
                     return
                 continue
-            with self._lock:
-                job = self._claims.take()
-                self._busy += job is not None
+            if self._stalled and not self._release_stalled():
+                continue
+            try:
+                with self._lock:
+                    job = self._claims.take()
+                    self._busy += job is not None
+            except SyncdError as exc:  # the journal cannot be written (a full disk)
+                if exc.recovery is not Recovery.PAUSE_POOL:
+                    raise
+                log.error("pool_paused", error=str(exc))
+                self._pause_pool(exc)
+                continue
             if job is None:
                 if draining and self._idle():
                     return
@@ -240,11 +255,11 @@ class WorkerPool:
                 self._report.pause(str(exc))
                 self._fail(job, str(exc), floor_s=GUARD_FLOOR_S)
             case Recovery.PAUSE_POOL:
-                bound.error("cap_exceeded", error=str(exc))
-                self._report.capped = True
-                self._report.pause(str(exc))
-                self._paused_until = self._clock.monotonic() + CAP_PAUSE_S
-                self._fail(job, str(exc), floor_s=CAP_PAUSE_S)
+                capped = isinstance(exc, CapExceededError)
+                bound.error("cap_exceeded" if capped else "pool_paused", error=str(exc))
+                self._report.capped = self._report.capped or capped
+                self._pause_pool(exc)
+                self._park(job, str(exc), floor_s=exc.pause_s)
             case Recovery.FATAL:
                 bound.error("fatal_error", error=str(exc))
                 self.fatal = exc
@@ -259,6 +274,34 @@ class WorkerPool:
                 self._fail(job, str(exc))
             case unknown:  # mypy proves every Recovery is handled above
                 assert_never(unknown)
+
+    def _pause_pool(self, exc: SyncdError) -> None:
+        self._report.pause(str(exc))
+        self._paused_until = max(self._paused_until, self._clock.monotonic() + exc.pause_s)
+
+    def _park(self, job: Job, error: str, *, floor_s: float) -> None:
+        """Fail the job with a floor; if the journal cannot take even that (a full disk),
+        keep the job here and give its lease back once the pause is over."""
+        try:
+            self._fail(job, error, floor_s=floor_s)
+        except JournalError:
+            with self._lock:
+                self._stalled.append(job)
+
+    def _release_stalled(self) -> bool:
+        """Give back the leases of parked jobs; False (and pause again) if the journal
+        still cannot be written."""
+        with self._lock:
+            stalled, self._stalled = self._stalled, []
+        try:
+            self._journal.checkpoint()  # a full disk: a truncated WAL gives room back
+            self._journal.release_jobs(stalled)
+        except JournalError as exc:
+            with self._lock:
+                self._stalled.extend(stalled)
+            self._pause_pool(exc)
+            return False
+        return True
 
     def _requeue(
         self, job: Job, exc: SyncdError, bound: structlog.typing.FilteringBoundLogger

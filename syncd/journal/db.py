@@ -39,7 +39,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import QueuePool
 
-from syncd.errors import JournalError
+from syncd.errors import JournalError, JournalFullError
 
 CACHE_KIB = 8 * 1024  # page cache per connection; POOL_SIZE + POOL_OVERFLOW of them
 POOL_SIZE = 4
@@ -73,6 +73,14 @@ def _on_begin(conn: Connection) -> None:
     is_write = conn.get_execution_options().get(_WRITE_OPTION, False)
     # Straight to the driver: through exec_driver_sql the BEGIN alone cost ~140 us.
     driver_execute(conn, "BEGIN IMMEDIATE" if is_write else "BEGIN DEFERRED")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """True for SQLITE_FULL (the disk, or the quota, ran out of space)."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+        "database or disk is full" in str(orig)
+    )
 
 
 def driver_message(exc: BaseException) -> str:
@@ -135,9 +143,8 @@ class Database:
         try:
             yield
         except (sa_exc.SQLAlchemyError, sqlite3.Error) as exc:
-            raise JournalError(
-                f"journal {self.path.name}: {action} failed: {driver_message(exc)}"
-            ) from exc
+            kind = JournalFullError if _disk_full(exc) else JournalError
+            raise kind(f"journal {self.path.name}: {action} failed: {driver_message(exc)}") from exc
         except UnicodeEncodeError as exc:  # a text value with surrogates: a caller's bug
             raise JournalError(
                 f"journal {self.path.name}: {action} failed: a text value is not valid UTF-8"

@@ -31,7 +31,7 @@ from syncd.journal.codec import (
     normalize_dir,
     subtree_bounds,
 )
-from syncd.journal.db import Database
+from syncd.journal.db import Database, driver_execute
 from syncd.journal.folders import Folders
 from syncd.journal.group import GroupCommit
 from syncd.journal.schema import SCHEMA_VERSION
@@ -223,6 +223,12 @@ class Journal:
         """Clear the leases of workers whose names start with the prefix (shutdown)."""
         with self._db.write("release leases") as conn:
             return queue.release(conn, worker_prefix)
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it: gives back its disk space
+        (after a full disk; the WAL otherwise grows to its auto-checkpoint size)."""
+        with self._db.raw("checkpoint") as conn:
+            driver_execute(conn, "PRAGMA wal_checkpoint(TRUNCATE)")
 
     def release_jobs(self, jobs: Sequence[Job]) -> int:
         """Clear the leases of jobs that were claimed but never started; return how many."""

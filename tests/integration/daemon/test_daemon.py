@@ -54,18 +54,21 @@ def test_restart_with_nothing_changed_uploads_nothing(
     """Stopping and starting the daemon over an unchanged tree makes zero uploads."""
     for i in range(30):
         (setup.root / f"f{i}").write_text(str(i))
-    notify = NotifySocket(tmp_path / "n1.sock")
-    first = DaemonProcess(setup, notify, tmp_path / "d1.log")
-    first.wait_ready()
-    assert wait_until(lambda: converged(view, setup), 60), first.log()
-    assert first.terminate() == 0
-    uploads = emulator.stats()["calls"].get("b2_upload_file", 0)
-    notify2 = NotifySocket(tmp_path / "n2.sock")
-    second = DaemonProcess(setup, notify2, tmp_path / "d2.log")
-    second.wait_ready()
-    assert wait_until(lambda: "rescan_finished" in second.log(), 30), second.log()
-    assert second.terminate() == 0
-    assert emulator.stats()["calls"].get("b2_upload_file", 0) == uploads
+    notify, notify2 = NotifySocket(tmp_path / "n1.sock"), NotifySocket(tmp_path / "n2.sock")
+    try:
+        first = DaemonProcess(setup, notify, tmp_path / "d1.log")
+        first.wait_ready()
+        assert wait_until(lambda: converged(view, setup), 60), first.log()
+        assert first.terminate() == 0
+        uploads = emulator.stats()["calls"].get("b2_upload_file", 0)
+        second = DaemonProcess(setup, notify2, tmp_path / "d2.log")
+        second.wait_ready()
+        assert wait_until(lambda: "rescan_finished" in second.log(), 30), second.log()
+        assert second.terminate() == 0
+        assert emulator.stats()["calls"].get("b2_upload_file", 0) == uploads
+    finally:
+        notify.close()
+        notify2.close()
 
 
 def test_fifo_does_not_block(setup: Setup, view: BucketView, daemon: DaemonProcess) -> None:
