@@ -295,7 +295,7 @@ class WorkerPool:
             stalled, self._stalled = self._stalled, []
         try:
             self._journal.checkpoint()  # a full disk: a truncated WAL gives room back
-            self._journal.release_jobs(stalled)
+            self._journal.release_jobs(stalled, maybe_sent=True)  # sent, not recorded
         except JournalError as exc:
             with self._lock:
                 self._stalled.extend(stalled)

@@ -283,15 +283,17 @@ def release(conn: Connection, worker_prefix: str) -> int:
     return int(result.rowcount)
 
 
-def release_ids(conn: Connection, ids: Sequence[int]) -> int:
-    """Clear the leases of these rows (jobs claimed but never started); return how many."""
+def release_ids(conn: Connection, ids: Sequence[int], *, maybe_sent: bool) -> int:
+    """Clear the leases of these rows; with ``maybe_sent`` mark them too (their send may
+    have reached B2). Return how many were released."""
     raw = dbapi(conn)
     released = 0
     for job_id in ids:
         released += raw.execute(
             "UPDATE pending SET lease_owner = NULL, lease_until_ms = 0,"
-            " ready_ms = max(due_ms, retry_at_ms) WHERE id = ? AND lease_owner IS NOT NULL",
-            (job_id,),
+            " ready_ms = max(due_ms, retry_at_ms), maybe_sent = max(maybe_sent, ?)"
+            " WHERE id = ? AND lease_owner IS NOT NULL",
+            (int(maybe_sent), job_id),
         ).rowcount
     return released
 

@@ -230,10 +230,12 @@ class Journal:
         with self._db.raw("checkpoint") as conn:
             driver_execute(conn, "PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def release_jobs(self, jobs: Sequence[Job]) -> int:
-        """Clear the leases of jobs that were claimed but never started; return how many."""
-        with self._db.write("release jobs") as conn:
-            return queue.release_ids(conn, [job.id for job in jobs])
+    def release_jobs(self, jobs: Sequence[Job], *, maybe_sent: bool = False) -> int:
+        """Clear the leases of jobs this process holds but will not finish: claimed and
+        never started, or (``maybe_sent``) sent but not recorded, so the next worker
+        looks on B2 before sending again. Return how many were released."""
+        with self._db.write("release jobs", durable=maybe_sent) as conn:
+            return queue.release_ids(conn, [job.id for job in jobs], maybe_sent=maybe_sent)
 
     def retry_now(self) -> int:
         """End every backoff so failed rows are claimable again (a one-shot run)."""

@@ -34,11 +34,12 @@ def in_ns(pid: int, script: str) -> subprocess.CompletedProcess[str]:
 
 
 DISK_FULL_BUG = (
-    "syncd bug: a full state disk is treated as fatal by the workers (event fatal_error, "
-    "'journal journal.sqlite3: complete failed: database or disk is full', tracebacks in "
-    "the log); the daemon stays up but never resumes after space returns (262 of 300 files "
-    "never uploaded within 40 s) and SIGTERM then exits 74 'release leases failed'. Repro: "
-    "state on a 2 MiB tmpfs, fill it with dd, create 300 files, rm the fill"
+    "syncd limit: a full journal disk now pauses the workers (pool_paused, no fatal_error) "
+    "and they retry every 10 s, looking on B2 before re-sending; but on a 2 MiB state disk "
+    "the WAL alone (auto-checkpoint at 1,000 pages = 4 MiB) refills the disk after the fill "
+    "is removed, so complete keeps failing and 240+ of 300 files are not on B2 within 40 s; "
+    "SIGTERM then exits 74. Repro: state on a 2 MiB tmpfs, fill it with dd, create 300 "
+    "files, rm the fill"
 )
 
 
