@@ -21,6 +21,7 @@ def draw(path: Path, results: Results, labels: dict[str, str], title: str) -> st
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt  # noqa: PLC0415
+        from matplotlib.ticker import FormatStrFormatter, NullFormatter  # noqa: PLC0415
     except ImportError:
         return "chart: matplotlib is not installed, no chart drawn"
     groups = [(name, step) for name in results for step in STEPS if results[name].get("syncd")]
@@ -51,6 +52,8 @@ def draw(path: Path, results: Results, labels: dict[str, str], title: str) -> st
                     rotation=90,
                 )
     axes.set_yscale("log")
+    axes.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    axes.yaxis.set_minor_formatter(NullFormatter())
     axes.set_ylabel("wall time, s (log scale; median)")
     axes.set_xticks(range(len(groups)))
     short = {"initial": "initial", "unchanged": "no change", "changed": "1% changed"}

@@ -19,6 +19,13 @@ every step) and the bytes uploaded. After every step the bucket is listed and co
 the tree; a mismatch is printed loudly and makes the exit code 1. Each step is repeated
 ``--repeat`` times (3 by default, 1 with ``--quick``) on a freshly generated tree and a
 fresh prefix; the tables show the median. Times are wall clock including process start-up.
+
+The scenarios (``bench/scenarios.py``): small, medium and large trees; ``lat30`` (30 ms
+injected by the emulator on every B2 call a tool makes); ``many`` (100,000 files, read
+against an ``os.scandir`` + ``stat`` walk of the tree); ``huge`` (one 2 GiB file, read
+against this machine's ``hashlib.sha1`` rate); and ``daemon`` (``syncd run`` only:
+write-and-close to visible on B2, and versions made by a log appended every 100 ms; see
+``bench/daemon.py``). A chart of the run goes to ``--chart`` (``bench/results/chart.png``).
 """
 
 from __future__ import annotations
