@@ -229,7 +229,7 @@ def choose_plan(args: argparse.Namespace) -> tuple[Plan, bool]:
         daemon_files=args.daemon_files or base.daemon_files,
         append_seconds=args.append_seconds or base.append_seconds,
     )
-    return plan, wanted is None or "daemon" in wanted
+    return plan, ("daemon" in wanted) if wanted is not None else not args.quick
 
 
 def reference_lines(scenario: Scenario, bench: Bench, sha1_rate: float) -> list[str]:

@@ -94,7 +94,7 @@ QUICK = Plan(
         Scenario(TreeSpec("small", 100, 1 * KIB, 16 * KIB, 5)),
         Scenario(TreeSpec("medium", 4, 1 * MIB, 1 * MIB, 2)),
         Scenario(TreeSpec("large", 2, 11 * MIB, 11 * MIB, 1)),
-        Scenario(TreeSpec("lat30", 10, 1 * KIB, 16 * KIB, 2), latency_ms=30),
+        Scenario(TreeSpec("lat30", 5, 1 * KIB, 16 * KIB, 1), latency_ms=30),
         Scenario(TreeSpec("many", 200, 16, 256, 10), repeat=1, reference="walk", in_quick=False),
         Scenario(
             TreeSpec("huge", 1, 16 * MIB, 16 * MIB, 1), repeat=1, reference="sha1", in_quick=False
