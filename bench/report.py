@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from bench.scenarios import Plan
+from bench.server import Settings
+from bench.tools import Tool
 
 MIB = 1024 * 1024
 STEPS = ("initial", "unchanged", "changed")
@@ -199,3 +205,34 @@ def ratios_json(results: dict[str, dict[str, StepResult]]) -> dict[str, dict[str
                 "class_c": mine.klass("C") / c if c else None,
             }
     return ratios
+
+
+def _load() -> str:
+    try:
+        return "/".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def header(plan: Plan, settings: Settings, tools: list[Tool]) -> list[str]:
+    """Versions, machine and the like-for-like settings."""
+    lines = [
+        "syncd vs b2 CLI vs rclone on one local B2 emulator (persistent storage, own process)",
+        f"machine: {platform.system()} {platform.release()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, load average {_load()} at the end "
+        "(other work on the machine makes times noisy; tools are interleaved per repetition)",
+        "versions:",
+        *(f"  {t.label:<26} {t.version}" for t in tools),
+        f"settings: {settings.transfers} parallel transfers for every tool, progress off; "
+        f"large files in parts of {plan.part_size} B "
+        f"(emulator recommendedPartSize={plan.part_size}, absoluteMinimumPartSize="
+        f"{plan.min_part_size})",
+        *(f"  {t.label:<26} {t.settings_note(settings)}" for t in tools),
+        f"each step: median of {plan.repeat} run(s), each on a fresh tree and prefix; wall time "
+        "includes process start-up; files/s = files in the tree / s; MiB/s = MiB uploaded / s;",
+        "A/B/C = B2 transactions per class counted by the emulator (C is the expensive one); "
+        "CPU s = the tool's CPU; srv CPU = the emulator's CPU.",
+        "ratios are syncd / tool: below 1.00 syncd is faster (or makes fewer class C calls).",
+        "",
+    ]
+    return lines

@@ -79,6 +79,27 @@ class Emulator:
         """Zero the counters."""
         self.http.post("/_emulator/reset-stats").raise_for_status()
 
+    def set_faults(self, specs: list[str]) -> None:
+        """Replace the emulator's fault rules with ``--fault`` spec strings (``[]`` clears)."""
+        self.http.post("/_emulator/faults", json=specs).raise_for_status()
+
+    def list_versions(self, prefix: str) -> list[dict[str, Any]]:
+        """Every version under ``prefix``, newest first per name (all pages)."""
+        versions: list[dict[str, Any]] = []
+        start: dict[str, Any] = {"startFileName": prefix}
+        while True:
+            page = self._call(
+                "b2_list_file_versions",
+                bucketId=self.bucket_id,
+                prefix=prefix,
+                maxFileCount=10_000,
+                **start,
+            )
+            versions.extend(page["files"])
+            if page.get("nextFileName") is None:
+                return versions
+            start = {"startFileName": page["nextFileName"], "startFileId": page["nextFileId"]}
+
     def cpu_seconds(self) -> float:
         """User plus system CPU time of the emulator process so far (Linux; else 0)."""
         try:

@@ -156,7 +156,9 @@ class Syncd(Tool):
             "--no-progress, log level warning"
         )
 
-    def run(self, source: Path, prefix: str, work: Path) -> RunResult:
+    def write_config(self, source: Path, prefix: str, work: Path, sync_extra: str = "") -> Path:
+        """The config file for one folder synced to ``prefix`` (``sync_extra``: more
+        ``[sync]`` lines, each ending in a newline)."""
         config = work / "syncd.toml"
         config.write_text(
             f"""[b2]
@@ -173,15 +175,26 @@ level = "warning"
 format = "json"
 [sync]
 workers = {self.s.transfers}
-[[folder]]
+{sync_extra}[[folder]]
 path = "{source}"
 bucket = "{self.s.bucket}"
 prefix = "{prefix}"
 """
         )
+        return config
+
+    def env(self) -> dict[str, str]:
+        """The environment syncd runs with (the key comes from a variable)."""
+        return {**os.environ, SYNCD_KEY_ENV: self.s.key}
+
+    def argv(self, config: Path) -> list[str]:
+        """``syncd sync-now`` for ``config``."""
         argv = [sys.executable, "-m", "syncd", "sync-now", "--config", str(config), "--json"]
-        env = {**os.environ, SYNCD_KEY_ENV: self.s.key}
-        return timed_run([*argv, "--no-progress"], env, work)
+        return [*argv, "--no-progress"]
+
+    def run(self, source: Path, prefix: str, work: Path) -> RunResult:
+        config = self.write_config(source, prefix, work)
+        return timed_run(self.argv(config), self.env(), work)
 
 
 class B2Cli(Tool):

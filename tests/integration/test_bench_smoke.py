@@ -17,7 +17,7 @@ def test_compare_quick_runs_and_prints_a_table(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     argv = [sys.executable, str(REPO / "bench" / "compare.py"), "--quick", "--tools", "syncd"]
     proc = subprocess.run(
-        [*argv, "--scenarios", "small", "--json", str(out)],
+        [*argv, "--scenarios", "small", "--json", str(out), "--chart", str(tmp_path / "c.png")],
         capture_output=True,
         text=True,
         timeout=110,
@@ -33,3 +33,31 @@ def test_compare_quick_runs_and_prints_a_table(tmp_path: Path) -> None:
     assert set(steps) == {"initial", "unchanged", "changed"}
     assert all(r["ok"] for r in steps.values())
     assert steps["unchanged"]["classes"]["A"] == 0  # nothing uploaded when nothing changed
+
+
+@pytest.mark.integration
+def test_compare_quick_new_scenarios_verify_and_report_their_references(tmp_path: Path) -> None:
+    """Latency, many-files, big-file and daemon scenarios run, verify and print their yardsticks."""
+    out = tmp_path / "bench.json"
+    argv = [sys.executable, str(REPO / "bench" / "compare.py"), "--quick", "--tools", "syncd"]
+    argv += ["--scenarios", "lat30,many,huge,daemon", "--many-files", "50", "--huge-mib", "6"]
+    argv += ["--daemon-files", "3", "--append-seconds", "0.5", "--json", str(out)]
+    argv += ["--chart", str(tmp_path / "chart.png")]
+    proc = subprocess.run(
+        argv, capture_output=True, text=True, timeout=110, check=False, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "30 ms injected on every B2 call" in proc.stdout
+    assert "stat walk (os.scandir + stat" in proc.stdout
+    assert "hashlib.sha1 rate" in proc.stdout
+    assert "close -> visible on B2: p50" in proc.stdout
+    assert "verified: after every step" in proc.stdout
+    assert (tmp_path / "chart.png").exists() or "matplotlib is not installed" in proc.stdout
+    data = json.loads(out.read_text())
+    assert set(data["scenarios"]) == {"lat30", "many", "huge"}
+    assert data["scenarios"]["lat30"]["latency_ms"] == 30
+    assert data["scenarios"]["many"]["stat_walk"]["files"] == 50
+    assert data["sha1_mib_per_s"] > 0
+    assert len(data["daemon"]["latencies_s"]) == 3
+    assert data["daemon"]["versions"] >= 1
+    assert not data["daemon"]["problems"]
