@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.integration
 def test_compare_quick_runs_and_prints_a_table(tmp_path: Path) -> None:
+    """bench/compare.py --quick runs syncd on the small tree, verifies it and prints a table."""
     out = tmp_path / "bench.json"
     argv = [sys.executable, str(REPO / "bench" / "compare.py"), "--quick", "--tools", "syncd"]
     proc = subprocess.run(
