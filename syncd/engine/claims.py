@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Container
 from dataclasses import dataclass
 
 from syncd.clock import Clock
@@ -31,9 +32,17 @@ class ClaimBuffer:
     """Jobs leased in batches, handed out one by one, under one lease owner."""
 
     def __init__(
-        self, journal: Journal, clock: Clock, *, owner: str, batch: int, lease_ms: int
+        self,
+        journal: Journal,
+        clock: Clock,
+        *,
+        owner: str,
+        batch: int,
+        lease_ms: int,
+        recording: Container[int] = frozenset(),
     ) -> None:
         self._journal = journal
+        self._recording = recording  # jobs whose record is not durable yet: never retaken
         self._clock = clock
         self.owner = owner
         self._batch = max(1, batch)
@@ -55,7 +64,7 @@ class ClaimBuffer:
                     worker=self.owner, limit=self._batch, lease_ms=self._lease_ms
                 )
                 self.claims += 1
-                self._held.extend(_Held(job, now) for job in jobs)
+                self._held.extend(_Held(j, now) for j in jobs if j.id not in self._recording)
             while self._held:
                 held = self._held.popleft()
                 if self._fresh(held):

@@ -8,6 +8,7 @@ with it too.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ from syncd.engine.plan import (
     plan,
 )
 from syncd.engine.report import RunReport
-from syncd.errors import LocalAccessError
+from syncd.errors import JournalError, LocalAccessError
 from syncd.journal import Journal
 from syncd.paths import to_b2_name
 from syncd.remote import Bucket
@@ -49,6 +50,29 @@ class FolderRuntime:
     root: RootGuard
 
 
+class Recording:
+    """Ids of jobs whose record is queued but not yet durable: their rows are still
+    leased, and must not be taken again (not even after the lease ran out) meanwhile."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[int] = set()
+
+    def add(self, job_id: int) -> None:
+        """A record was queued."""
+        with self._lock:
+            self._ids.add(job_id)
+
+    def discard(self, job_id: int) -> None:
+        """A record committed (or failed)."""
+        with self._lock:
+            self._ids.discard(job_id)
+
+    def __contains__(self, job_id: object) -> bool:
+        with self._lock:
+            return job_id in self._ids
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JobRunner:
     """Runs one claimed job; errors leave as ``SyncdError`` for the pool to dispatch."""
@@ -64,6 +88,8 @@ class JobRunner:
     rescan: RescanFn
     remote_bound_s: float
     lease_owner: str
+    on_record_failed: Callable[[Job, JournalError], None]
+    recording: Recording
 
     def run(self, job: Job, folder: FolderRuntime, worker: str) -> None:
         """Do what the job's path needs and record it once B2 confirmed."""
@@ -80,7 +106,22 @@ class JobRunner:
         steps.enter(worker, "send", self.remote_bound_s)
         outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
         steps.enter(worker, "record")
-        self.journal.complete(job, index=outcome.index, remove_index=outcome.remove_index)
+        # The record is made durable by the journal's writer, with other workers' records
+        # (one fsync a batch); the worker moves on. Until it commits, the row stays leased:
+        # a crash before that makes the next start look on B2 before sending again.
+        self.recording.add(job.id)
+
+        def failed(exc: JournalError) -> None:
+            self.recording.discard(job.id)
+            self.on_record_failed(job, exc)
+
+        self.journal.complete_later(
+            job,
+            index=outcome.index,
+            remove_index=outcome.remove_index,
+            on_failed=failed,
+            on_done=lambda: self.recording.discard(job.id),
+        )
 
     def decide(
         self, job: Job, cfg: FolderConfig, *, on_progress: Callable[[], None] | None = None

@@ -10,6 +10,7 @@ stops every worker for a while (a cap), FATAL stops syncd.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import threading
@@ -26,7 +27,7 @@ from syncd.engine.executor import Executor
 from syncd.engine.guard import DeleteGuard
 from syncd.engine.health import Steps
 from syncd.engine.inbox import Inbox
-from syncd.engine.job import FolderRuntime, JobRunner, RescanFn
+from syncd.engine.job import FolderRuntime, JobRunner, Recording, RescanFn
 from syncd.engine.plan import Action, Policy
 from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport, Tally
@@ -85,8 +86,14 @@ class WorkerPool:
         self._stalled: list[Job] = []  # jobs the journal could not record (a full disk)
         owner = f"pool-{os.getpid()}-{id(self):x}"
         lease_ms = int(sync.lease_s * 1000)
+        recording = Recording()
         self._claims = ClaimBuffer(
-            journal, clock, owner=owner, batch=2 * sync.workers, lease_ms=lease_ms
+            journal,
+            clock,
+            owner=owner,
+            batch=2 * sync.workers,
+            lease_ms=lease_ms,
+            recording=recording,
         )
         self._runner = JobRunner(
             journal=journal,
@@ -100,6 +107,8 @@ class WorkerPool:
             rescan=rescan,
             remote_bound_s=sync.lease_s if remote_bound_s is None else remote_bound_s,
             lease_owner=owner,
+            on_record_failed=self._record_failed,
+            recording=recording,
         )
         self.fatal: SyncdError | None = None
 
@@ -115,15 +124,33 @@ class WorkerPool:
 
     def drain(self) -> None:
         """Run workers until nothing is due (sync-now); failures stay in the journal."""
-        threads = [
-            threading.Thread(target=self._loop, args=(f"drain-{i}", True), daemon=True)
-            for i in range(self._sync.workers)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        while True:
+            threads = [
+                threading.Thread(target=self._loop, args=(f"drain-{i}", True), daemon=True)
+                for i in range(self._sync.workers)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            self._journal.flush()  # records made durable can make rows due again (KEPT)
+            paused = self._paused_until > self._clock.monotonic()
+            if self._stop.is_set() or self.fatal is not None or paused or not self._due_soon():
+                break
+        self._finish()
+
+    def _due_soon(self) -> bool:
+        due = self._journal.next_due_ms()
+        return due is not None and due <= self._clock.now_ms() + 2_000
+
+    def _finish(self) -> None:
+        """After the last worker: every record durable, every lease this pool holds
+        but will not use given back."""
+        self._journal.flush()
         self._claims.release()  # a stop or a fatal error can leave claimed, unstarted jobs
+        if self._stalled:
+            with contextlib.suppress(JournalError):
+                self._journal.release_jobs(self._stalled, maybe_sent=True)
 
     def wake(self) -> None:
         """New work was recorded."""
@@ -136,7 +163,7 @@ class WorkerPool:
             thread.join(max(0.0, deadline - self._clock.monotonic()))
         ended = not any(t.is_alive() for t in self._threads)
         if ended:
-            self._claims.release()
+            self._finish()
         return ended
 
     def healthy(self, max_age_s: float) -> bool:
@@ -274,6 +301,20 @@ class WorkerPool:
                 self._fail(job, str(exc))
             case unknown:  # mypy proves every Recovery is handled above
                 assert_never(unknown)
+
+    def _record_failed(self, job: Job, exc: JournalError) -> None:
+        """The journal's writer could not commit a job's record (on its thread): the job
+        was sent; keep it, to release it marked maybe_sent, and pause or stop."""
+        log.error("record_failed", folder=job.folder, rel_path=job.rel_path, error=str(exc))
+        with self._lock:
+            self._stalled.append(job)
+        if exc.recovery is Recovery.PAUSE_POOL:
+            self._pause_pool(exc)
+        else:
+            self.fatal = exc
+            self._report.fatal = str(exc)
+            self._report.fatal_exit_code = exc.exit_code
+            self._stop.set()
 
     def _pause_pool(self, exc: SyncdError) -> None:
         self._report.pause(str(exc))

@@ -137,18 +137,25 @@ class Database:
         event.listen(self._engine, "connect", _on_connect)
         event.listen(self._engine, "begin", _on_begin)
 
+    def error_of(self, action: str, exc: BaseException) -> JournalError:
+        """The JournalError that ``exc`` (raised doing ``action``) stands for."""
+        if isinstance(exc, JournalError):
+            return exc
+        prefix = f"journal {self.path.name}: {action} failed"
+        if isinstance(exc, sa_exc.SQLAlchemyError | sqlite3.Error):
+            kind = JournalFullError if _disk_full(exc) else JournalError
+            return kind(f"{prefix}: {driver_message(exc)}")
+        if isinstance(exc, UnicodeEncodeError):  # a text value with surrogates: a caller's bug
+            return JournalError(f"{prefix}: a text value is not valid UTF-8")
+        return JournalError(f"{prefix}: {exc!r}")
+
     @contextmanager
     def translate(self, action: str) -> Iterator[None]:
         """Turn driver and SQLAlchemy errors inside the block into JournalError."""
         try:
             yield
-        except (sa_exc.SQLAlchemyError, sqlite3.Error) as exc:
-            kind = JournalFullError if _disk_full(exc) else JournalError
-            raise kind(f"journal {self.path.name}: {action} failed: {driver_message(exc)}") from exc
-        except UnicodeEncodeError as exc:  # a text value with surrogates: a caller's bug
-            raise JournalError(
-                f"journal {self.path.name}: {action} failed: a text value is not valid UTF-8"
-            ) from exc
+        except (sa_exc.SQLAlchemyError, sqlite3.Error, UnicodeEncodeError) as exc:
+            raise self.error_of(action, exc) from exc
 
     @contextmanager
     def write(self, action: str, *, durable: bool = False) -> Iterator[Connection]:

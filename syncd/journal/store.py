@@ -12,7 +12,7 @@ Errors: every database failure is a ``JournalError`` (FATAL); nothing else escap
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -96,7 +96,9 @@ class Journal:
         return cls.open(copy, clock=clock)
 
     def close(self) -> None:
-        """Release every connection; later calls raise JournalError. Idempotent."""
+        """Commit what is queued, release every connection; later calls raise
+        JournalError. Idempotent."""
+        self._group.close()
         self._db.close()
 
     def __enter__(self) -> Journal:
@@ -171,6 +173,12 @@ class Journal:
         Returns:
             True when the row was deleted (nothing newer is pending for the path).
         """
+        work = self._completion(job, index, remove_index)
+        return self._group.run("complete", work) is queue.Finish.DONE
+
+    def _completion(
+        self, job: Job, index: IndexEntry | None, remove_index: bool
+    ) -> Callable[[Connection], queue.Finish]:
         names = [job.folder] if index is None else [job.folder, index.folder]
         ids = self._folders.ensure(names)
         now = self._clock.now_ms()
@@ -187,7 +195,26 @@ class Journal:
                     notes.clear(conn, ids[job.folder], path)
             return outcome
 
-        return self._group.run("complete", work) is queue.Finish.DONE
+        return work
+
+    def complete_later(
+        self,
+        job: Job,
+        *,
+        index: IndexEntry | None,
+        remove_index: bool = False,
+        on_failed: Callable[[JournalError], None],
+        on_done: Callable[[], None] | None = None,
+    ) -> None:
+        """``complete`` without waiting for the commit: queued for the journal's writer
+        thread, committed with the next batch; then ``on_done`` runs, or ``on_failed``
+        hears why it could not be. ``flush`` waits for everything queued."""
+        work = self._completion(job, index, remove_index)
+        self._group.submit("complete", work, on_failed, on_done)
+
+    def flush(self) -> None:
+        """Wait until every ``complete_later`` is committed or has failed."""
+        self._group.flush()
 
     def fail(self, job: Job, *, error: str, retry_at_ms: int) -> None:
         """Count a failed attempt, keep ``error`` for the path, back off, unlease."""
