@@ -6,7 +6,7 @@ import os
 import sqlite3
 
 from syncd.domain import ChangeKind, RelPath, SkippedItem, rel_path_key
-from syncd.journal import store
+from syncd.journal import index_api
 
 BAD = os.fsdecode(b"bad\xff name")  # not valid UTF-8: a surrogate escape in the str
 PACE = {"settle_ms": 0, "delete_hold_ms": 0, "max_deferral_ms": 0}
@@ -40,7 +40,7 @@ def test_iteration_is_in_rel_path_key_order(journal, entry):
 
 def test_iteration_pages_through_everything(journal, entry, monkeypatch):
     """Entries come in pages, none lost or repeated at page edges."""
-    monkeypatch.setattr(store, "PAGE_ROWS", 3)
+    monkeypatch.setattr(index_api, "PAGE_ROWS", 3)
     names = [f"f{i:02d}" for i in range(10)]
     journal.put_index([entry(name) for name in names])
     assert [e.rel_path for e in journal.iter_index("docs")] == names
@@ -48,7 +48,7 @@ def test_iteration_pages_through_everything(journal, entry, monkeypatch):
 
 def test_iteration_under_a_directory(journal, entry, monkeypatch):
     """``under`` gives the entry at that path and everything below it, no siblings."""
-    monkeypatch.setattr(store, "PAGE_ROWS", 2)
+    monkeypatch.setattr(index_api, "PAGE_ROWS", 2)
     names = ["dir", "dir-x", "dir.txt", "dir/a", "dir/b/c", "dir/z", "dir0", "dirx", "d"]
     journal.put_index([entry(name) for name in names])
     under = [e.rel_path for e in journal.iter_index("docs", RelPath("dir/"))]
@@ -81,7 +81,7 @@ def test_find_inode_for_rename_detection(journal, entry):
 
 def test_put_index_replaces_and_spans_chunks(journal, entry, monkeypatch):
     """A bulk put inserts or replaces, in several transactions when large."""
-    monkeypatch.setattr(store, "PUT_CHUNK", 4)
+    monkeypatch.setattr(index_api, "PUT_CHUNK", 4)
     journal.put_index([entry(f"f{i}") for i in range(10)])
     journal.put_index([entry("f3", sha1="b" * 40)])
     assert journal.index_count("docs") == 10

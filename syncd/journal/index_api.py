@@ -1,0 +1,124 @@
+"""The index half of ``Journal``'s API: what was last uploaded per path.
+
+Imports the journal's ``db``, ``folders``, ``index`` and ``codec``. A base class of
+``Journal`` (kept apart so that neither module passes 400 lines); each method is one
+short transaction and returns domain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from syncd.domain import IndexEntry, RelPath
+from syncd.journal import index as index_rows
+from syncd.journal.codec import (
+    encode_path,
+    index_entry,
+    index_values,
+    normalize_dir,
+    subtree_bounds,
+)
+from syncd.journal.db import Database
+from syncd.journal.folders import Folders
+
+PAGE_ROWS = 1_000  # rows per iter_index page: memory stays flat however big the index
+PUT_CHUNK = 2_000  # index rows per put_index transaction (writers wait behind each)
+
+
+class IndexReads:
+    """Reads and bulk writes of the upload index (``files``)."""
+
+    _db: Database
+    _folders: Folders
+
+    def index_get(self, folder: str, rel_path: RelPath) -> IndexEntry | None:
+        """What was last uploaded for one path, or None."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return None
+        with self._db.read("index lookup") as conn:
+            row = index_rows.get(conn, folder_id, encode_path(rel_path))
+            return None if row is None else index_entry(row, folder)
+
+    def index_lookup(
+        self, folder: str, rel_path: RelPath, inode: tuple[int, int] | None
+    ) -> tuple[IndexEntry | None, list[IndexEntry]]:
+        """What was last uploaded for ``rel_path`` and, when nothing was and ``inode``
+        (dev, inode) is given, every indexed path with that inode (rename candidates):
+        the worker's one read per job."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return None, []
+        with self._db.read("index lookup") as conn:
+            row = index_rows.get(conn, folder_id, encode_path(rel_path))
+            if row is not None:
+                return index_entry(row, folder), []
+            if inode is None:
+                return None, []
+            found = index_rows.find_inode(conn, folder_id, *inode)
+            return None, [index_entry(r, folder) for r in found]
+
+    def index_find_inode(self, folder: str, dev: int, inode: int) -> list[IndexEntry]:
+        """Every indexed path of the folder with this (dev, inode): rename candidates."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return []
+        with self._db.read("inode lookup") as conn:
+            return [
+                index_entry(row, folder)
+                for row in index_rows.find_inode(conn, folder_id, dev, inode)
+            ]
+
+    def iter_index(self, folder: str, under: RelPath | None = None) -> Iterator[IndexEntry]:
+        """The folder's entries sorted by path bytes, fetched a page at a time.
+
+        With ``under``, only the entry at that path (a file a directory replaced) and
+        everything below it. Each page is its own short read, so this is not a
+        snapshot: rows written meanwhile show up if they sort after the position.
+        """
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return
+        base = normalize_dir(under)
+        after: bytes | None = None
+        below: bytes | None = None
+        if base:
+            exact = self.index_get(folder, RelPath(base))
+            if exact is not None:
+                yield exact
+            after, below = subtree_bounds(base)  # paths never end in "/": > is >=
+        while True:
+            with self._db.read("iterate index") as conn:
+                rows = index_rows.page(conn, folder_id, after=after, below=below, limit=PAGE_ROWS)
+                entries = [index_entry(row, folder) for row in rows]
+                last = bytes(rows[-1]["path"]) if rows else b""
+            yield from entries
+            if len(entries) < PAGE_ROWS:
+                return
+            after = last
+
+    def index_count(self, folder: str) -> int:
+        """How many paths of the folder are indexed."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return 0
+        with self._db.read("count index") as conn:
+            return index_rows.count(conn, folder_id)
+
+    def forget_index(self, folder: str, rel_path: RelPath) -> None:
+        """Drop the index entry of one path (B2 no longer holds it), durably."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return
+        with self._db.write("forget index", durable=True) as conn:
+            index_rows.remove(conn, folder_id, encode_path(rel_path))
+
+    def put_index(self, entries: Sequence[IndexEntry]) -> None:
+        """Insert or replace many entries (adopting a bucket), durably, in chunks of
+        ``PUT_CHUNK`` rows per transaction so workers are not held up."""
+        ids = self._folders.ensure(entry.folder for entry in entries)
+        for start in range(0, len(entries), PUT_CHUNK):
+            chunk = entries[start : start + PUT_CHUNK]
+            rows = [index_values(entry, ids[entry.folder]) for entry in chunk]
+            with self._db.write("put index", durable=True) as conn:
+                index_rows.upsert(conn, rows)
