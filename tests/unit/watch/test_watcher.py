@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 from watchdog.events import DirDeletedEvent, FileCreatedEvent, FileDeletedEvent
 
 from syncd.config import FolderConfig, SyncConfig
@@ -188,6 +189,25 @@ def test_sink_failure_keeps_the_hints(harness: Harness) -> None:
     assert harness.watcher.flush() == 0
     harness.sink.fail = False
     assert harness.watcher.flush() == 1
+    assert harness.sink.kinds() == [("a", C)]
+
+
+def test_a_failing_sink_is_logged_once_a_minute(harness: Harness, clock: FakeClock) -> None:
+    """A sink failing on every flush (a full journal disk) is logged when it starts, then
+    at most once a minute, and its recovery once."""
+    harness.event(FileCreatedEvent(f"{harness.root}/a"))
+    harness.sink.fail = True
+    with capture_logs() as logs:
+        for _ in range(50):  # 50 flushes, 0.1 s apart
+            harness.watcher.flush()
+            clock.step_monotonic(0.1)
+        clock.step_monotonic(60)
+        harness.watcher.flush()
+        harness.sink.fail = False
+        harness.watcher.flush()
+    events = [entry["event"] for entry in logs]
+    assert events.count("watch_sink_failed") == 2
+    assert events.count("watch_sink_recovered") == 1
     assert harness.sink.kinds() == [("a", C)]
 
 
