@@ -1,12 +1,15 @@
 """``Journal``: the change queue and the memory of syncd, on one SQLite file.
 
 Imports ``syncd.domain``, ``syncd.errors``, ``syncd.clock`` and the rest of
-``syncd.journal``. Each public method is one short transaction (group commit: a
-``record`` of many hints is one commit) and returns domain values, never rows. Safe to
-call from any thread: writers queue on one lock, readers use their own connections.
-Time comes from the injected clock only.
+``syncd.journal``. Each public method is one short transaction (a ``record`` of many
+hints is one commit; completions of many workers share one durable commit, see
+``group.py``) and returns domain values, never rows. Safe to call from any thread:
+writers queue on one lock, readers use their own connections. Time comes from the
+injected clock only. The index methods live in ``index_api.py``, the typed folder state
+and schedule offsets in ``state.py`` (``journal.state``).
 
-Errors: every database failure is a ``JournalError`` (FATAL); nothing else escapes.
+Errors: every database failure is a ``JournalError`` (FATAL; ``JournalFullError``, a full
+disk, pauses the workers instead); nothing else escapes.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from syncd.journal.state import StateStore
 
 
 class Journal(IndexReads):
-    """The durable queue of pending changes, the index of uploads, issues and meta."""
+    """The durable queue of pending changes, the index of uploads, issues and state."""
 
     def __init__(self, db: Database, *, clock: Clock) -> None:
         """Wrap an open, current-schema database; use ``Journal.open``."""
