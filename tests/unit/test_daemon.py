@@ -103,8 +103,7 @@ def test_healthy_daemon_pings_every_tick() -> None:
     ids=["workers-dead", "producers-dead", "all-dead"],
 )
 def test_unhealthy_daemon_never_pings(pool_healthy: bool, runtime_healthy: bool) -> None:
-    """When a worker or the watcher/scheduler is dead, no WATCHDOG=1 goes out, STATUS still does,
-    and daemon_unhealthy is logged each tick."""
+    """With a dead worker or watcher no WATCHDOG=1 goes out; STATUS does, unhealthy logged."""
     with capture_logs() as logs:
         notifier, _, _ = watch(pool_healthy, runtime_healthy, ticks=2)
     assert notifier.sent == ["STATUS=2 pending"] * 2
@@ -133,8 +132,7 @@ def test_no_tick_after_stop() -> None:
 def test_tick_follows_the_watchdog_interval(
     interval_s: float | None, tick_s: float, max_age_s: float
 ) -> None:
-    """The loop ticks at min(TICK_S, watchdog interval) and asks for a health window of
-    max(hang_after_s, 3 ticks)."""
+    """The loop ticks at min(TICK_S, watchdog interval); window max(hang_after_s, 3 ticks)."""
     _, stop, app = watch(pool_healthy=True, runtime_healthy=True, ticks=2, interval_s=interval_s)
     assert stop.timeouts == [tick_s] * 3
     assert app.pool.max_ages == [max_age_s] * 2

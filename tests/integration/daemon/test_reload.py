@@ -27,8 +27,7 @@ def ready_count(daemon: DaemonProcess) -> int:
 def test_sighup_adds_a_folder(
     setup: Setup, view: BucketView, daemon: DaemonProcess, tmp_path: Path
 ) -> None:
-    """After SIGHUP the daemon serves a [[folder]] added to the config: its files reach B2,
-    and the first folder keeps syncing."""
+    """After SIGHUP a folder added to the config syncs, and the first one keeps syncing."""
     (setup.root / "first.txt").write_text("first\n")
     assert wait_until(lambda: "host1/first.txt" in on_bucket(view, setup, "host1/"), 60), (
         daemon.log()
@@ -64,8 +63,7 @@ def test_sighup_adds_a_folder(
 def test_sighup_with_an_invalid_config_keeps_running(
     setup: Setup, view: BucketView, daemon: DaemonProcess
 ) -> None:
-    """An invalid config on SIGHUP is refused (reload_refused) and the daemon goes on
-    syncing with the config it had."""
+    """An invalid config on SIGHUP is refused and the daemon syncs on with the old one."""
     setup.config.write_text("[b2\nthis is not toml\n")
     daemon.proc.send_signal(signal.SIGHUP)
     assert wait_until(lambda: "reload_refused" in daemon.log(), 30), daemon.log()

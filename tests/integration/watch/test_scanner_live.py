@@ -67,8 +67,7 @@ def root(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_unreadable_directories_are_never_deletes(root: Path) -> None:
-    """chmod 000 and chmod -x directories are reported, and their indexed files get no
-    DELETED; a file really gone still does."""
+    """Unreadable directories are reported, never DELETED; a file really gone still is."""
     reason = namespaces_work("-U")
     if reason:
         pytest.skip(reason)
@@ -89,8 +88,7 @@ def test_unreadable_directories_are_never_deletes(root: Path) -> None:
 
 
 def test_mounts_and_bind_loops(root: Path) -> None:
-    """A tmpfs mounted inside is skipped with one_file_system and walked without it; a
-    bind mount of the root into itself is caught as a loop."""
+    """A mount inside is skipped with one_file_system; a bind loop of the root is caught."""
     reason = namespaces_work("-U", "-r", "-m")
     if reason:
         pytest.skip(reason)

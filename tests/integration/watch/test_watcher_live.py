@@ -219,8 +219,7 @@ def unshare_works() -> str | None:
 
 
 def test_watch_limit_gap_is_detected_and_polled(root: Path) -> None:
-    """With 40 watches allowed for 101 directories, the gap (61) is reported with the
-    sysctl advice, and a file in an unwatched directory is caught by the poll."""
+    """40 watches for 101 directories: the gap is reported and an unwatched file is polled."""
     reason = unshare_works()
     if reason is not None:
         pytest.skip(reason)

@@ -51,8 +51,7 @@ def test_sha1_missing_everywhere_is_none():
 
 
 def test_src_last_modified_millis_becomes_ms():
-    """src_last_modified_millis is read as src_last_modified_ms (negative before 1970); absent
-    or junk gives None."""
+    """src_last_modified_millis is read as ms (negative before 1970); junk gives None."""
     assert (
         parse_file_version(
             file_obj(fileInfo={"src_last_modified_millis": "1700000000123"})

@@ -54,8 +54,7 @@ def test_jobs_are_leased_to_the_pool_owner(journal: Journal, clock: FakeClock) -
 
 
 def test_a_job_that_waited_long_is_renewed_or_dropped(journal: Journal, clock: FakeClock) -> None:
-    """A buffered job older than a third of the lease is renewed before it is handed out;
-    one whose lease was lost meanwhile is dropped, never handed out twice."""
+    """A buffered job past a third of its lease is renewed, or dropped if the lease is lost."""
     claims = buffer(journal, clock)
     assert claims.take() is not None  # f0 taken; f1..f3 wait in the buffer
     clock.advance(LEASE_MS // 3 + 1)

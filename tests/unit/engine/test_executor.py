@@ -163,8 +163,7 @@ def test_hide_removes_the_entry(
 def test_hide_of_a_hidden_or_missing_name_is_done(
     executor: Executor, client: FakeClient, report: RunReport, folder: FolderConfig, answer: Any
 ) -> None:
-    """A name already hidden (the client returns the marker) or no longer on B2 (None)
-    counts as hidden: the client's hide is idempotent, the executor sees no B2 code."""
+    """A name already hidden or absent counts as hidden; the executor sees no B2 code."""
     client.hide_answer = answer
     outcome = executor.execute(Hide(indexed=index_entry("a.txt")), folder, BUCKET)
     assert outcome == Outcome(remove_index=True)

@@ -336,8 +336,7 @@ class RacingJournal:
 def test_a_hide_finishing_during_the_check_does_not_trip_the_guard(
     journal: Journal, clock: FakeClock
 ) -> None:
-    """3 of 6 deleted (limit 3): another worker's hide completing between the guard's
-    reads must not make the pass look like 3 of 5 (the low count seen in CI)."""
+    """A hide finishing between the guard's reads does not make 3 of 6 look like 3 of 5."""
     index_files(journal, 6)
     pend_deletes(journal, clock, 3)
     mine, other = journal.claim(worker="w", limit=2, lease_ms=60_000)

@@ -103,8 +103,7 @@ def test_socket_is_special(root: Path) -> None:
 def test_unreadable_is_an_access_error_not_absent(
     root: Path, monkeypatch: pytest.MonkeyPatch, code: int
 ) -> None:
-    """lstat failing other than ENOENT/ENOTDIR (EACCES on a parent...) is LocalAccessError
-    (ELOOP is a symlink loop: never followed, reported by the scanner)."""
+    """lstat failing other than ENOENT/ENOTDIR is LocalAccessError; ELOOP is absent."""
     write(root, "locked/a.txt")
     real_lstat = os.lstat
 

@@ -54,15 +54,13 @@ def stale(indexed: list[IndexEntry], remote: list[FileVersion]) -> list[str]:
     ],
 )
 def test_one_entry(remote: list[FileVersion], is_stale: bool) -> None:
-    """An entry is stale when B2 has no visible version of its name, or another version
-    with other bytes or another mtime; kept when it is the same version or same content."""
+    """An entry is stale when B2 lacks it or holds other bytes or mtime; else it is kept."""
     entry = index_entry("a.txt", mtime_ns=MTIME_MS * 1_000_000 + 123, sha1=SHA)
     assert stale([entry], remote) == (["a.txt"] if is_stale else [])
 
 
 def test_merge_join_over_many_names() -> None:
-    """Interleaved index and remote streams: exactly the missing and replaced entries come out,
-    in index order, and remote names the index does not know are ignored."""
+    """The merge join yields exactly the missing and replaced entries, in index order."""
     indexed = [index_entry(name, mtime_ns=MTIME_MS * 1_000_000) for name in "bcdefg"]
     remote = [
         file_version(PREFIX + "a"),  # unknown to the index

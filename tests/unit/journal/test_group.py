@@ -44,8 +44,7 @@ def count(db: Database) -> int:
 
 
 def test_concurrent_writes_share_batches_and_all_land(db: Database) -> None:
-    """8 threads x 40 durable writes: every one is committed and returned, in fewer
-    transactions than writes."""
+    """8 threads x 40 durable writes all commit, in fewer transactions than writes."""
     group = GroupCommit(db)
     results: list[int] = []
     errors: list[BaseException] = []
@@ -74,8 +73,7 @@ def test_concurrent_writes_share_batches_and_all_land(db: Database) -> None:
 
 
 def test_a_failing_work_fails_only_its_caller(db: Database) -> None:
-    """A work that breaks a constraint raises JournalError to its caller and is rolled back
-    alone; the others in the same batch commit."""
+    """A work breaking a constraint fails its own caller only; the rest of the batch commits."""
     group = GroupCommit(db)
     assert group.run("insert", insert(1)) == 1
     with pytest.raises(JournalError, match="UNIQUE constraint failed"):

@@ -45,8 +45,7 @@ def test_issues_by_folder_and_path(journal):
 
 
 def test_folder_state_round_trip(journal, journal_path, clock):
-    """Root identity, delete counts and schedule offsets are stored, replaced, and survive a
-    reopen; an unknown folder has no root and zero counts."""
+    """Root identity, delete counts and schedule offsets round-trip and survive a reopen."""
     assert journal.state.root("docs") is None
     assert journal.state.paused_deletes("docs") == 0
     journal.state.record_root("docs", RootIdentity(dev=2**64 - 5, marker="x"))

@@ -195,8 +195,7 @@ def v2_path(tmp_path: Path) -> Path:
 
 
 def test_migrates_v2_state_out_of_meta(v2_path, clock):
-    """v2 -> v3: in-flight marks become maybe_sent, root and delete-guard keys become
-    folder_state rows, only the schedule offset stays in meta, and job ids keep growing."""
+    """v2 -> v3 moves in-flight, root and delete-guard keys out of meta; job ids keep growing."""
     with Journal.open(v2_path, clock=clock) as journal:
         assert journal.state.root("docs") == RootIdentity(dev=2049, marker="abc")
         assert journal.state.root("photos") == RootIdentity(dev=64770, marker=None)

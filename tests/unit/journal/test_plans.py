@@ -69,8 +69,7 @@ def walks(line: str) -> bool:
 def test_hot_statements_search_an_index(
     journal: Journal, journal_path: Path, clock: FakeClock, change: Change, entry: Entry
 ) -> None:
-    """Recording, claiming, completing, failing, requeueing, renewing and the per-file
-    index and inode lookups each search an index on an unanalysed journal."""
+    """Every hot statement searches an index on an unanalysed journal (no folder walk)."""
     journal.put_index([entry(f"old/{i:04d}", inode=1000 + i) for i in range(FILES)])
     journal.record(
         [change(f"new/{i:04d}") for i in range(FILES)],

@@ -231,8 +231,7 @@ def test_release_all_leases_by_prefix(journal, clock, change):
 
 
 def test_stale_leases_are_released_and_marked_maybe_sent(journal, clock, change, entry):
-    """At start, rows a dead process held are claimable at once and marked maybe_sent; the
-    mark survives a failure and ends with the row, or with a completion that keeps it."""
+    """Dead leases are released marked maybe_sent; the mark lasts until the row is done."""
     record(journal, change("a"), change("b"), change("c"))
     clock.advance(2_000)
     held = journal.claim(worker="dead", limit=2, lease_ms=LEASE)

@@ -193,8 +193,7 @@ def test_sink_failure_keeps_the_hints(harness: Harness) -> None:
 
 
 def test_a_failing_sink_is_logged_once_a_minute(harness: Harness, clock: FakeClock) -> None:
-    """A sink failing on every flush (a full journal disk) is logged when it starts, then
-    at most once a minute, and its recovery once."""
+    """A sink failing on every flush is logged at the start, then once a minute, and on recovery."""
     harness.event(FileCreatedEvent(f"{harness.root}/a"))
     harness.sink.fail = True
     with capture_logs() as logs:
@@ -230,8 +229,7 @@ def test_unwatchable_root_is_polled(harness: Harness, root: Path) -> None:
 
 
 def test_rescan_requests_go_to_on_rescan_needed(folder: FolderFactory, clock: FakeClock) -> None:
-    """With on_rescan_needed, blind-spot rescans are requested there (None for the root),
-    deduplicated, and retried if the callback fails."""
+    """Blind-spot rescans go to on_rescan_needed, deduplicated, retried on failure."""
     calls: list[tuple[str, str | None]] = []
     failing = [True]
 
