@@ -182,11 +182,6 @@ class WorkerPool:
         with self._lock:
             return self._busy
 
-    @property
-    def claim_transactions(self) -> int:
-        """Journal claim transactions so far (a batch each)."""
-        return self._claims.claims
-
     def decide(
         self, job: Job, cfg: FolderConfig, *, on_progress: Callable[[], None] | None = None
     ) -> tuple[Action, bool]:

@@ -58,17 +58,6 @@ class IndexReads:
             found = index_rows.find_inode(conn, folder_id, *inode)
             return None, [index_entry(r, folder) for r in found]
 
-    def index_find_inode(self, folder: str, dev: int, inode: int) -> list[IndexEntry]:
-        """Every indexed path of the folder with this (dev, inode): rename candidates."""
-        folder_id = self._folders.lookup(folder)
-        if folder_id is None:
-            return []
-        with self._db.read("inode lookup") as conn:
-            return [
-                index_entry(row, folder)
-                for row in index_rows.find_inode(conn, folder_id, dev, inode)
-            ]
-
     def iter_index(self, folder: str, under: RelPath | None = None) -> Iterator[IndexEntry]:
         """The folder's entries sorted by path bytes, fetched a page at a time.
 

@@ -33,6 +33,7 @@ from syncd.watch.filters import Filters
 from syncd.watch.folder import FolderWatch
 from syncd.watch.inotify import MAX_LISTED, OVERFLOW_TAP, Coverage, watch_limit_advice
 from syncd.watch.pending import Due, Pending, prune_subtrees
+from syncd.watch.sinklog import SinkFailures
 from syncd.watch.translate import ROOT_LOST, Hint, translate
 
 log = structlog.get_logger(__name__)
@@ -81,8 +82,7 @@ class Watcher:
     ) -> None:
         self._settings = settings or WatchSettings()
         self._sink = sink
-        self._sink_failing_since: float | None = None  # monotonic s when the sink began failing
-        self._sink_logged_s = 0.0
+        self._sink_failures = SinkFailures(clock)
         self._clock = clock
         self._on_root_lost = on_root_lost
         self._on_coverage_gap = on_coverage_gap
@@ -283,30 +283,11 @@ class Watcher:
             try:
                 self._sink([item.change for item in chunk])
             except Exception as exc:  # noqa: BLE001  (any sink failure: keep the hints, retry)
-                self._sink_failed(exc, len(kept) - start)
+                self._sink_failures.failed(exc, len(kept) - start)
                 self._requeue(kept[start:])
                 return start
-        if self._sink_failing_since is not None:
-            log.info("watch_sink_recovered", failing_s=round(self._since_failing(), 1))
-            self._sink_failing_since = None
+        self._sink_failures.succeeded()
         return len(kept)
-
-    def _sink_failed(self, exc: Exception, hints: int) -> None:
-        """Log a failing sink once when it starts failing (with its traceback), then at
-        most once a minute: a full journal disk must not become a log line every flush."""
-        now_s = self._clock.monotonic()
-        if self._sink_failing_since is None:
-            self._sink_failing_since = now_s
-            self._sink_logged_s = now_s
-            log.exception("watch_sink_failed", hints=hints)
-        elif now_s - self._sink_logged_s >= 60.0:
-            self._sink_logged_s = now_s
-            log.error("watch_sink_failed", hints=hints, error=str(exc),
-                      failing_s=round(self._since_failing(), 1))  # fmt: skip
-
-    def _since_failing(self) -> float:
-        start = self._sink_failing_since
-        return 0.0 if start is None else self._clock.monotonic() - start
 
     def _requeue(self, items: list[Due]) -> None:
         now_s = self._clock.monotonic()

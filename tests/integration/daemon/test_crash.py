@@ -19,6 +19,7 @@ import pytest
 from syncd.emulator import EmulatorServer
 from tests.support.bucket_view import BucketView, assert_converged, duplicates, local_tree
 from tests.support.harness import DaemonProcess, NotifySocket, Setup, wait_until
+from tests.support.workload import mutate
 
 FAULTS = [
     "b2_upload_file:rate=0.05,status=503",
@@ -27,31 +28,6 @@ FAULTS = [
     "b2_finish_large_file:lost_response=0.1",
     "b2_hide_file:rate=0.05,status=500",
 ]
-
-
-def mutate(root: Path, rng: random.Random) -> None:
-    """One random step of a workload: create, rewrite, delete, rename, touch."""
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != ".syncd-folder")
-    for _ in range(rng.randint(1, 6)):
-        op = rng.choice(["create", "create", "rewrite", "delete", "rename", "touch", "large"])
-        if op in ("create", "large") or not files:
-            sub = root / rng.choice(["", "a", "a/b", "c"])
-            sub.mkdir(parents=True, exist_ok=True)
-            size = rng.randint(300_000, 700_000) if op == "large" else rng.randint(0, 5000)
-            (sub / f"f{rng.randrange(10**6)}").write_bytes(rng.randbytes(size))
-            continue
-        victim = rng.choice(files)
-        if not victim.exists():
-            continue
-        if op == "rewrite":
-            victim.write_bytes(rng.randbytes(rng.randint(1, 5000)))
-        elif op == "delete":
-            victim.unlink()
-        elif op == "rename":
-            victim.rename(victim.with_name(f"r{rng.randrange(10**6)}"))
-        else:
-            ns = rng.randint(1_500_000_000, 1_700_000_000) * 10**9
-            os.utime(victim, ns=(ns, ns))
 
 
 def converged(view: BucketView, setup: Setup) -> bool:

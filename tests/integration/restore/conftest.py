@@ -15,13 +15,10 @@ from urllib.parse import quote
 
 import pytest
 
-from syncd.emulator import EmulatorOptions, EmulatorServer
+from syncd.emulator import EmulatorServer
 from tests.support.bucket_view import BucketView
-from tests.support.harness import Setup, write_config
-
-KEY_ID = "test-key-id-0001"
-KEY = "test-application-key-0001"
-BUCKET = "syncd-test-bucket"
+from tests.support.folder import BUCKET, KEY, KEY_ID, folder_setup, small_part_emulator
+from tests.support.harness import Setup
 
 
 @dataclass
@@ -37,35 +34,18 @@ class Result:
 @pytest.fixture
 def emulator() -> Iterator[EmulatorServer]:
     """A fresh in-memory emulator with small large-file limits."""
-    server = EmulatorServer(
-        EmulatorOptions(
-            key_id=KEY_ID,
-            key=KEY,
-            buckets=(BUCKET,),
-            recommended_part_size=256 * 1024,
-            absolute_minimum_part_size=64 * 1024,
-        )
-    )
-    with server:
+    with small_part_emulator() as server:
         yield server
 
 
 @pytest.fixture
 def setup(tmp_path: Path, emulator: EmulatorServer) -> Setup:
     """A folder named "folder", a state dir and a config pointing at the emulator."""
-    root = tmp_path / "folder"
-    root.mkdir()
-    s = Setup(
-        root=root,
-        state=tmp_path / "state",
-        config=tmp_path / "syncd.toml",
-        url=emulator.base_url,
-        key_id=KEY_ID,
-        key=KEY,
-        bucket=BUCKET,
+    return folder_setup(
+        tmp_path,
+        emulator.base_url,
+        b2="large_file_threshold_bytes = 300000\npart_size_bytes = 131072",
     )
-    write_config(s, b2="large_file_threshold_bytes = 300000\npart_size_bytes = 131072")
-    return s
 
 
 @pytest.fixture

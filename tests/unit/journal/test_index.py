@@ -65,7 +65,7 @@ def test_folders_are_separate(journal, entry):
     assert list(journal.iter_index("never-seen")) == []
     assert journal.index_get("never-seen", RelPath("a")) is None
     assert journal.index_count("never-seen") == 0
-    assert journal.index_find_inode("never-seen", 1, 100) == []
+    assert journal.index_lookup("never-seen", RelPath("new"), (1, 100))[1] == []
 
 
 def test_find_inode_for_rename_detection(journal, entry):
@@ -74,8 +74,9 @@ def test_find_inode_for_rename_detection(journal, entry):
     journal.put_index(
         [entry("old", inode=7), entry("link", inode=7), entry("x", inode=8), entry("u", dev=big)]
     )
-    assert [e.rel_path for e in journal.index_find_inode("docs", 1, 7)] == ["link", "old"]
-    [found] = journal.index_find_inode("docs", big, 100)
+    _none, candidates = journal.index_lookup("docs", RelPath("new"), (1, 7))
+    assert [e.rel_path for e in candidates] == ["link", "old"]
+    [found] = journal.index_lookup("docs", RelPath("new"), (big, 100))[1]
     assert (found.rel_path, found.dev) == ("u", big)
 
 
