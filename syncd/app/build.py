@@ -26,6 +26,7 @@ from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.health import remote_bound_s
 from syncd.engine.inbox import Inbox
 from syncd.engine.report import RunReport, Tally
+from syncd.engine.reconcile import CallLedger, Reconciler
 from syncd.engine.rescan import Rescanner, timing_of
 from syncd.engine.worker import FolderRuntime, WorkerPool
 from syncd.errors import SafetyStopError
@@ -51,6 +52,8 @@ class App:
     report: RunReport
     pool: WorkerPool
     rescanner: Rescanner
+    reconciler: Reconciler
+    calls: CallLedger
     inbox: Inbox
     stop: threading.Event
     rng: random.Random
@@ -59,11 +62,27 @@ class App:
     dry: bool = False  # built for a dry run: the journal is a private copy
 
     def adopt_new_folders(self) -> None:
-        """Index what B2 already holds for folders never synced from this journal."""
+        """Index what B2 already holds for folders never synced from this journal: one
+        walk fills the remote index, and the index adopts from it."""
         for name, runtime in self.folders.items():
             if self.journal.index_count(name) == 0:
-                count = adopt_folder(self.journal, self.client, runtime.config, runtime.bucket)
+                walked = self.reconciler.reconcile(name).finished
+                prefix = runtime.config.prefix
+                remote = (
+                    self.journal.remote.iter_latest(name, prefix)
+                    if walked
+                    else self.client.iter_names(runtime.bucket, prefix)
+                )
+                count = adopt_folder(self.journal, runtime.config, remote)
                 self.report.add(Tally.ADOPTED_FILES, count)
+
+    def reconcile_stale(self) -> None:
+        """Walk B2 for folders whose remote index is older than ``reconcile_interval_s``
+        (or whose walk was cut short), queueing what other writers changed."""
+        max_age_ms = int(self.config.sync.reconcile_interval_s * 1000)
+        for name in self.folders:
+            if self.reconciler.stale(name, max_age_ms):
+                self.reconciler.reconcile(name)
 
     def dry_run(self) -> list[PlannedItem]:
         """What sync-now would do per path, and why (``--dry-run``). Built with
@@ -85,10 +104,12 @@ class App:
     def run_once(self) -> RunReport:
         """Scan every folder, drain the journal, and return what happened (sync-now)."""
         self.adopt_new_folders()
+        self.reconcile_stale()
         self.journal.retry_now()  # a one-shot run retries earlier failures now
         for name in self.folders:
             self.rescanner.rescan(name)
         self.pool.drain()
+        self.calls.flush()
         return self.report
 
     def close(self) -> None:
@@ -175,6 +196,17 @@ def build(
         stop=stop,
         inbox=inbox,
     )
+    calls = CallLedger(journal, client, clock)
+    reconciler = Reconciler(
+        journal=journal,
+        client=client,
+        folders=runtimes,
+        clock=clock,
+        sink=inbox.record,
+        calls=calls,
+        class_c_budget=config.b2.daily_class_c_budget,
+        stop=stop,
+    )
     return App(
         config=config,
         clock=clock,
@@ -184,6 +216,8 @@ def build(
         report=report,
         pool=pool,
         rescanner=rescanner,
+        reconciler=reconciler,
+        calls=calls,
         inbox=inbox,
         stop=stop,
         rng=rng,

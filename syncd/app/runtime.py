@@ -13,7 +13,6 @@ import structlog
 from syncd.app.build import App
 from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.engine.local import MARKER_NAME
-from syncd.engine.reconcile import Reconciler
 from syncd.schedule import Scheduler
 from syncd.watch import Watcher, WatchSettings
 
@@ -36,13 +35,7 @@ class Runtime:
             settings=WatchSettings.of(app.config.sync, extra_excludes=(f"/{MARKER_NAME}",)),
         )
         self._scheduler = Scheduler(app.clock, rng=self._rng)
-        self._reconciler = Reconciler(
-            journal=app.journal,
-            client=app.client,
-            folders=app.folders,
-            clock=app.clock,
-            sink=app.inbox.record,
-        )
+        self._reconciler = app.reconciler
         self._lost: set[str] = set()
 
     def _offset(self, name: str, interval_s: float) -> float:
@@ -73,6 +66,11 @@ class Runtime:
     def _reconcile_all(self) -> None:
         for name in self._app.folders:
             self._reconciler.reconcile(name)
+        self._app.calls.flush()
+
+    def _remote_stale(self) -> bool:
+        max_age_ms = int(self._app.config.sync.reconcile_interval_s * 1000)
+        return any(self._reconciler.stale(name, max_age_ms) for name in self._app.folders)
 
     def start(self) -> None:
         """Workers first, then the watcher (events are recorded from now on), then the
@@ -94,6 +92,7 @@ class Runtime:
             interval_s=sync.reconcile_interval_s,
             offset_s=self._offset("reconcile", sync.reconcile_interval_s),
             jitter_s=sync.jitter_s,
+            run_at_start=self._remote_stale(),  # older than a period, or a walk cut short
         )
         self._scheduler.start()
         self._rescan_all()
