@@ -25,8 +25,8 @@ from syncd.engine.dryrun import DryRun, PlannedItem
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.health import remote_bound_s
 from syncd.engine.inbox import Inbox
-from syncd.engine.report import RunReport, Tally
 from syncd.engine.reconcile import CallLedger, Reconciler
+from syncd.engine.report import RunReport, Tally
 from syncd.engine.rescan import Rescanner, timing_of
 from syncd.engine.worker import FolderRuntime, WorkerPool
 from syncd.errors import SafetyStopError
