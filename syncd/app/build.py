@@ -61,12 +61,15 @@ class App:
     emulator: EmulatorServer | None = None
     dry: bool = False  # built for a dry run: the journal is a private copy
 
-    def adopt_new_folders(self) -> None:
+    def adopt_new_folders(self) -> set[str]:
         """Index what B2 already holds for folders never synced from this journal: one
-        walk fills the remote index, and the index adopts from it."""
+        walk fills the remote index, and the index adopts from it. Returns the folders
+        walked."""
+        walked_names: set[str] = set()
         for name, runtime in self.folders.items():
             if self.journal.index_count(name) == 0:
                 walked = self.reconciler.reconcile(name).finished
+                walked_names.add(name)
                 prefix = runtime.config.prefix
                 remote = (
                     self.journal.remote.iter_latest(name, prefix)
@@ -75,13 +78,15 @@ class App:
                 )
                 count = adopt_folder(self.journal, runtime.config, remote)
                 self.report.add(Tally.ADOPTED_FILES, count)
+        return walked_names
 
-    def reconcile_stale(self) -> None:
+    def reconcile_stale(self, *, force: bool = False, skip: frozenset[str] = frozenset()) -> None:
         """Walk B2 for folders whose remote index is older than ``reconcile_interval_s``
-        (or whose walk was cut short), queueing what other writers changed."""
-        max_age_ms = int(self.config.sync.reconcile_interval_s * 1000)
+        (or whose walk was cut short; every folder with ``force``), queueing what other
+        writers changed."""
+        max_age_ms = 0 if force else int(self.config.sync.reconcile_interval_s * 1000)
         for name in self.folders:
-            if self.reconciler.stale(name, max_age_ms):
+            if name not in skip and (force or self.reconciler.stale(name, max_age_ms)):
                 self.reconciler.reconcile(name)
 
     def dry_run(self) -> list[PlannedItem]:
@@ -101,10 +106,11 @@ class App:
         )
         return planner.plan(self.report)
 
-    def run_once(self) -> RunReport:
-        """Scan every folder, drain the journal, and return what happened (sync-now)."""
-        self.adopt_new_folders()
-        self.reconcile_stale()
+    def run_once(self, *, reconcile: bool = False) -> RunReport:
+        """Scan every folder, drain the journal, and return what happened (sync-now);
+        ``reconcile`` lists B2 first even where the remote index is fresh."""
+        walked = self.adopt_new_folders()
+        self.reconcile_stale(force=reconcile, skip=frozenset(walked))
         self.journal.retry_now()  # a one-shot run retries earlier failures now
         for name in self.folders:
             self.rescanner.rescan(name)
