@@ -233,3 +233,25 @@ def test_status_shows_conflicts_and_todays_calls(setup: Setup, other: Any) -> No
     today = status["b2_calls"]["today"]
     assert today["A"] >= 4  # two uploads: get_upload_url + upload_file each
     assert today["C"] >= 3  # authorize, list buckets, the listing walks
+
+
+def test_ls_cached_lists_from_the_journal_with_no_b2_call(
+    setup: Setup, other: Any, emulator: EmulatorServer
+) -> None:
+    """ls --cached shows what the last walk saw (another writer's version too), calling nothing."""
+    first_sync(setup)
+    foreign = foreign_upload(other, b"theirs\n", 1_700_000_100_000)
+    code, _, err = sync_now(setup, "--reconcile")
+    assert code == 0, err
+    before = emulator.stats()["total"]
+    cmd = [sys.executable, "-m", "syncd", "ls", "--config", str(setup.config), "--cached"]
+    proc = subprocess.run(
+        [*cmd, "--versions", "--json", "folder"], capture_output=True, text=True,
+        env={k: v for k, v in setup.env().items() if k != "SYNCD_TEST_APPLICATION_KEY"},
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    files = json.loads(proc.stdout)["files"]
+    assert [f["file_id"] for f in files][0] == foreign
+    assert len(files) == 2
+    assert emulator.stats()["total"] == before
