@@ -252,6 +252,6 @@ def test_ls_cached_lists_from_the_journal_with_no_b2_call(
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     files = json.loads(proc.stdout)["files"]
-    assert [f["file_id"] for f in files][0] == foreign
+    assert files[0]["file_id"] == foreign
     assert len(files) == 2
     assert emulator.stats()["total"] == before
