@@ -7,6 +7,8 @@ Imports every layer below the app. Starts the embedded emulator when the realm i
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import platform
 import random
 import tempfile
 import threading
@@ -175,7 +177,13 @@ def build(
         stack.callback(journal.close)
         http = make_http_client(config.b2)
         client = build_client(
-            config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng, stop=stop
+            config.b2,
+            realm_url=realm_url,
+            http=http,
+            clock=clock,
+            rng=rng,
+            stop=stop,
+            client_tag=client_tag(config),
         )
         stack.callback(client.close)
         report = RunReport()
@@ -231,6 +239,13 @@ def build(
         emulator=emulator,
         dry=dry_run,
     )
+
+
+def client_tag(config: Config) -> str:
+    """This installation's mark on the large files it starts: the host and the state
+    directory, hashed (stable across restarts, distinct between clients)."""
+    where = f"{platform.node()}:{config.state.dir.resolve()}"
+    return hashlib.sha1(where.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _open_folders(

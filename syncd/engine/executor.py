@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import structlog
 
 from syncd.config import FolderConfig
-from syncd.domain import B2Name, IndexEntry, LocalState
+from syncd.domain import B2Name, IndexEntry, LocalState, RelPath
 from syncd.engine.local import hash_file, source_path
 from syncd.engine.plan import (
     Action,
@@ -28,8 +28,8 @@ from syncd.engine.plan import (
 )
 from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport, Tally
-from syncd.journal import Written
-from syncd.remote import Bucket
+from syncd.journal import Journal, Written
+from syncd.remote import Bucket, Resume
 
 log = structlog.get_logger(__name__)
 
@@ -65,9 +65,12 @@ def entry_for(
 class Executor:
     """Turns actions into B2 calls for one folder's bucket."""
 
-    def __init__(self, client: RemoteStore, report: RunReport) -> None:
+    def __init__(
+        self, client: RemoteStore, report: RunReport, journal: Journal | None = None
+    ) -> None:
         self._client = client
         self._report = report
+        self._journal = journal  # where large uploads are recorded for an exact resume
 
     def execute(
         self,
@@ -155,6 +158,7 @@ class Executor:
             path,
             action.local,
             on_progress=on_progress,
+            resume=self._resume(folder.name, rel_path),
         )
         self._report.add(Tally.UPLOADED_FILES)
         self._report.add(Tally.UPLOADED_BYTES, action.local.size)
@@ -167,6 +171,15 @@ class Executor:
             uploaded_ms=result.version.upload_timestamp_ms,
         )
         return Outcome(index=entry, written=Written(versions=(result.version,)))
+
+    def _resume(self, folder: str, rel_path: RelPath) -> Resume | None:
+        journal = self._journal
+        if journal is None:
+            return None
+        return Resume(
+            recorded=lambda: journal.large.get(folder, rel_path),
+            record=lambda start: journal.large.started(folder, rel_path, start),
+        )
 
     def _copy(self, action: CopyFrom, folder: FolderConfig, bucket: Bucket) -> Outcome:
         version = self._client.copy_file_id(

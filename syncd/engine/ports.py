@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from syncd.domain import LocalState
-from syncd.remote import Bucket, DirEntry, FileVersion, UploadResult, VersionsPage
+from syncd.remote import Bucket, DirEntry, FileVersion, Resume, UploadResult, VersionsPage
 
 
 class RemoteStore(Protocol):
@@ -29,8 +29,10 @@ class RemoteStore(Protocol):
         *,
         content_type: str | None = None,
         on_progress: Callable[[int], None] | None = None,
+        resume: Resume | None = None,
     ) -> UploadResult:
-        """Store the file's bytes as the newest version of ``b2_name``."""
+        """Store the file's bytes as the newest version of ``b2_name``; a multi-part
+        upload resumes what ``resume`` recorded and records a new start there."""
         ...
 
     def copy_file(
@@ -79,6 +81,10 @@ class RemoteStore(Protocol):
         self, bucket: Bucket, prefix: str = "", *, page_size: int = 1000
     ) -> Iterator[FileVersion]:
         """The newest visible version of each name under ``prefix``, by name."""
+        ...
+
+    def cancel_large_file(self, file_id: str) -> None:
+        """Give up an unfinished multi-part upload this client started (gone counts)."""
         ...
 
     def take_call_counts(self) -> dict[str, int]:

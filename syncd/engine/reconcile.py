@@ -9,6 +9,8 @@ are dropped (deleted by someone else), and ``Journal.remote.divergent`` names th
 index entries whose version is gone or lies under another writer's newer upload or
 hide marker. Each is queued once per version met (``ledger.conflict_known``); what
 happens to it is the workers' decision (``plan_remote``) under ``[sync] conflict``.
+Last, large uploads this client started for paths that are no longer pending are
+cancelled (``journal.large``); other clients' unfinished uploads are never touched.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 PAGE_SIZE = 1000
+ABANDON_AFTER_MS = 3_600_000  # a large upload's record outlives its job this long at most
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,8 +117,9 @@ class Reconciler:
                 break
             start = page.next_start
         dropped = remote.finish_walk(folder_name, walk.walk, self._clock.now_ms())
-        self._calls.flush()
         queued = self._queue_divergent(folder_name)
+        self._cancel_abandoned(folder_name)
+        self._calls.flush()
         log.info(
             "reconcile_finished",
             folder=folder_name,
@@ -145,6 +149,15 @@ class Reconciler:
         return ReconcileResult(
             finished=False, listed=listed, calls=calls, dropped=0, queued=0, deferred=deferred
         )
+
+    def _cancel_abandoned(self, folder_name: str) -> None:
+        """Cancel the large uploads this client started for paths no longer pending
+        (deleted, or changed and sent anew) once they are older than the grace period."""
+        before = self._clock.now_ms() - ABANDON_AFTER_MS
+        for rel_path, file_id in self._journal.large.abandoned(folder_name, before):
+            self._client.cancel_large_file(file_id)
+            self._journal.large.forget(folder_name, rel_path)
+            log.info("large_file_abandoned", folder=folder_name, path=rel_path, file_id=file_id)
 
     def _queue_divergent(self, folder_name: str) -> int:
         now = self._clock.now_ms()

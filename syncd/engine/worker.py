@@ -102,7 +102,11 @@ class WorkerPool:
         self._runner = JobRunner(
             journal=journal,
             executor=RemoteExecutor(
-                client, Executor(client, report), report, clock=clock, host=host or platform.node()
+                client,
+                Executor(client, report, journal),
+                report,
+                clock=clock,
+                host=host or platform.node(),
             ),
             deletes=DeleteGuard(journal, sync),
             policy=Policy(delete=sync.delete, touch=sync.touch, conflict=sync.conflict),

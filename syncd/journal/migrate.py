@@ -25,9 +25,9 @@ Schema history:
   of the pending row, the root identity and the delete guard's counts are the typed
   ``folder_state`` table; ``meta`` keeps only the schedule offsets.
 * **v4**: the layout of ``schema.py``: new tables only — the remote index
-  (``remote_versions``, ``remote_walks``), the ``conflicts`` record and the per-day
-  ``b2_calls`` ledger. A migrated journal's remote index starts empty, so its first
-  walk lists the bucket.
+  (``remote_versions``, ``remote_walks``), the ``conflicts`` record, the per-day
+  ``b2_calls`` ledger and the ``large_uploads`` in progress. A migrated journal's
+  remote index starts empty, so its first walk lists the bucket.
 """
 
 from __future__ import annotations
@@ -177,6 +177,11 @@ V3_TO_V4 = (
     """CREATE TABLE b2_calls (
         day TEXT NOT NULL, class TEXT NOT NULL, calls INTEGER NOT NULL,
         PRIMARY KEY (day, class)) WITHOUT ROWID""",
+    """CREATE TABLE large_uploads (
+        folder_id INTEGER NOT NULL, path BLOB NOT NULL, file_id TEXT NOT NULL,
+        sha1 TEXT NOT NULL, mtime_ms INTEGER NOT NULL, part_size INTEGER NOT NULL,
+        started_ms INTEGER NOT NULL, PRIMARY KEY (folder_id, path),
+        FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE) WITHOUT ROWID""",
 )
 
 STEPS: dict[int, tuple[str, ...]] = {1: V1_TO_V2, 2: V2_TO_V3, 3: V3_TO_V4}

@@ -15,8 +15,9 @@ Conventions:
 * Unsigned 64-bit numbers (``dev``, ``inode``) are stored two's-complement (see
   ``codec.py``): SQLite integers are signed.
 
-The remote index (``remote_versions``, ``remote_walks``), the conflict record and the
-per-day B2 call ledger were added in v4 as new tables; nothing older changed.
+The remote index (``remote_versions``, ``remote_walks``), the conflict record, the
+per-day B2 call ledger and the large uploads in progress were added in v4 as new
+tables; nothing older changed.
 """
 
 from __future__ import annotations
@@ -186,5 +187,20 @@ b2_calls = Table(
     Column("day", Text, primary_key=True),  # YYYY-MM-DD (UTC)
     Column("class", Text, primary_key=True),
     Column("calls", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# Large uploads this client started and has not finished: resumed by file id after a
+# restart, cancelled when abandoned (the path is no longer pending).
+large_uploads = Table(
+    "large_uploads",
+    metadata,
+    Column("folder_id", Integer, _folder_fk(), primary_key=True),
+    Column("path", LargeBinary, primary_key=True),
+    Column("file_id", Text, nullable=False),
+    Column("sha1", Text, nullable=False),
+    Column("mtime_ms", Integer, nullable=False),
+    Column("part_size", Integer, nullable=False),
+    Column("started_ms", Integer, nullable=False),
     sqlite_with_rowid=False,
 )

@@ -35,6 +35,7 @@ from syncd.journal.db import Database, driver_execute
 from syncd.journal.folders import Folders
 from syncd.journal.group import GroupCommit
 from syncd.journal.index_api import IndexReads
+from syncd.journal.large import LargeUploads, forget_row
 from syncd.journal.ledger import Ledger, record_conflict
 from syncd.journal.remote_index import RemoteIndex, Written, forget_name, record_own
 from syncd.journal.schema import SCHEMA_VERSION
@@ -56,6 +57,8 @@ class Journal(IndexReads):
         """The cache of what B2 holds under each folder's prefix."""
         self.ledger = Ledger(db, self._folders)
         """Conflicts with other writers; B2 calls per day and class."""
+        self.large = LargeUploads(db, self._folders, clock)
+        """Large uploads started and not finished, for an exact resume."""
 
     @classmethod
     def open(cls, path: Path, *, clock: Clock) -> Journal:
@@ -205,6 +208,8 @@ class Journal(IndexReads):
                     index_rows.remove(conn, ids[job.folder], path)
                 if index is not None or remove_index:  # synced: any old issue is over
                     notes.clear(conn, ids[job.folder], path)
+                    if written is not None and any(v.is_large for v in written.versions):
+                        forget_row(conn, ids[job.folder], path)  # its large upload finished
             if written is not None:  # B2 holds it whatever became of the row
                 _record_written(conn, ids[job.folder], written)
             return outcome
