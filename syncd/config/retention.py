@@ -65,12 +65,11 @@ class RetentionPolicy:
         return value
 
     def lifecycle_days(self) -> int | None:
-        """N when the policy is exactly "delete hidden versions N days after hiding"
-        (only ``keep_days`` set, to N >= 1), which a B2 lifecycle rule does for free.
-
-        Note B2's rule counts from the hide only: versions replaced by a newer upload
-        stay until the name is hidden, so it equals ``keep_days`` only for a folder whose
-        names are written once and hidden (``[sync] delete = "hide"``)."""
+        """N when the policy is exactly "delete a version N days after it stopped being
+        the current one" (only ``keep_days`` set, N >= 1): B2's lifecycle rule
+        ``daysFromHidingToDeleting`` does that for free (B2 counts a version as hidden
+        from the upload of a newer one). B2 does not know which files exist locally, so
+        the rule lacks only that protection."""
         others = [k for k in RULE_KEYS if k != "keep_days" and self.rule(k) is not None]
         if others or self.keep_days is None or self.keep_days < 1:
             return None
