@@ -15,6 +15,7 @@ from syncd import __version__
 from syncd.cli.config_cmd import check_config
 from syncd.cli.emulator_cmd import emulator
 from syncd.cli.ls_cmd import ls
+from syncd.cli.prune_cmd import prune
 from syncd.cli.restore_cmd import restore_cmd, undelete
 from syncd.cli.run_cmd import approve, run
 from syncd.cli.service_cmd import service
@@ -37,6 +38,7 @@ def cli() -> None:
       syncd ls --config FILE [PATH]  what B2 holds (--versions, --deleted, --at TIME)
       syncd restore --config FILE PATH   bring files back (--at TIME, --to, --in-place)
       syncd undelete --config FILE PATH  bring deleted files back in place
+      syncd prune --config FILE      delete old versions per [retention] (--dry-run)
       syncd service install          run syncd under systemd or launchd
       syncd emulator ...             a local B2-compatible server for tests and demos
 
@@ -53,6 +55,7 @@ for command in (
     ls,
     restore_cmd,
     undelete,
+    prune,
     service,
     emulator,
 ):

@@ -41,6 +41,7 @@ class PruneOutcome:
     folder: str
     plan: PrunePlan
     dry_run: bool
+    over_share: bool = False  # the plan deletes more than max_delete_share
     refused: str | None = None  # why nothing was deleted (the share guard)
     deleted: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file id, error)
@@ -101,7 +102,8 @@ def prune_folder(
     plan = plan_folder(names, policy, now_ms)
     outcome = PruneOutcome(folder=folder.name, plan=plan, dry_run=dry_run)
     deletes = plan.deletes
-    if deletes and plan.delete_share > policy.max_delete_share and not approve:
+    outcome.over_share = bool(deletes) and plan.delete_share > policy.max_delete_share
+    if outcome.over_share and not approve and not dry_run:
         outcome.refused = (
             f"folder {folder.name}: the prune would delete {len(deletes)} of "
             f"{len(plan.decisions)} versions ({plan.delete_share:.0%}), more than "

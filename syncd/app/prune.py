@@ -1,0 +1,104 @@
+"""Compose ``syncd prune``: config in, one outcome per folder out.
+
+Imports the app's ``Remote`` (an authorized client), ``engine.prune`` and the B2
+client's lifecycle rule. Pruning deletes versions for good, so it needs the key's
+``deleteFiles`` capability (``--dry-run`` only lists); ``--as-lifecycle-rule`` needs
+``writeBuckets`` instead and lists nothing. The journal is not touched: the daemon may
+run meanwhile (the version it shows now is never deleted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from syncd.app.restore import READ_CAPABILITIES, Remote
+from syncd.b2 import LifecycleRule
+from syncd.clock import Clock, SystemClock
+from syncd.config import Config, FolderConfig
+from syncd.engine.prune import PruneOutcome, listed_versions, prune_folder
+from syncd.errors import UsageError
+
+PRUNE_CAPABILITIES = READ_CAPABILITIES | {"deleteFiles"}
+LIFECYCLE_CAPABILITIES = frozenset({"listBuckets", "writeBuckets"})
+
+
+def chosen_folders(config: Config, name: str | None) -> list[FolderConfig]:
+    """The folder named ``name`` (every folder when None); UsageError if unknown."""
+    if name is None:
+        return list(config.folders)
+    for folder in config.folders:
+        if folder.name == name:
+            return [folder]
+    known = ", ".join(f.name for f in config.folders)
+    raise UsageError(f"{name!r} is not a folder name of this config (folders: {known})")
+
+
+def run_prune(
+    config: Config,
+    folder: str | None = None,
+    *,
+    dry_run: bool = False,
+    approve: bool = False,
+    clock: Clock | None = None,
+) -> list[PruneOutcome]:
+    """Prune each chosen folder that has retention rules; folders without rules are
+    skipped (nothing to decide)."""
+    clock = clock or SystemClock()
+    folders = [f for f in chosen_folders(config, folder) if f.retention.is_configured]
+    if not folders:
+        return []
+    need = READ_CAPABILITIES if dry_run else PRUNE_CAPABILITIES
+    outcomes = []
+    with Remote(config, need=need) as remote:
+        versions = listed_versions(remote.client)  # the remote index replaces this line
+        for f in folders:
+            outcomes.append(
+                prune_folder(
+                    f,
+                    remote.bucket(f),
+                    versions=versions,
+                    store=remote.client,
+                    now_ms=clock.now_ms(),
+                    dry_run=dry_run,
+                    approve=approve,
+                )
+            )
+    return outcomes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LifecycleOutcome:
+    """The rule set for one folder and every rule the bucket holds now."""
+
+    folder: str
+    rule: LifecycleRule
+    bucket_rules: tuple[LifecycleRule, ...]
+
+
+def lifecycle_rule_of(folder: FolderConfig) -> LifecycleRule:
+    """The B2 lifecycle rule equal to the folder's retention, or UsageError when the
+    retention is not exactly "keep_days = N" (B2 rules cannot express the rest)."""
+    days = folder.retention.lifecycle_days()
+    if days is None:
+        raise UsageError(
+            f"folder {folder.name}: --as-lifecycle-rule needs a retention of keep_days = N "
+            "(N >= 1) and no other rule; B2 lifecycle rules cannot express the others"
+        )
+    if not folder.prefix:
+        raise UsageError(
+            f"folder {folder.name}: has no prefix, so its lifecycle rule would cover the "
+            "whole bucket; give the folder a prefix first"
+        )
+    return LifecycleRule(file_name_prefix=folder.prefix, days_from_hiding_to_deleting=days)
+
+
+def set_lifecycle_rules(config: Config, folder: str | None = None) -> list[LifecycleOutcome]:
+    """Set each chosen folder's retention as its bucket's lifecycle rule for its prefix."""
+    folders = [f for f in chosen_folders(config, folder) if f.retention.is_configured]
+    rules = [(f, lifecycle_rule_of(f)) for f in folders]  # refuse before any change
+    outcomes = []
+    with Remote(config, need=LIFECYCLE_CAPABILITIES) as remote:
+        for f, rule in rules:
+            bucket_rules = remote.client.set_lifecycle_rule(remote.bucket(f), rule)
+            outcomes.append(LifecycleOutcome(folder=f.name, rule=rule, bucket_rules=bucket_rules))
+    return outcomes
