@@ -21,6 +21,7 @@ from syncd.cli.run_cmd import approve, run
 from syncd.cli.service_cmd import service
 from syncd.cli.status_cmd import status
 from syncd.cli.sync_cmd import sync_now
+from syncd.cli.verify_cmd import verify
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -39,6 +40,7 @@ def cli() -> None:
       syncd restore --config FILE PATH   bring files back (--at TIME, --to, --in-place)
       syncd undelete --config FILE PATH  bring deleted files back in place
       syncd prune --config FILE      delete old versions per [retention] (--dry-run)
+      syncd verify --config FILE     check B2 still holds the local bytes (a scrub)
       syncd service install          run syncd under systemd or launchd
       syncd emulator ...             a local B2-compatible server for tests and demos
 
@@ -56,6 +58,7 @@ for command in (
     restore_cmd,
     undelete,
     prune,
+    verify,
     service,
     emulator,
 ):
