@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
+
+from syncd.app.build import App
 from syncd.app.restore import READ_CAPABILITIES, Remote
 from syncd.b2 import LifecycleRule
 from syncd.clock import Clock, SystemClock
 from syncd.config import Config, FolderConfig
 from syncd.engine.prune import PruneOutcome, listed_versions, prune_folder
-from syncd.errors import UsageError
+from syncd.errors import SafetyStopError, UsageError
+
+log = structlog.get_logger(__name__)
 
 PRUNE_CAPABILITIES = READ_CAPABILITIES | {"deleteFiles"}
 LIFECYCLE_CAPABILITIES = frozenset({"listBuckets", "writeBuckets"})
@@ -63,6 +68,34 @@ def run_prune(
                     approve=approve,
                 )
             )
+    return outcomes
+
+
+def prune_app_folders(app: App) -> list[PruneOutcome]:
+    """The daemon's scheduled prune of every folder with retention rules. The daemon
+    never approves: a plan past max_delete_share pauses (shown in the status line) until
+    ``syncd prune --approve``. A folder whose root is not the one recorded is skipped,
+    since its files would all look deleted locally."""
+    versions = listed_versions(app.client)  # the remote index replaces this line
+    outcomes = []
+    for name, runtime in app.folders.items():
+        if not runtime.config.retention.is_configured:
+            continue
+        try:
+            runtime.root.check()
+        except SafetyStopError as exc:
+            log.warning("prune_skipped", folder=name, reason=str(exc))
+            continue
+        outcome = prune_folder(
+            runtime.config,
+            runtime.bucket,
+            versions=versions,
+            store=app.client,
+            now_ms=app.clock.now_ms(),
+        )
+        if outcome.refused:
+            app.report.pause(outcome.refused)
+        outcomes.append(outcome)
     return outcomes
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import structlog
 
 from syncd.app.build import App
+from syncd.app.prune import prune_app_folders
 from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.engine.local import MARKER_NAME
 from syncd.engine.reconcile import Reconciler
@@ -74,6 +75,9 @@ class Runtime:
         for name in self._app.folders:
             self._reconciler.reconcile(name)
 
+    def _prune_all(self) -> None:
+        prune_app_folders(self._app)
+
     def start(self) -> None:
         """Workers first, then the watcher (events are recorded from now on), then the
         scheduler with a rescan right away (it catches what happened while stopped)."""
@@ -95,6 +99,14 @@ class Runtime:
             offset_s=self._offset("reconcile", sync.reconcile_interval_s),
             jitter_s=sync.jitter_s,
         )
+        if any(rt.config.retention.is_configured for rt in self._app.folders.values()):
+            self._scheduler.add_periodic(  # retention: on the reconcile period, own offset
+                "prune",
+                self._prune_all,
+                interval_s=sync.reconcile_interval_s,
+                offset_s=self._offset("prune", sync.reconcile_interval_s),
+                jitter_s=sync.jitter_s,
+            )
         self._scheduler.start()
         self._rescan_all()
 

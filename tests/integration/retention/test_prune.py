@@ -6,7 +6,8 @@ from contextlib import closing
 
 import pytest
 
-from syncd.app.prune import run_prune
+from syncd.app.build import build
+from syncd.app.prune import prune_app_folders, run_prune
 from syncd.emulator import EmulatorServer
 from tests.integration.restore.conftest import syncd
 from tests.integration.retention.conftest import (
@@ -130,3 +131,27 @@ def test_cli_dry_run_json_and_refusal_exit_code(
     refused = syncd(setup, "prune")
     assert refused.code == 3, refused.err
     assert "max_delete_share" in refused.doc["folders"][0]["refused"]
+
+
+def test_daemon_prune_uses_the_app_and_pauses_past_the_share(
+    setup: Setup, view: BucketView, emulator: EmulatorServer
+) -> None:
+    """The daemon's scheduled prune deletes within the share and pauses past it."""
+    ids = history(setup, view, emulator)
+    config = with_retention(setup, "keep_days = 30\nmax_delete_share = 0.9\n")
+    app = build(config, clock=FakeClock(emulator.now_ms()))
+    try:
+        [outcome] = prune_app_folders(app)
+        assert outcome.deleted == 4
+        assert not app.report.paused
+    finally:
+        app.close()
+    assert ids["a1"] not in {fid for _n, _a, fid in listing(emulator, setup)}
+    strict = with_retention(setup, "keep_versions = 1\nmax_delete_share = 0.01\n")
+    app = build(strict, clock=FakeClock(emulator.now_ms()))
+    try:
+        [refused] = prune_app_folders(app)
+        assert refused.deleted == 0
+        assert app.report.paused == [refused.refused]
+    finally:
+        app.close()
