@@ -25,8 +25,7 @@ pytestmark = pytest.mark.integration
 def test_lifecycle_rule_set_for_the_prefix_and_applied(
     setup: Setup, view: BucketView, emulator: EmulatorServer
 ) -> None:
-    """keep_days = 7 becomes daysFromHidingToDeleting = 7 for the folder's prefix, and
-    versions hidden or replaced more than 7 days ago vanish once the clock passes."""
+    """keep_days = 7 becomes the prefix's lifecycle rule, which the emulator applies."""
     bucket_id = view.bucket_id(setup.bucket)
     other = {"fileNamePrefix": "other/", "daysFromHidingToDeleting": 1,
              "daysFromUploadingToHiding": None}  # fmt: skip

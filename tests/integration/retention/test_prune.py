@@ -65,8 +65,7 @@ def deletes(emulator: EmulatorServer) -> int:
 def test_prune_keeps_what_rules_and_local_files_need(
     setup: Setup, view: BucketView, emulator: EmulatorServer
 ) -> None:
-    """keep_days = 30 on the emulator's clock: old versions go, the newest of local files
-    stays (even under a foreign hide), a dry run first changes nothing."""
+    """Old versions go, local files' newest stay, and a dry run changes nothing."""
     ids = history(setup, view, emulator)
     config = with_retention(setup, "keep_days = 30\nmax_delete_share = 0.9\n")
     clock = FakeClock(emulator.now_ms())

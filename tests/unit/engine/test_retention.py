@@ -190,8 +190,7 @@ def test_every_rule_keeps_what_it_promises(h: NameVersions, policy: RetentionPol
 def test_hide_markers_and_the_visible_state_survive(
     h: NameVersions, policy: RetentionPolicy
 ) -> None:
-    """No hide marker goes while a version under it stays, and a prune never changes
-    what the name shows now."""
+    """No hide marker goes over a kept version; what the name shows now never changes."""
     decisions = plan_name(h, policy, NOW_MS)
     for i, d in enumerate(decisions):
         if d.version.action == H and not d.keep:
