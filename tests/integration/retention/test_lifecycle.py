@@ -9,6 +9,7 @@ import pytest
 from syncd.app.prune import set_lifecycle_rules
 from syncd.emulator import EmulatorServer
 from syncd.errors import UsageError
+from tests.integration.restore.conftest import syncd
 from tests.integration.retention.conftest import (
     DAY_MS,
     advance,
@@ -81,3 +82,14 @@ def test_emulator_hides_after_days_from_uploading(
         versions = day3.versions(bucket)
     assert [v.action for v in versions] == ["hide", "upload"]
     assert versions[0].upload_ms - versions[1].upload_ms == 2 * DAY_MS
+
+
+def test_cli_as_lifecycle_rule(setup: Setup, view: BucketView) -> None:
+    """`syncd prune --as-lifecycle-rule --json` prints the rule it set; a bad policy exits 2."""
+    with_retention(setup, "keep_days = 3\n")
+    done = syncd(setup, "prune", "--as-lifecycle-rule")
+    assert done.code == 0, done.err
+    [row] = done.doc["lifecycle_rules"]
+    assert row["rule"]["daysFromHidingToDeleting"] == 3
+    with_retention(setup, "keep_versions = 3\n")
+    assert syncd(setup, "prune", "--as-lifecycle-rule").code == 2
