@@ -24,6 +24,7 @@ from syncd.remote import Bucket, FileVersion
 
 log = structlog.get_logger(__name__)
 HISTORY_ACTIONS = frozenset({*CONTENT_ACTIONS, "hide"})
+LEGAL_HOLD_MS = 2**63 - 1  # a legal hold has no end date
 
 VersionSource = Callable[[Bucket, str], Iterable[FileVersion]]
 """(bucket, prefix) -> every version under the prefix, by name, newest first."""
@@ -82,8 +83,28 @@ def _name(folder: FolderConfig, group: list[FileVersion]) -> NameVersions:
     name = ordered[0].file_name
     rel = name[len(folder.prefix) :]
     return NameVersions(
-        name=name, versions=ordered, exists_locally=exists_locally(folder.path, rel)
+        name=name,
+        versions=ordered,
+        exists_locally=exists_locally(folder.path, rel),
+        locked_until_ms=lock_dates(ordered),
     )
+
+
+def lock_dates(versions: Iterable[FileVersion]) -> dict[str, int]:
+    """Object Lock per fileId: the retain-until time, or forever under a legal hold.
+
+    Read from ``retention_until_ms`` / ``legal_hold`` when the version carries them
+    (Object Lock support adds them to ``FileVersion``); until then there are none.
+    Looked up by name so that a locked version is protected as soon as the fields
+    exist, with no second change here."""
+    dates: dict[str, int] = {}
+    for version in versions:
+        until = getattr(version, "retention_until_ms", None)
+        if getattr(version, "legal_hold", False) is True:
+            until = LEGAL_HOLD_MS
+        if isinstance(until, int) and not isinstance(until, bool):
+            dates[version.file_id] = until
+    return dates
 
 
 def prune_folder(
