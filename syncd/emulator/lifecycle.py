@@ -9,8 +9,9 @@ Imports nothing from syncd outside the emulator. Each rule names a ``fileNamePre
   covers it) is deleted; a hide marker goes once N days passed and nothing is left
   under it.
 
-B2 runs its rules about once a day; the emulator runs them when its clock is moved
-(``advance_clock``) and on ``POST /_emulator/apply-lifecycle``, so tests decide when.
+B2 runs its rules about once a day; the emulator runs them at the first API call of
+each emulated UTC day (``apply_when_due``), when its clock is moved (``advance_clock``)
+and on ``POST /_emulator/apply-lifecycle``, so tests decide when.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ def _names(state: EmulatorState, bucket_id: str, prefix: str) -> Iterator[list[V
     listing = list(state.versions.ordered(bucket_id, prefix, upper, include_start=False))
     for _name, group in groupby(listing, key=lambda v: v.name):
         yield list(group)  # newest first
+
+
+def apply_when_due(state: EmulatorState) -> None:
+    """Apply the rules once per emulated UTC day (B2 runs them about daily)."""
+    day = state.now_ms() // DAY_MS
+    if day != state.lifecycle_day:
+        state.lifecycle_day = day
+        apply_lifecycle(state)
 
 
 def apply_lifecycle(state: EmulatorState) -> int:

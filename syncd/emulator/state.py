@@ -57,6 +57,7 @@ class EmulatorState:
         self.stats = Stats()
         self.base_url = ""
         self.clock_offset_ms = 0  # moved by the admin API: tests age versions by days
+        self.lifecycle_day = -1  # the emulated UTC day lifecycle rules last ran
         for name in options.buckets:
             try:
                 check_bucket_name(name)

@@ -29,3 +29,15 @@ def test_apply_lifecycle_deletes_only_under_the_prefix(b2: RawB2, bucket_id: str
     left = b2.ok("b2_list_file_versions", bucketId=bucket_id)["files"]
     assert [f["fileName"] for f in left] == ["a/f", "b/f", "b/f"]
     assert b2.http.post(f"{b2.url}/_emulator/apply-lifecycle").json() == {"changed": 0}
+
+
+def test_rules_run_at_the_first_call_of_a_day(b2: RawB2, bucket_id: str) -> None:
+    """Without an explicit apply, the first call of a new emulated day runs the rules."""
+    rule = {"fileNamePrefix": "", "daysFromHidingToDeleting": 1}
+    b2.ok("b2_update_bucket", accountId=b2.account_id, bucketId=bucket_id, lifecycleRules=[rule])
+    b2.uploaded(bucket_id, "f", b"one")
+    b2.uploaded(bucket_id, "f", b"two")
+    state = b2.server._running_state()
+    state.clock_offset_ms += 2 * DAY_MS  # moved without applying, as wall time passes
+    b2.authorize()
+    assert len(b2.ok("b2_list_file_versions", bucketId=bucket_id)["files"]) == 1
