@@ -15,16 +15,22 @@ import structlog
 
 from syncd.app.build import App
 from syncd.app.restore import READ_CAPABILITIES, Remote
-from syncd.b2 import LifecycleRule
+from syncd.b2 import B2Client, LifecycleRule
 from syncd.clock import Clock, SystemClock
 from syncd.config import Config, FolderConfig
-from syncd.engine.prune import PruneOutcome, listed_versions, prune_folder
+from syncd.engine.prune import PruneOutcome, VersionSource, listed_versions, prune_folder
 from syncd.errors import SafetyStopError, UsageError
 
 log = structlog.get_logger(__name__)
 
 PRUNE_CAPABILITIES = READ_CAPABILITIES | {"deleteFiles"}
 LIFECYCLE_CAPABILITIES = frozenset({"listBuckets", "writeBuckets"})
+
+
+def version_source(client: B2Client) -> VersionSource:
+    """Where prune's versions come from: a listing now. The one line to change when
+    the journal's remote index serves them."""
+    return listed_versions(client)
 
 
 def chosen_folders(config: Config, name: str | None) -> list[FolderConfig]:
@@ -55,7 +61,7 @@ def run_prune(
     need = READ_CAPABILITIES if dry_run else PRUNE_CAPABILITIES
     outcomes = []
     with Remote(config, need=need) as remote:
-        versions = listed_versions(remote.client)  # the remote index replaces this line
+        versions = version_source(remote.client)
         for f in folders:
             outcomes.append(
                 prune_folder(
@@ -76,7 +82,7 @@ def prune_app_folders(app: App) -> list[PruneOutcome]:
     never approves: a plan past max_delete_share pauses (shown in the status line) until
     ``syncd prune --approve``. A folder whose root is not the one recorded is skipped,
     since its files would all look deleted locally."""
-    versions = listed_versions(app.client)  # the remote index replaces this line
+    versions = version_source(app.client)
     outcomes = []
     for name, runtime in app.folders.items():
         if not runtime.config.retention.is_configured:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,17 @@ def test_bad_folder_value_names_the_folder(tmp_path: Path) -> None:
         load_config(
             config_text(tmp_path, fold="[folder.retention]\nkeep_versions = 1.5\n"), environ={}
         )
+
+
+def test_cli_bad_retention_is_exit_78_one_line(tmp_path: Path) -> None:
+    """`syncd prune` with a bad retention value prints one line and exits 78."""
+    path = config_text(tmp_path, "[retention]\nkeep_weekly = -5\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "syncd", "prune", "--config", str(path), "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert proc.returncode == 78
+    assert proc.stderr == "syncd: config error: retention.keep_weekly: must be >= -1; got -5\n"
