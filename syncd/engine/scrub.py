@@ -14,7 +14,7 @@ import enum
 import hashlib
 import random
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,10 @@ from syncd.journal import Journal
 from syncd.remote import Bucket, FileVersion
 
 log = structlog.get_logger(__name__)
+
+NameSource = Callable[[Bucket, str], Iterable[FileVersion]]
+"""(bucket, prefix) -> B2's visible version of each name, by name: a listing now
+(``RemoteStore.iter_names``) or, once it exists, the journal's remote index."""
 
 
 class Finding(enum.Enum):
@@ -137,9 +141,11 @@ class Scrubber:
         sink: ChangeSink,
         now_ms: int,
         rng: random.Random,
+        names: NameSource | None = None,
     ) -> None:
         self._journal = journal
         self._store = store
+        self._names = names or store.iter_names
         self._sink = sink
         self._now_ms = now_ms
         self._rng = rng
@@ -147,7 +153,7 @@ class Scrubber:
     def scrub(self, folder: FolderConfig, bucket: Bucket, options: ScrubOptions) -> ScrubReport:
         """Check the folder's indexed files (a sample of them) against B2."""
         report = ScrubReport(folder=folder.name)
-        remote = self._store.iter_names(bucket, folder.prefix)
+        remote = iter(self._names(bucket, folder.prefix))
         with tempfile.TemporaryDirectory(prefix="syncd-verify-") as scratch:
             for entry, version in pair_with_remote(self._journal.iter_index(folder.name), remote):
                 if options.sample < 1.0 and self._rng.random() >= options.sample:
