@@ -1,25 +1,28 @@
 """Compose ``syncd prune``: config in, one outcome per folder out.
 
-Imports the app's ``Remote`` (an authorized client), ``engine.prune`` and the B2
-client's lifecycle rule. Pruning deletes versions for good, so it needs the key's
-``deleteFiles`` capability (``--dry-run`` only lists); ``--as-lifecycle-rule`` needs
-``writeBuckets`` instead and lists nothing. The journal is not touched: the daemon may
-run meanwhile (the version it shows now is never deleted).
+Imports the app's ``Remote`` (an authorized client), the journal (read only),
+``engine.prune`` and the B2 client's lifecycle rule. Pruning deletes versions for
+good, so it needs the key's ``deleteFiles`` capability (``--dry-run`` only lists);
+``--as-lifecycle-rule`` needs ``writeBuckets`` instead and lists nothing. The journal
+is only read (the versions its index names are kept), so the daemon may run meanwhile.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import structlog
 
 from syncd.app.build import App
+from syncd.app.files import JOURNAL_NAME, state_path
 from syncd.app.restore import READ_CAPABILITIES, Remote
 from syncd.b2 import B2Client, LifecycleRule
 from syncd.clock import Clock, SystemClock
 from syncd.config import Config, FolderConfig
 from syncd.engine.prune import PruneOutcome, VersionSource, listed_versions, prune_folder
 from syncd.errors import SafetyStopError, UsageError
+from syncd.journal import Journal
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +63,13 @@ def run_prune(
         return []
     need = READ_CAPABILITIES if dry_run else PRUNE_CAPABILITIES
     outcomes = []
-    with Remote(config, need=need) as remote:
+    with contextlib.ExitStack() as stack:
+        journal = None
+        path = state_path(config, JOURNAL_NAME)
+        if path.exists():  # read only: safe while the daemon runs (SQLite in WAL mode)
+            journal = Journal.open(path, clock=clock)
+            stack.callback(journal.close)
+        remote = stack.enter_context(Remote(config, need=need))
         versions = version_source(remote.client)
         for f in folders:
             outcomes.append(
@@ -72,9 +81,16 @@ def run_prune(
                     now_ms=clock.now_ms(),
                     dry_run=dry_run,
                     approve=approve,
+                    indexed=frozenset() if journal is None else indexed_ids(journal, f.name),
                 )
             )
     return outcomes
+
+
+def indexed_ids(journal: Journal, folder: str) -> frozenset[str]:
+    """The fileIds the journal's index names for ``folder`` (what syncd last uploaded
+    per path; the worker copies from them on a rename or a touch)."""
+    return frozenset(entry.file_id for entry in journal.iter_index(folder))
 
 
 def prune_app_folders(app: App) -> list[PruneOutcome]:
@@ -98,6 +114,7 @@ def prune_app_folders(app: App) -> list[PruneOutcome]:
             versions=versions,
             store=app.client,
             now_ms=app.clock.now_ms(),
+            indexed=indexed_ids(app.journal, name),
         )
         if outcome.refused:
             app.report.pause(outcome.refused)

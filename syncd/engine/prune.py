@@ -63,7 +63,9 @@ def exists_locally(root: Path, rel_path: str) -> bool:
     return True
 
 
-def name_versions(folder: FolderConfig, versions: Iterable[FileVersion]) -> Iterator[NameVersions]:
+def name_versions(
+    folder: FolderConfig, versions: Iterable[FileVersion], indexed: frozenset[str] = frozenset()
+) -> Iterator[NameVersions]:
     """Group a name-sorted listing per name, newest first, with whether the file
     exists locally; unfinished large files and folder markers are left out."""
     group: list[FileVersion] = []
@@ -71,14 +73,14 @@ def name_versions(folder: FolderConfig, versions: Iterable[FileVersion]) -> Iter
         if version.action not in HISTORY_ACTIONS:
             continue
         if group and version.file_name != group[0].file_name:
-            yield _name(folder, group)
+            yield _name(folder, group, indexed)
             group = []
         group.append(version)
     if group:
-        yield _name(folder, group)
+        yield _name(folder, group, indexed)
 
 
-def _name(folder: FolderConfig, group: list[FileVersion]) -> NameVersions:
+def _name(folder: FolderConfig, group: list[FileVersion], indexed: frozenset[str]) -> NameVersions:
     ordered = tuple(sorted(group, key=lambda v: -v.upload_timestamp_ms))  # stable
     name = ordered[0].file_name
     rel = name[len(folder.prefix) :]
@@ -87,6 +89,7 @@ def _name(folder: FolderConfig, group: list[FileVersion]) -> NameVersions:
         versions=ordered,
         exists_locally=exists_locally(folder.path, rel),
         locked_until_ms=lock_dates(ordered),
+        indexed=indexed & {v.file_id for v in ordered},
     )
 
 
@@ -116,10 +119,12 @@ def prune_folder(
     now_ms: int,
     dry_run: bool = False,
     approve: bool = False,
+    indexed: frozenset[str] = frozenset(),
 ) -> PruneOutcome:
-    """Plan the folder's retention and, unless ``dry_run``, delete what no rule keeps."""
+    """Plan the folder's retention and, unless ``dry_run``, delete what no rule keeps;
+    ``indexed`` are the fileIds of the journal's index for the folder (always kept)."""
     policy = folder.retention
-    names = name_versions(folder, versions(bucket, folder.prefix))
+    names = name_versions(folder, versions(bucket, folder.prefix), indexed)
     plan = plan_folder(names, policy, now_ms)
     outcome = PruneOutcome(folder=folder.name, plan=plan, dry_run=dry_run)
     deletes = plan.deletes

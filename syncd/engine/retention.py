@@ -9,7 +9,9 @@ override:
   prune never changes what a name holds today;
 * the newest upload of a file that exists locally is kept, even under a hide marker
   (someone else hid it: it is what a repair copies back);
-* a version under Object Lock (``locked_until_ms`` in the future) is kept.
+* a version under Object Lock (``locked_until_ms`` in the future) is kept;
+* a version the journal's index names (``indexed``: what syncd last uploaded for a
+  path, the source of its server-side copies) is kept.
 
 A hide marker is kept while a version under it (older than it) is kept, and deleted
 with the last of them, so it never uncovers an older version. A marker found with no
@@ -41,6 +43,7 @@ class Reason(enum.Enum):
     VISIBLE = "visible"  # the version B2 shows for the name now
     LOCAL = "newest_of_local_file"  # the newest upload of a file that exists locally
     LOCKED = "locked"  # Object Lock retention or legal hold
+    INDEXED = "in_journal_index"  # what syncd last uploaded for the path
     KEEP_DAYS = "keep_days"
     KEEP_VERSIONS = "keep_versions"
     KEEP_HOURLY = "keep_hourly"
@@ -59,12 +62,14 @@ DELETE_REASONS = frozenset({Reason.OUTSIDE_RULES, Reason.NOTHING_UNDER})
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NameVersions:
     """The planner's input for one name: its versions newest first (uploads, copies,
-    hide markers), whether the file exists locally, and Object Lock dates by fileId."""
+    hide markers), whether the file exists locally, Object Lock dates by fileId, and
+    the fileIds syncd's journal index names."""
 
     name: str
     versions: tuple[FileVersion, ...]
     exists_locally: bool
     locked_until_ms: Mapping[str, int] = field(default_factory=dict)
+    indexed: frozenset[str] = frozenset()  # fileIds the journal's index names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +99,8 @@ def plan_name(history: NameVersions, policy: RetentionPolicy, now_ms: int) -> li
     for i, v in enumerate(versions):
         if history.locked_until_ms.get(v.file_id, 0) > now_ms:
             reasons[i].append(Reason.LOCKED)
+        if v.file_id in history.indexed:
+            reasons[i].append(Reason.INDEXED)
     for i in _kept_by_days(versions, content, policy.keep_days, now_ms):
         reasons[i].append(Reason.KEEP_DAYS)
     for i in _newest(content, policy.keep_versions):

@@ -106,6 +106,16 @@ def test_locked_version_is_kept() -> None:
     assert decisions[1].reasons == (Reason.LOCKED,)
 
 
+def test_version_in_the_journal_index_is_kept() -> None:
+    """A version the journal's index names is kept (the worker may copy from it)."""
+    base = history((U, 1), (U, 100))
+    pinned = NameVersions(
+        name="f", versions=base.versions, exists_locally=True, indexed=frozenset({"f-1"})
+    )
+    decisions = plan_name(pinned, RetentionPolicy(keep_versions=1), NOW_MS)
+    assert decisions[1].reasons == (Reason.INDEXED,)
+
+
 def test_deletes_go_oldest_first_with_hide_markers_last() -> None:
     """The delete order removes versions under a hide marker before the marker."""
     plan = plan_folder([history((H, 40), (U, 50), (U, 60))], RetentionPolicy(keep_days=1), NOW_MS)
