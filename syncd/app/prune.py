@@ -150,7 +150,11 @@ def lifecycle_rule_of(folder: FolderConfig) -> LifecycleRule:
 
 def set_lifecycle_rules(config: Config, folder: str | None = None) -> list[LifecycleOutcome]:
     """Set each chosen folder's retention as its bucket's lifecycle rule for its prefix."""
-    folders = [f for f in chosen_folders(config, folder) if f.retention.is_configured]
+    folders = chosen_folders(config, folder)
+    if folder is None:  # every folder: those with rules (each must fit a lifecycle rule)
+        folders = [f for f in folders if f.retention.is_configured]
+    if not folders:
+        raise UsageError("no folder has [retention] rules to turn into a lifecycle rule")
     rules = [(f, lifecycle_rule_of(f)) for f in folders]  # refuse before any change
     outcomes = []
     with Remote(config, need=LIFECYCLE_CAPABILITIES) as remote:
