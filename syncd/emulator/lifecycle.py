@@ -7,7 +7,9 @@ Imports nothing from syncd outside the emulator. Each rule names a ``fileNamePre
 * ``daysFromHidingToDeleting`` N: a version that stopped being the newest N days ago
   (B2 counts a version as hidden from the moment a newer upload or a hide marker
   covers it) is deleted; a hide marker goes once N days passed and nothing is left
-  under it.
+  under it;
+* ``daysFromStartingToCancelingUnfinishedLargeFiles`` N: an unfinished large file
+  started N days ago is cancelled (its parts go with it).
 
 B2 runs its rules about once a day; the emulator runs them at the first API call of
 each emulated UTC day (``apply_when_due``), when its clock is moved (``advance_clock``)
@@ -58,6 +60,9 @@ def apply_lifecycle(state: EmulatorState) -> int:
             prefix = str(rule.get("fileNamePrefix") or "")
             hide_days = _days(rule, "daysFromUploadingToHiding")
             delete_days = _days(rule, "daysFromHidingToDeleting")
+            cancel_days = _days(rule, "daysFromStartingToCancelingUnfinishedLargeFiles")
+            if cancel_days is not None:
+                changed += _cancel(state, bucket.bucket_id, prefix, cancel_days, now)
             for versions in _names(state, bucket.bucket_id, prefix):
                 if hide_days is not None:
                     changed += _hide(state, versions, hide_days, now)
@@ -100,5 +105,19 @@ def _delete(state: EmulatorState, versions: list[Version], days: int, now: int) 
     with transaction(state.db):
         for version in doomed:
             blobs += state.versions.remove(version.file_id)
+    state.collect(blobs)
+    return len(doomed)
+
+
+def _cancel(state: EmulatorState, bucket_id: str, prefix: str, days: int, now: int) -> int:
+    cutoff = now - days * DAY_MS
+    started = state.versions.unfinished(bucket_id, prefix, None, 1_000_000)
+    doomed = [v for v in started if v.upload_ms <= cutoff]
+    blobs: list[str] = []
+    with transaction(state.db):
+        for version in doomed:
+            blobs += state.parts.remove_all(version.file_id) + state.versions.remove(
+                version.file_id
+            )
     state.collect(blobs)
     return len(doomed)

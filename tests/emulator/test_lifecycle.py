@@ -41,3 +41,14 @@ def test_rules_run_at_the_first_call_of_a_day(b2: RawB2, bucket_id: str) -> None
     state.clock_offset_ms += 2 * DAY_MS  # moved without applying, as wall time passes
     b2.authorize()
     assert len(b2.ok("b2_list_file_versions", bucketId=bucket_id)["files"]) == 1
+
+
+def test_unfinished_large_files_are_cancelled_after_days(b2: RawB2, bucket_id: str) -> None:
+    """daysFromStartingToCancelingUnfinishedLargeFiles cancels old unfinished files."""
+    rule = {"fileNamePrefix": "", "daysFromStartingToCancelingUnfinishedLargeFiles": 1}
+    b2.ok("b2_update_bucket", accountId=b2.account_id, bucketId=bucket_id, lifecycleRules=[rule])
+    b2.ok("b2_start_large_file", bucketId=bucket_id, fileName="big", contentType="b2/x-auto")
+    assert len(b2.ok("b2_list_unfinished_large_files", bucketId=bucket_id)["files"]) == 1
+    b2.server.advance_clock(2 * DAY_MS)
+    b2.authorize()
+    assert b2.ok("b2_list_unfinished_large_files", bucketId=bucket_id)["files"] == []
