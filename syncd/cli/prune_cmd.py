@@ -127,8 +127,9 @@ def prune(
     \b
     Every version is listed with the decision and the rules behind it. Never deleted:
     the version B2 shows now, the newest version of a file that exists locally, the
-    version the journal records as uploaded, a version under Object Lock. A run that would delete more than max_delete_share of
-    a folder's versions deletes nothing (exit 3) until run again with --approve.
+    version the journal records as uploaded, a version under Object Lock. A run that
+    would delete more than max_delete_share of a folder's versions deletes nothing
+    (exit 3) until run again with --approve.
     Exit codes: 0 done; 1 some deletes failed; 2 usage; 3 refused by the share guard;
     75 B2 unreachable; 77 key refused (pruning needs deleteFiles); 78 config.
     """
