@@ -54,6 +54,14 @@ class UploadResult:
     sha1: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionsPage:
+    """One page of a version listing and where the next one starts (None: the end)."""
+
+    versions: tuple[FileVersion, ...]
+    next_start: tuple[str, str | None] | None  # (file name, file id) of the next page
+
+
 @dataclass(frozen=True, slots=True)
 class DirEntry:
     """``name`` inside the directory open as ``dir_fd`` (which the caller owns)."""

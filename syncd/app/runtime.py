@@ -14,7 +14,6 @@ from syncd.app.build import App
 from syncd.app.prune import prune_app_folders
 from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.engine.local import MARKER_NAME
-from syncd.engine.reconcile import Reconciler
 from syncd.schedule import Scheduler
 from syncd.watch import Watcher, WatchSettings
 
@@ -37,13 +36,7 @@ class Runtime:
             settings=WatchSettings.of(app.config.sync, extra_excludes=(f"/{MARKER_NAME}",)),
         )
         self._scheduler = Scheduler(app.clock, rng=self._rng)
-        self._reconciler = Reconciler(
-            journal=app.journal,
-            client=app.client,
-            folders=app.folders,
-            clock=app.clock,
-            sink=app.inbox.record,
-        )
+        self._reconciler = app.reconciler
         self._lost: set[str] = set()
 
     def _offset(self, name: str, interval_s: float) -> float:
@@ -74,6 +67,11 @@ class Runtime:
     def _reconcile_all(self) -> None:
         for name in self._app.folders:
             self._reconciler.reconcile(name)
+        self._app.calls.flush()
+
+    def _remote_stale(self) -> bool:
+        max_age_ms = int(self._app.config.sync.reconcile_interval_s * 1000)
+        return any(self._reconciler.stale(name, max_age_ms) for name in self._app.folders)
 
     def _prune_all(self) -> None:
         prune_app_folders(self._app)
@@ -98,6 +96,7 @@ class Runtime:
             interval_s=sync.reconcile_interval_s,
             offset_s=self._offset("reconcile", sync.reconcile_interval_s),
             jitter_s=sync.jitter_s,
+            run_at_start=self._remote_stale(),  # older than a period, or a walk cut short
         )
         if any(rt.config.retention.is_configured for rt in self._app.folders.values()):
             self._scheduler.add_periodic(  # retention: on the reconcile period, own offset

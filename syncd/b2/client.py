@@ -28,7 +28,7 @@ from syncd.config import B2Config
 from syncd.domain import LocalState
 from syncd.errors import LocalAccessError, RemoteConflictError, RemoteNotFoundError
 from syncd.paths import name_problem
-from syncd.remote import DirEntry
+from syncd.remote import DirEntry, VersionsPage
 
 log = structlog.get_logger(__name__)
 SIMPLE_UPLOAD_LIMIT = 5_000_000_000  # the older, smaller of B2's documented limits
@@ -53,6 +53,10 @@ class B2Client:
         self._http = http
 
     # --- account ----------------------------------------------------------------------
+
+    def take_call_counts(self) -> dict[str, int]:
+        """B2 calls sent since the last take, by price class ("A", "B", "C")."""
+        return self.session.raw.calls.take()
 
     def authorize(self) -> Authorization:
         """Authorize the key (API v4); the account id comes from B2, not the key id."""
@@ -219,6 +223,17 @@ class B2Client:
     ) -> Iterator[FileVersion]:
         """Every version under ``prefix`` (name ascending, newest first), lazily."""
         return listing.iter_versions(self.session, bucket, prefix, page_size)
+
+    def versions_page(
+        self,
+        bucket: Bucket,
+        prefix: str,
+        *,
+        start: tuple[str, str | None] | None,
+        page_size: int = 1000,
+    ) -> VersionsPage:
+        """One page of the versions under ``prefix`` from ``start`` (resumable walks)."""
+        return listing.versions_page(self.session, bucket, prefix, start, page_size)
 
     def iter_names(
         self, bucket: Bucket, prefix: str = "", *, page_size: int = 1000

@@ -42,12 +42,22 @@ def status(config_path: Path, as_json: bool) -> None:
                     click.echo(f"  failing {item['path']} ({item['attempts']}x): {item['error']}")
                 for item in f["skipped"]:
                     click.echo(f"  skipped {item['path']}: {item['reason']}")
+                for c in f["conflicts"]:
+                    kept = f" (local bytes at {c['kept_as']})" if c["kept_as"] else ""
+                    click.echo(f"  {c['kind']} {c['path']}: {c['resolution']}{kept}")
                 if f["paused_deletes"]:
                     click.echo(
                         f"  {f['paused_deletes']} deletes paused: run `syncd approve` to allow"
                     )
             if not snapshot["folders"]:
                 click.echo(snapshot.get("note", "no folders"))
+            calls = snapshot.get("b2_calls")
+            if calls:
+                today, yday = calls["today"], calls["yesterday"]
+                click.echo(
+                    f"B2 calls today: A {today['A']}, B {today['B']}, C {today['C']}; "
+                    f"yesterday: A {yday['A']}, B {yday['B']}, C {yday['C']}"
+                )
         failing = any(f["failing"] for f in snapshot["folders"])
         return 1 if failing else 0
 

@@ -28,6 +28,7 @@ from syncd.engine.plan import (
 )
 from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport, Tally
+from syncd.journal import Written
 from syncd.remote import Bucket
 
 log = structlog.get_logger(__name__)
@@ -39,6 +40,7 @@ class Outcome:
 
     index: IndexEntry | None = None
     remove_index: bool = False
+    written: Written | None = None  # what this client wrote on B2, for the remote index
 
 
 def entry_for(
@@ -164,7 +166,7 @@ class Executor:
             file_id=result.version.file_id,
             uploaded_ms=result.version.upload_timestamp_ms,
         )
-        return Outcome(index=entry)
+        return Outcome(index=entry, written=Written(versions=(result.version,)))
 
     def _copy(self, action: CopyFrom, folder: FolderConfig, bucket: Bucket) -> Outcome:
         version = self._client.copy_file_id(
@@ -185,12 +187,13 @@ class Executor:
             file_id=version.file_id,
             uploaded_ms=version.upload_timestamp_ms,
         )
-        return Outcome(index=entry)
+        return Outcome(index=entry, written=Written(versions=(version,)))
 
     def _hide(self, action: Hide, bucket: Bucket) -> Outcome:
-        self._client.hide(bucket, action.indexed.b2_name)  # idempotent: never a B2 code here
+        marker = self._client.hide(bucket, action.indexed.b2_name)  # idempotent
         self._report.add(Tally.HIDDEN_FILES)
-        return Outcome(remove_index=True)
+        written = Written(versions=() if marker is None else (marker,))
+        return Outcome(remove_index=True, written=written)
 
     def _hide_orphan(self, action: HideOrphan, bucket: Bucket) -> Outcome:
         version = self._client.latest_version(bucket, action.b2_name)
@@ -206,4 +209,4 @@ class Executor:
         for version in versions:
             self._client.delete_version(version)
             self._report.add(Tally.DELETED_VERSIONS)
-        return Outcome(remove_index=True)
+        return Outcome(remove_index=True, written=Written(purged=name))
