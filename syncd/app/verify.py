@@ -20,7 +20,7 @@ from syncd.clock import Clock, SystemClock
 from syncd.config import Config
 from syncd.engine.inbox import Inbox
 from syncd.engine.rescan import timing_of
-from syncd.engine.scrub import Scrubber, ScrubOptions, ScrubReport
+from syncd.engine.scrub import NameSource, Scrubber, ScrubOptions, ScrubReport
 from syncd.errors import UsageError
 from syncd.journal import Journal
 
@@ -41,15 +41,18 @@ def run_verify(
     folder: str | None,
     options: ScrubOptions,
     *,
+    cached: bool = False,
     clock: Clock | None = None,
     rng: random.Random | None = None,
 ) -> list[ScrubReport]:
-    """Scrub each chosen folder."""
+    """Scrub each chosen folder; ``cached`` takes B2's sha1s from the journal's remote
+    index (as of its last walk: no listing, no class C call) instead of a listing."""
     clock = clock or SystemClock()
     folders = chosen_folders(config, folder)
     path = state_path(config, JOURNAL_NAME)
     if not path.exists():
         raise UsageError(f"nothing to verify: {path} does not exist (never synced)")
+    reports = []
     with contextlib.ExitStack() as stack:
         if options.repair:
             stack.enter_context(lock_state(config))
@@ -57,11 +60,27 @@ def run_verify(
         stack.callback(journal.close)
         remote = stack.enter_context(Remote(config, need=READ_CAPABILITIES))
         inbox = Inbox(journal, timing_of(config.sync))
-        scrubber = Scrubber(
-            journal=journal,
-            store=remote.client,
-            sink=inbox.record,
-            now_ms=clock.now_ms(),
-            rng=rng or random.Random(),
+        shared_rng = rng or random.Random()
+        for f in folders:
+            scrubber = Scrubber(
+                journal=journal,
+                store=remote.client,
+                sink=inbox.record,
+                now_ms=clock.now_ms(),
+                rng=shared_rng,
+                names=cached_names(journal, f.name) if cached else None,
+            )
+            reports.append(scrubber.scrub(f, remote.bucket(f), options))
+    return reports
+
+
+def cached_names(journal: Journal, folder: str) -> NameSource:
+    """B2's visible versions of ``folder`` as the remote index saw them at its last
+    walk (UsageError if B2 was never listed for it)."""
+    walk = journal.remote.walk(folder)
+    if walk is None or walk.last_finished_ms == 0:
+        raise UsageError(
+            f"--cached: B2 was never listed for {folder!r}; run without --cached, "
+            "or run `syncd sync-now --reconcile` first"
         )
-        return [scrubber.scrub(f, remote.bucket(f), options) for f in folders]
+    return lambda _bucket, prefix: journal.remote.iter_latest(folder, prefix)

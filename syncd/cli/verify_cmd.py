@@ -26,6 +26,7 @@ EXIT_MISMATCH = 1
 @click.option("--sample", default="100%", show_default=True, help="Share of files to check.")
 @click.option("--download", is_flag=True, help="Also download the checked files' bytes.")
 @click.option("--repair", is_flag=True, help="Queue mismatches for upload (daemon stopped).")
+@click.option("--cached", is_flag=True, help="B2's sha1s from the remote index: no listing call.")
 @click.option("--json", "as_json", is_flag=True, help="Print every checked file as JSON.")
 def verify(
     config_path: Path,
@@ -33,13 +34,15 @@ def verify(
     sample: str,
     download: bool,
     repair: bool,
+    cached: bool,
     as_json: bool,
 ) -> None:
     """Check that B2 holds the bytes of FOLDER's files (every folder's).
 
     \b
     Each synced file is read again and its SHA-1 compared with the one B2 reports
-    (one listing, no download). --download also fetches the files and checks the bytes.
+    (one listing, no download; none with --cached, which reads the journal's remote
+    index as of its last walk). --download also fetches the files and checks the bytes.
     A mismatch with an unchanged size and mtime is bit rot, or a tool that restored the
     mtime. --repair uploads the local file again at the next sync (the version on B2
     stays as an older version). Exit codes: 0 all match; 1 mismatches; 2 usage;
@@ -53,7 +56,7 @@ def verify(
         config = load_config(config_path)
         configure_logging(config.log, secrets=[config.b2.application_key])
         options = ScrubOptions(sample=parse_sample(sample), download=download, repair=repair)
-        reports = run_verify(config, folder, options)
+        reports = run_verify(config, folder, options, cached=cached)
         if as_json:
             doc = {
                 "folders": [

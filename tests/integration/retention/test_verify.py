@@ -69,3 +69,19 @@ def test_cli_lists_the_mismatch_and_exits_1(setup: Setup) -> None:
     assert "scrub_mismatch_found" in result.err + result.out
     bad = syncd(setup, "verify", "--sample", "0%")
     assert bad.code == 2
+
+
+def test_cached_verify_lists_nothing(setup: Setup, emulator: EmulatorServer) -> None:
+    """--cached takes B2's sha1s from the remote index: bit rot found, no list call."""
+    synced(setup)
+    config = load_config(setup.config, environ={KEY_ENV: setup.key})
+    assert sync_now(setup, "--reconcile")[0] == 0  # a walk fills the remote index
+    rot(setup.root / "a.txt")
+    emulator.reset_stats()
+    [report] = run_verify(config, None, ScrubOptions(), cached=True)
+    assert {c.rel_path: c.finding for c in report.checked} == {
+        "a.txt": Finding.SILENT_CHANGE,
+        "b.txt": Finding.OK,
+    }
+    calls = emulator.stats()["calls"]
+    assert not any(name.startswith("b2_list_file") for name in calls if calls[name])
