@@ -115,6 +115,7 @@ def prune_app_folders(app: App) -> list[PruneOutcome]:
             store=app.client,
             now_ms=app.clock.now_ms(),
             indexed=indexed_ids(app.journal, name),
+            stop=app.stop,
         )
         if outcome.refused:
             app.report.pause(outcome.refused)

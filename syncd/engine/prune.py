@@ -10,6 +10,7 @@ journal's remote index can stand in for it without changing anything else).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,9 +121,11 @@ def prune_folder(
     dry_run: bool = False,
     approve: bool = False,
     indexed: frozenset[str] = frozenset(),
+    stop: threading.Event | None = None,
 ) -> PruneOutcome:
     """Plan the folder's retention and, unless ``dry_run``, delete what no rule keeps;
-    ``indexed`` are the fileIds of the journal's index for the folder (always kept)."""
+    ``indexed`` are the fileIds of the journal's index for the folder (always kept).
+    A set ``stop`` ends the deletes between two calls (the order keeps that safe)."""
     policy = folder.retention
     names = name_versions(folder, versions(bucket, folder.prefix), indexed)
     plan = plan_folder(names, policy, now_ms)
@@ -134,7 +137,7 @@ def prune_folder(
             f"folder {folder.name}: the prune would delete {len(deletes)} of "
             f"{len(plan.decisions)} versions ({plan.delete_share:.0%}), more than "
             f"max_delete_share {policy.max_delete_share:.0%}; nothing deleted. "
-            "Check with --dry-run, then run again with --approve"
+            "see `syncd prune --dry-run`, then run `syncd prune --approve`"
         )
         log.warning(
             "prune_refused",
@@ -145,7 +148,7 @@ def prune_folder(
         )
         return outcome
     if not dry_run:
-        _delete(store, deletes, outcome)
+        _delete(store, deletes, outcome, stop or threading.Event())
     log.info(
         "prune_finished",
         folder=folder.name,
@@ -158,11 +161,16 @@ def prune_folder(
     return outcome
 
 
-def _delete(store: RemoteStore, deletes: list[FileVersion], outcome: PruneOutcome) -> None:
+def _delete(
+    store: RemoteStore, deletes: list[FileVersion], outcome: PruneOutcome, stop: threading.Event
+) -> None:
     """Delete in the plan's order (each name oldest first, hide markers last). When a
     version fails, the name's hide markers stay: the version is still under them."""
     failed_names: set[str] = set()
     for version in deletes:
+        if stop.is_set():
+            log.info("prune_stopped", folder=outcome.folder, deleted=outcome.deleted)
+            return
         if version.action not in CONTENT_ACTIONS and version.file_name in failed_names:
             continue  # a version under this marker could not be deleted: keep the marker
         try:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from syncd.config import FolderConfig, RetentionPolicy
-from syncd.engine.prune import LEGAL_HOLD_MS, exists_locally, lock_dates, name_versions
-from syncd.remote import FileVersion
+from syncd.engine.prune import (
+    LEGAL_HOLD_MS,
+    exists_locally,
+    lock_dates,
+    name_versions,
+    prune_folder,
+)
+from syncd.remote import Bucket, FileVersion
 
 
 def version(name: str, n: int, action: str = "upload") -> FileVersion:
@@ -57,3 +64,39 @@ def test_lock_dates_read_object_lock_fields_when_present() -> None:
     held = LockedVersion(**{**base, "file_id": "held"}, legal_hold=True)
     until = LockedVersion(**{**base, "file_id": "until"}, retention_until_ms=99)
     assert lock_dates([plain, held, until]) == {"held": LEGAL_HOLD_MS, "until": 99}
+
+
+class Recorder:
+    """A RemoteStore stand-in for deletes only: it records them, and can stop after n."""
+
+    def __init__(self, stop_after: int, stop: threading.Event) -> None:
+        self.deleted: list[str] = []
+        self.stop_after = stop_after
+        self.stop = stop
+
+    def delete_version(self, version: FileVersion) -> None:
+        """Record the delete; set the stop event after ``stop_after`` deletes."""
+        self.deleted.append(version.file_id)
+        if len(self.deleted) == self.stop_after:
+            self.stop.set()
+
+
+def test_a_set_stop_ends_the_deletes_in_a_safe_order(tmp_path: Path) -> None:
+    """Deletes go oldest first and stop between two calls once stop is set."""
+    folder = FolderConfig(name="f", path=tmp_path, bucket="bucket", prefix="p/",
+                          retention=RetentionPolicy(keep_days=1))  # fmt: skip
+    listing = [version("p/a", 4, "hide"), version("p/a", 3), version("p/a", 2)]
+    stop = threading.Event()
+    store = Recorder(stop_after=1, stop=stop)
+    outcome = prune_folder(
+        folder,
+        Bucket(bucket_id="b", bucket_name="bucket", bucket_type="allPrivate"),
+        versions=lambda _b, _p: listing,
+        store=store,  # type: ignore[arg-type]
+        now_ms=10 * 86_400_000,
+        approve=True,  # all three go: past the default max_delete_share
+        stop=stop,
+    )
+    assert store.deleted == ["p/a-2"]
+    assert outcome.deleted == 1
+    assert [v.file_id for v in outcome.plan.deletes] == ["p/a-2", "p/a-3", "p/a-4"]
