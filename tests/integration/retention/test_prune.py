@@ -154,3 +154,26 @@ def test_daemon_prune_uses_the_app_and_pauses_past_the_share(
         assert app.report.paused == [refused.refused]
     finally:
         app.close()
+
+
+def test_key_without_delete_files_can_only_dry_run(
+    setup: Setup, view: BucketView, emulator: EmulatorServer
+) -> None:
+    """A key without deleteFiles may list (--dry-run) but a real prune exits 77."""
+    key = view.call(
+        "b2_create_key",
+        {
+            "accountId": view.account_id,
+            "keyName": "no-delete",
+            "capabilities": ["listBuckets", "listFiles", "readFiles", "writeFiles"],
+        },
+    )
+    raw_upload(view, setup.prefix + "a.txt", b"1")
+    raw_upload(view, setup.prefix + "a.txt", b"2")
+    setup.key_id, setup.key = key["applicationKeyId"], key["applicationKey"]
+    with_retention(setup, "keep_versions = 1\nmax_delete_share = 1.0\n")
+    assert syncd(setup, "prune", "--dry-run").code == 0
+    refused = syncd(setup, "prune")
+    assert refused.code == 77
+    assert "deleteFiles" in refused.err
+    assert deletes(emulator) == 0
