@@ -1,6 +1,6 @@
 """``[retention]``: which old versions on B2 are kept, globally and per folder.
 
-Imports ``syncd.errors`` and the sibling ``reader``. The global ``[retention]`` table
+Imports only the sibling ``reader``. The global ``[retention]`` table
 sets the defaults; a folder's ``[folder.retention]`` table overrides them key by key
 (a key set to 0 switches that rule off for the folder, -1 makes it unlimited). A
 ``lock`` sub-table (``[retention.lock]``, Object Lock) belongs to another parser and
@@ -24,7 +24,7 @@ share of a folder's versions stops and asks for approval.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 from syncd.config.reader import TableReader
 
@@ -97,8 +97,3 @@ def _count(t: TableReader, key: str) -> int:
     value = t.integer(key, None, minimum=UNLIMITED)
     assert value is not None  # t.has(key) was checked
     return value
-
-
-def policy_keys() -> tuple[str, ...]:
-    """Every key a ``retention`` table may hold (for docs and tests)."""
-    return (*(f.name for f in fields(RetentionPolicy)), LOCK_TABLE)
