@@ -269,8 +269,8 @@ def _open_folders(
     runtimes: dict[str, FolderRuntime] = {}
     for folder in config.folders:
         need = NEEDED_CAPABILITIES
-        if config.sync.delete == "delete-all-versions":
-            need = need | {"deleteFiles"}
+        if config.sync.delete == "delete-all-versions" or folder.retention.is_configured:
+            need = need | {"deleteFiles"}  # hard deletes, or the daemon's scheduled prune
         bucket = client.check_access(folder.bucket, folder.prefix, need=need)
         guard = RootGuard(folder, journal)
         try:

@@ -8,6 +8,7 @@ httpx stays inside this package and ``syncd.app``.
 
 from syncd.b2.build import build_client, make_http_client
 from syncd.b2.client import B2Client
+from syncd.b2.lifecycle import LifecycleRule
 from syncd.b2.models import (
     Allowed,
     AllowedBucket,
@@ -28,6 +29,7 @@ __all__ = [
     "Bucket",
     "DirEntry",
     "FileVersion",
+    "LifecycleRule",
     "PartInfo",
     "UploadResult",
     "UploadTarget",

@@ -15,11 +15,13 @@ from syncd import __version__
 from syncd.cli.config_cmd import check_config
 from syncd.cli.emulator_cmd import emulator
 from syncd.cli.ls_cmd import ls
+from syncd.cli.prune_cmd import prune
 from syncd.cli.restore_cmd import restore_cmd, undelete
 from syncd.cli.run_cmd import approve, run
 from syncd.cli.service_cmd import service
 from syncd.cli.status_cmd import status
 from syncd.cli.sync_cmd import sync_now
+from syncd.cli.verify_cmd import verify
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -37,6 +39,8 @@ def cli() -> None:
       syncd ls --config FILE [PATH]  what B2 holds (--versions, --deleted, --at TIME)
       syncd restore --config FILE PATH   bring files back (--at TIME, --to, --in-place)
       syncd undelete --config FILE PATH  bring deleted files back in place
+      syncd prune --config FILE      delete old versions per [retention] (--dry-run)
+      syncd verify --config FILE     check B2 still holds the local bytes (a scrub)
       syncd service install          run syncd under systemd or launchd
       syncd emulator ...             a local B2-compatible server for tests and demos
 
@@ -53,6 +57,8 @@ for command in (
     ls,
     restore_cmd,
     undelete,
+    prune,
+    verify,
     service,
     emulator,
 ):

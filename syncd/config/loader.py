@@ -29,6 +29,7 @@ from syncd.config.model import (
     SyncConfig,
 )
 from syncd.config.reader import TableReader
+from syncd.config.retention import RetentionPolicy, read_retention
 from syncd.config.urls import is_loopback_url
 from syncd.errors import ConfigError
 
@@ -73,13 +74,22 @@ def parse_config(
     state = _state(top.table("state"))
     log = _log(top.table("log"))
     sync = _sync(top.table("sync"))
+    retention = read_retention(top.table("retention"))
     folder_tables = top.tables("folder")
     top.finish()
     if not folder_tables:
         raise ConfigError("folder: at least one [[folder]] table is required")
-    folders = tuple(_folder(t, i) for i, t in enumerate(folder_tables))
+    folders = tuple(_folder(t, i, retention) for i, t in enumerate(folder_tables))
     _check_folders(folders, state)
-    return Config(source=source, b2=b2, state=state, log=log, sync=sync, folders=folders)
+    return Config(
+        source=source,
+        b2=b2,
+        state=state,
+        log=log,
+        sync=sync,
+        folders=folders,
+        retention=retention,
+    )
 
 
 def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2Config:
@@ -268,7 +278,7 @@ def _sync(t: TableReader) -> SyncConfig:
     return config
 
 
-def _folder(t: TableReader, index: int) -> FolderConfig:
+def _folder(t: TableReader, index: int, retention: RetentionPolicy) -> FolderConfig:
     path = t.absolute_path("path")
     assert path is not None  # required
     if not path.exists():
@@ -305,6 +315,7 @@ def _folder(t: TableReader, index: int) -> FolderConfig:
         max_size_bytes=t.integer("max_size_bytes", None, minimum=1),
         follow_symlinks=_follow(t.boolean_or("follow_symlinks", defaults.follow_symlinks, "all")),
         one_file_system=t.boolean("one_file_system", defaults.one_file_system),
+        retention=read_retention(t.table("retention"), retention),
     )
     t.finish()
     return config
