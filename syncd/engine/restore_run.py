@@ -16,7 +16,6 @@ from typing import Protocol
 import structlog
 
 from syncd.domain import LocalState, RelPath, mtime_ms_of
-from syncd.engine.local import state_from_stat
 from syncd.engine.restore_plan import Note, RestoreItem, RestorePlan, local_verdict
 from syncd.engine.restore_write import ANY, TargetDir
 from syncd.errors import (
@@ -163,7 +162,7 @@ class Restorer:
         ):
             if self._after_place is not None and not dry_run:
                 # Already these bytes here; B2's newest version and the index may differ.
-                self._after_place(item, state_from_stat(rel, existing.stat))
+                self._after_place(item, LocalState.from_stat(rel, existing.stat))
             out.unchanged.append(item)
             return
         if verdict == "conflict" and not self._force:
@@ -195,7 +194,7 @@ class Restorer:
             self._target.discard(staged)
             raise
         if self._after_place is not None:
-            self._after_place(item, state_from_stat(rel, st))
+            self._after_place(item, LocalState.from_stat(rel, st))
         out.restored.append(item)
         out.restored_bytes += item.version.size
         log.info("file_restored", rel_path=rel, file_id=item.version.file_id, size=st.st_size)
