@@ -106,22 +106,16 @@ def sync_now(config_path: Path, as_json: bool, dry_run: bool, progress: bool | N
     def body() -> int:
         config = load_config(config_path)
         configure_logging(config.log, secrets=[config.b2.application_key])
-        with lock_state(config):
-            app = build(config, immediate=True, dry_run=dry_run)
+        with lock_state(config), build(config, immediate=True, dry_run=dry_run) as app:
+            app.start()
             if dry_run:
-                try:
-                    names = [f.name for f in config.folders]
-                    return print_plan(app.dry_run(), names, as_json=as_json)
-                finally:
-                    app.close()
-            try:
-                show = sys.stdout.isatty() and not as_json if progress is None else progress
-                from syncd.cli.progress import JobProgress
+                names = [f.name for f in config.folders]
+                return print_plan(app.dry_run(), names, as_json=as_json)
+            show = sys.stdout.isatty() and not as_json if progress is None else progress
+            from syncd.cli.progress import JobProgress
 
-                with JobProgress(app.report, enabled=show):
-                    report = app.run_once()
-            finally:
-                app.close()
+            with JobProgress(app.report, enabled=show):
+                report = app.run_once()
         if as_json:
             click.echo(json.dumps({**report.as_dict(), "exit_code": exit_code(report)}, indent=2))
         else:

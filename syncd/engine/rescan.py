@@ -16,6 +16,7 @@ from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import LocalChange, LocalState, RelPath, SkippedItem, Timing
 from syncd.engine.inbox import Inbox
+from syncd.engine.job import FolderRuntime
 from syncd.engine.local import MARKER_NAME
 from syncd.engine.report import RunReport, Tally
 from syncd.journal import Journal
@@ -43,7 +44,7 @@ class Rescanner:
         self,
         *,
         journal: Journal,
-        folders: Mapping[str, FolderConfig],
+        folders: Mapping[str, FolderRuntime],
         clock: Clock,
         inbox: Inbox,
         report: RunReport,
@@ -77,7 +78,7 @@ class Rescanner:
     ) -> int:
         """Walk ``folder_name`` (below ``under``) and record every difference; return
         the number of hints recorded. ``progress`` is called for every entry walked."""
-        folder = self._folders[folder_name]
+        folder = self._folders[folder_name].config
         batch: list[LocalChange] = []
         count = 0
         for change in self._changes(folder, under, progress):
