@@ -22,14 +22,21 @@ from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
 from syncd.b2 import B2Client, build_client, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
-from syncd.engine.adopt import adopt_folder
-from syncd.engine.dryrun import DryRun, PlannedItem
-from syncd.engine.guard import DeleteGuard, RootGuard
-from syncd.engine.health import remote_bound_s
-from syncd.engine.inbox import Inbox
-from syncd.engine.report import RunReport, Tally
-from syncd.engine.rescan import Rescanner, timing_of
-from syncd.engine.worker import FolderRuntime, WorkerPool
+from syncd.engine import (
+    DeleteGuard,
+    DryRun,
+    FolderRuntime,
+    Inbox,
+    PlannedItem,
+    Rescanner,
+    RootGuard,
+    RunReport,
+    Tally,
+    WorkerPool,
+    adopt_folder,
+    remote_bound_s,
+    timing_of,
+)
 from syncd.errors import SafetyStopError
 from syncd.journal import Journal
 from syncd.journal.lock import InstanceLock

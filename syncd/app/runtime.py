@@ -12,8 +12,7 @@ import structlog
 
 from syncd.app.build import App
 from syncd.domain import ChangeKind, LocalChange, RelPath
-from syncd.engine.local import MARKER_NAME
-from syncd.engine.reconcile import Reconciler
+from syncd.engine import MARKER_NAME, Reconciler
 from syncd.schedule import Scheduler
 from syncd.watch import Watcher, WatchSettings
 

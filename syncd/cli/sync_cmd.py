@@ -12,10 +12,10 @@ import click
 
 from syncd.cli.guard import run_guarded
 from syncd.config import load_config
-from syncd.engine.report import RunReport
+from syncd.engine import RunReport
 
 if TYPE_CHECKING:  # the engine and rich load only when a command runs (fast --help)
-    from syncd.engine.dryrun import PlannedItem
+    from syncd.engine import PlannedItem
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -55,7 +55,7 @@ def print_summary(report: RunReport) -> None:
 
 def print_plan(items: list[PlannedItem], folders: list[str], *, as_json: bool) -> int:
     """Print what a dry run would do, path by path; always exit 0."""
-    from syncd.engine.dryrun import counts
+    from syncd.engine import counts
 
     if as_json:
         rows = [{"folder": name, **counts(items, name)} for name in folders]

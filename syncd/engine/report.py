@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ProgressHook = Callable[[str, int], None]
-"""Called with (what, amount): ("job", 1) per finished job, ("bytes", n) per chunk sent."""
+"""Called with (what, amount): a sync sends ("job", 1) per finished job and ("bytes", n)
+per chunk sent; a restore ("file", 1) per finished item and ("bytes", n) per chunk
+received."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

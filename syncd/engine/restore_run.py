@@ -16,6 +16,7 @@ from typing import Protocol
 import structlog
 
 from syncd.domain import LocalState, RelPath, mtime_ms_of
+from syncd.engine.report import ProgressHook
 from syncd.engine.restore_plan import Note, RestoreItem, RestorePlan, local_verdict
 from syncd.engine.restore_write import ANY, TargetDir
 from syncd.errors import (
@@ -29,8 +30,6 @@ from syncd.errors import (
 from syncd.remote import DirEntry, FileVersion
 
 log = structlog.get_logger(__name__)
-ProgressHook = Callable[[str, int], None]
-"""Called with ("file", 1) per finished item and ("bytes", n) per chunk received."""
 
 
 class Downloader(Protocol):
