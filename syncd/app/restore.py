@@ -1,10 +1,9 @@
 """Compose ``ls``, ``restore`` and ``undelete``: config in, rows or an outcome out.
 
-Imports the B2 client builder, the journal and the ``engine.restore_*`` modules.
-Reading needs only ``listFiles`` and ``readFiles``; a restore into a separate
-directory never touches the journal or writes to B2. In-place restores (``--in-place``,
-``undelete``, ``--since``) take the instance lock, so they never race a running
-daemon (stop it first: exit 75 otherwise), and record each restored file through
+Reading needs only ``listFiles`` and ``readFiles``; a restore into a separate directory
+never touches the journal or writes to B2. In-place restores (``--in-place``,
+``undelete``, ``--since``) take the instance lock, so they never race a running daemon
+(stop it first: exit 75 otherwise), and record each restored file through
 ``InPlaceRecorder``.
 """
 

@@ -1,8 +1,7 @@
 """What a run did, counted from many worker threads: the summary of ``sync-now`` and
 the figures behind ``status``.
 
-Imports ``syncd.domain`` only. A progress callback lets the CLI draw a bar without the
-engine knowing about terminals.
+A progress callback lets the CLI draw a bar without the engine knowing about terminals.
 """
 
 from __future__ import annotations

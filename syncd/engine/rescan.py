@@ -1,8 +1,7 @@
 """The local pass: walk a folder (or part of it), merge-join with the index, and
 record what differs as hints in the journal. No hashing, no network.
 
-Imports the journal and watch adapters, ``syncd.config`` and the domain. Items the
-scanner cannot sync are reported once each; an unreadable directory yields no
+Items the scanner cannot sync are reported once each; an unreadable directory yields no
 deletes for what is under it ("could not read" is never "gone").
 """
 

@@ -1,10 +1,9 @@
 """Carry out a restore plan: check what is there, download, verify, place, record.
 
-Imports the ``RemoteStore`` port, ``syncd.errors`` and the ``restore_*`` modules.
-One item's failure never stops the others; a key refused (``AuthRejectedError``)
-does. What happens after a file is placed (in place: make B2's newest version match
-and write the index) is a seam, ``AfterPlace``, so a restore into a separate
-directory touches neither B2 nor the journal.
+One item's failure never stops the others; a key refused (``AuthRejectedError``) does.
+What happens after a file is placed (in place: make B2's newest version match and write
+the index) is a seam, ``AfterPlace``, so a restore into a separate directory touches
+neither B2 nor the journal.
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """The worker pool: N threads that take claimed jobs and run them, and the one place
 where a job's error is turned into what happens next.
 
-Imports the journal and B2 adapters, the domain and the engine's own modules. Errors
-are dispatched on their ``recovery`` (``syncd.errors.Recovery``): PER_JOB fails the job
-with a backoff (never dropped), SKIP reports the item once, REQUEUE looks again once
-the file settled, PAUSE fails the job with a long floor (a guard refused), PAUSE_POOL
-stops every worker for a while (a cap), FATAL stops syncd.
+Errors are dispatched on their ``recovery`` (``syncd.errors.Recovery``): PER_JOB fails
+the job with a backoff (never dropped), SKIP reports the item once, REQUEUE looks again
+once the file settled, PAUSE fails the job with a long floor (a guard refused),
+PAUSE_POOL stops every worker for a while (a cap), FATAL stops syncd.
 """
 
 from __future__ import annotations
