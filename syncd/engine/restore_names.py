@@ -16,7 +16,7 @@ import unicodedata
 
 from syncd.domain import RelPath
 from syncd.engine.local import MARKER_NAME
-from syncd.engine.restore_write import STAGING_PREFIX
+from syncd.engine.restore_staging import STAGING_PREFIX
 
 _DRIVE = re.compile(r"[A-Za-z]:")
 
