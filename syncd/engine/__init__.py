@@ -7,11 +7,12 @@ through the ``RemoteStore`` port and the plain values of ``syncd.remote``, so an
 backend plugs in without touching the engine.
 
 The names are re-exported lazily (PEP 562 ``__getattr__``): importing this package
-loads nothing, and each name loads only the module that defines it. ``syncd status``,
-``syncd --version`` and ``syncd ls`` stay fast because the CLI's ``RunReport`` or
-``parse_time`` never pulls in the workers, the watcher or the journal. For the type
-checker the same names are plain imports (the ``TYPE_CHECKING`` block);
-``tests/unit/engine/test_face.py`` keeps the two lists equal.
+loads nothing, and each name loads only the module that defines it. So the CLI's own
+names (``RunReport``, ``parse_time``) never pull in the workers, the watcher or the
+journal, and ``syncd --version`` and ``syncd status`` load no engine module at all:
+they start as fast as before the engine had a face. For the type checker the same
+names are plain imports (the ``TYPE_CHECKING`` block); ``tests/unit/engine/test_face.py``
+keeps the two lists equal.
 """
 
 from __future__ import annotations
