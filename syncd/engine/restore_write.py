@@ -25,6 +25,7 @@ from typing import Literal
 from syncd.domain import RelPath
 from syncd.engine.restore_staging import DIR_FLAGS, Staging, sweep
 from syncd.errors import LocalAccessError, RestoreConflictError, UnsafePathError
+from syncd.localfile import OPEN_FLAGS
 from syncd.remote import DirEntry
 
 _HASH_CHUNK = 1024 * 1024
@@ -236,7 +237,7 @@ class TargetDir:
         try:
             fd = os.open(
                 rel_path.rsplit("/", 1)[-1],
-                os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,  # a FIFO: no wait
+                OPEN_FLAGS,  # the safe reader's: no link followed, a FIFO never waits
                 dir_fd=parent,
             )
         except OSError as exc:
