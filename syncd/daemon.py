@@ -73,17 +73,17 @@ class Daemon:
 
     def _serve(self, config: Config) -> int:
         self._notifier.status("starting")
-        app = build(config, stop=self._stop)
-        runtime = Runtime(app)
-        try:
-            runtime.start()
-            self._notifier.ready(runtime.status_line())
-            log.info("daemon_ready", folders=len(app.folders))
-            self._watch(app, runtime)
-        finally:
-            self._notifier.stopping()
-            runtime.shutdown(SHUTDOWN_S)
-            app.close()
+        with build(config, stop=self._stop) as app:
+            app.start()
+            runtime = Runtime(app)
+            try:
+                runtime.start()
+                self._notifier.ready(runtime.status_line())
+                log.info("daemon_ready", folders=len(app.folders))
+                self._watch(app, runtime)
+            finally:
+                self._notifier.stopping()
+                runtime.shutdown(SHUTDOWN_S)
         if app.pool.fatal is not None:
             log.error("daemon_stopped", error=str(app.pool.fatal))
             return app.pool.fatal.exit_code

@@ -20,7 +20,7 @@ from syncd.app.restore import READ_CAPABILITIES, Remote
 from syncd.b2 import B2Client, LifecycleRule
 from syncd.clock import Clock, SystemClock
 from syncd.config import Config, FolderConfig
-from syncd.engine.prune import PruneOutcome, VersionSource, listed_versions, prune_folder
+from syncd.engine import PruneOutcome, VersionSource, listed_versions, prune_folder
 from syncd.errors import SafetyStopError, UsageError
 from syncd.journal import Journal
 

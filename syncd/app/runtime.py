@@ -1,9 +1,8 @@
 """The daemon's moving parts around an App: watcher, scheduler and workers, started
 and stopped in order, plus the one-line status for systemd.
 
-Imports the app's ``build`` module, the watch and schedule adapters and the engine.
-Background passes run at a random offset within each period, chosen once per client
-and kept in the journal, so a fleet of clients never lists the bucket at one moment.
+Background passes run at a random offset within each period, chosen once per client and
+kept in the journal, so a fleet of clients never lists the bucket at one moment.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import structlog
 from syncd.app.build import App
 from syncd.app.prune import prune_app_folders
 from syncd.domain import ChangeKind, LocalChange, RelPath
-from syncd.engine.local import MARKER_NAME
+from syncd.engine import MARKER_NAME
 from syncd.schedule import Scheduler
 from syncd.watch import Watcher, WatchSettings
 

@@ -18,9 +18,7 @@ from syncd.app.prune import chosen_folders
 from syncd.app.restore import READ_CAPABILITIES, Remote
 from syncd.clock import Clock, SystemClock
 from syncd.config import Config
-from syncd.engine.inbox import Inbox
-from syncd.engine.rescan import timing_of
-from syncd.engine.scrub import NameSource, Scrubber, ScrubOptions, ScrubReport
+from syncd.engine import Inbox, NameSource, Scrubber, ScrubOptions, ScrubReport, timing_of
 from syncd.errors import UsageError
 from syncd.journal import Journal
 

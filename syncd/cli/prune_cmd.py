@@ -14,7 +14,7 @@ from syncd.config import load_config
 
 if TYPE_CHECKING:
     from syncd.app.prune import LifecycleOutcome
-    from syncd.engine.prune import PruneOutcome
+    from syncd.engine import PruneOutcome
 
 EXIT_OK = 0
 EXIT_FAILED = 1

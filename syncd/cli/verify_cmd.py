@@ -49,7 +49,7 @@ def verify(
     75 B2 unreachable or the daemon runs (with --repair); 77 key refused; 78 config.
     """
     from syncd.app.verify import parse_sample, run_verify
-    from syncd.engine.scrub import ScrubOptions
+    from syncd.engine import ScrubOptions
     from syncd.logs import configure_logging
 
     def body() -> int:

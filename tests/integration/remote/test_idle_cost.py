@@ -36,6 +36,7 @@ def idle_day(setup: Setup, emulator: EmulatorServer, files: int,
     clock = FakeClock()
     app = build(config, clock=clock, rng=random.Random(7), stop=threading.Event(), immediate=True)
     try:
+        app.start()
         report = app.run_once()
         assert report.uploaded_files == files
         emulator.reset_stats()

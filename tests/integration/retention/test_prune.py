@@ -140,6 +140,7 @@ def test_daemon_prune_uses_the_app_and_pauses_past_the_share(
     config = with_retention(setup, "keep_days = 30\nmax_delete_share = 0.9\n")
     app = build(config, clock=FakeClock(emulator.now_ms()))
     try:
+        app.start()
         [outcome] = prune_app_folders(app)
         assert outcome.deleted == 4
         assert not app.report.paused
@@ -149,6 +150,7 @@ def test_daemon_prune_uses_the_app_and_pauses_past_the_share(
     strict = with_retention(setup, "keep_versions = 1\nmax_delete_share = 0.01\n")
     app = build(strict, clock=FakeClock(emulator.now_ms()))
     try:
+        app.start()
         [refused] = prune_app_folders(app)
         assert refused.deleted == 0
         assert app.report.paused == [refused.refused]
