@@ -1,7 +1,7 @@
 """The configuration as frozen dataclasses, filled and validated by ``loader``.
 
-Imports nothing. Defaults here are the documented defaults of
-``config.example.toml``; a test keeps the two in step.
+Imports only ``syncd.remote`` (the Encryption and RetentionLock values). Defaults here
+are the documented defaults of ``config.example.toml``; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from syncd.remote import Encryption, RetentionLock
 
 FollowSymlinks = bool | Literal["all"]
 """false: links are not followed; true: only links that resolve inside the folder;
@@ -43,6 +45,7 @@ class B2Config:
     max_attempts: int = 8
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 64.0
+    encryption: Encryption | None = None  # None: the bucket's default encryption
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +97,7 @@ class FolderConfig:
     max_size_bytes: int | None = None
     follow_symlinks: FollowSymlinks = False
     one_file_system: bool = True
+    encryption: Encryption | None = None  # resolved: the folder's own, else [b2]'s
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,3 +110,4 @@ class Config:
     log: LogConfig
     sync: SyncConfig
     folders: tuple[FolderConfig, ...]
+    lock: RetentionLock | None = None  # [retention.lock]
