@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
+from syncd.app.protection import check_lock, needed_capabilities, write_policies
 from syncd.b2 import B2Client, build_client, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
@@ -148,7 +149,13 @@ def build(
         stack.callback(journal.close)
         http = make_http_client(config.b2)
         client = build_client(
-            config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng, stop=stop
+            config.b2,
+            realm_url=realm_url,
+            http=http,
+            clock=clock,
+            rng=rng,
+            stop=stop,
+            policies=write_policies(config),
         )
         stack.callback(client.close)
         report = RunReport()
@@ -213,10 +220,11 @@ def _open_folders(
     client.authorize()
     runtimes: dict[str, FolderRuntime] = {}
     for folder in config.folders:
-        need = NEEDED_CAPABILITIES
+        need = NEEDED_CAPABILITIES | needed_capabilities(config)
         if config.sync.delete == "delete-all-versions":
             need = need | {"deleteFiles"}
         bucket = client.check_access(folder.bucket, folder.prefix, need=need)
+        check_lock(config, folder, bucket)
         guard = RootGuard(folder, journal)
         try:
             if record_roots:  # a dry run records nothing, not even the root's identity

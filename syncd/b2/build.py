@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import httpx
 
 from syncd.b2.client import B2Client
+from syncd.b2.protect import Sealer
 from syncd.b2.raw import RawB2
 from syncd.b2.retry import RetryPolicy
 from syncd.b2.session import B2Session
@@ -23,6 +25,7 @@ from syncd.b2.wire import user_agent
 from syncd.clock import Clock
 from syncd.config import B2Config, is_loopback_host
 from syncd.errors import ConfigError
+from syncd.remote import WritePolicy
 
 
 def make_http_client(config: B2Config) -> httpx.Client:
@@ -63,12 +66,14 @@ def build_client(
     clock: Clock,
     rng: random.Random,
     stop: threading.Event | None = None,
+    policies: Iterable[tuple[str, str, WritePolicy]] = (),
 ) -> B2Client:
     """A ready B2Client (not yet authorized; the first call or ``authorize()`` does it).
 
     ``stop`` is the caller's stop event (the daemon's): setting it ends every wait of the
     client at once, a server-requested pause of up to 300 s included. Without one the
-    client makes its own, which ``close()`` sets.
+    client makes its own, which ``close()`` sets. ``policies`` are the folders'
+    (bucket name, prefix, encryption and retention) write policies.
     """
     realm_url = realm_url.rstrip("/")
     allow_http = _check_realm(realm_url)
@@ -100,4 +105,5 @@ def build_client(
         clock=clock,
         stop=stop,
     )
-    return B2Client(session, config, stop=stop, http=http, owns_stop=owns_stop)
+    sealer = Sealer(policies, clock=clock)
+    return B2Client(session, config, stop=stop, http=http, owns_stop=owns_stop, sealer=sealer)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from syncd.cli.guard import run_guarded
 from syncd.config import load_config
 from syncd.errors import UsageError
+
+if TYPE_CHECKING:
+    from syncd.engine.restore_versions import LsRow
 
 EXIT_OK = 0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -30,6 +34,19 @@ def _when(ms: int | None) -> str:
     except OverflowError:
         return f"{ms} ms"
     return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _protection(r: LsRow) -> str:
+    """Encryption, retention and legal hold of a row, e.g. ``[SSE-C syncd-1f.. | compliance
+    until 2027-01-01 00:00:00]``; empty for a plain, unlocked version."""
+    parts = []
+    if r.encryption is not None:
+        parts.append(f"{r.encryption} {r.sse_c_key_id}" if r.sse_c_key_id else r.encryption)
+    if r.retention_mode is not None:
+        parts.append(f"{r.retention_mode} until {_when(r.retain_until_ms)}")
+    if r.legal_hold:
+        parts.append("legal hold")
+    return f"  [{' | '.join(parts)}]" if parts else ""
 
 
 @click.command("ls")
@@ -57,7 +74,8 @@ def ls(
 
     \b
     Columns: upload time (UTC), mtime (UTC), size, sha1, name (relative to the
-    folder), file id. TIME: ISO 8601, 90m, 3d, '2 hours ago', 'yesterday 18:00'.
+    folder), file id, then [encryption, key id | retention | legal hold] when set.
+    TIME: ISO 8601, 90m, 3d, '2 hours ago', 'yesterday 18:00'.
     Exit codes: 0 listed; 2 usage; 75 B2 unreachable; 77 key refused; 78 config.
     """
     from syncd.app.restore import list_rows
@@ -85,6 +103,7 @@ def ls(
                 click.echo(
                     f"{_when(r.upload_ms)}  {_when(r.mtime_ms)}  {r.size:>12}  "
                     f"{(r.sha1 or '-')[:12]:12}  {shown}{kind}{mark}  {r.file_id}"
+                    f"{_protection(r)}"
                 )
         if as_json:
             click.echo(json.dumps({"files": out}, indent=2))
