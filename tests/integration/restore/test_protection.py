@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -135,3 +137,23 @@ def test_lock_without_object_lock_bucket_is_a_config_error(setup: Setup) -> None
     assert len(lines) == 1, err
     assert "Object Lock" in lines[0]
     assert "Traceback" not in err
+
+
+def test_folder_sse_b2_overrides_b2_none(setup: Setup, view: BucketView) -> None:
+    """A folder's encryption = "SSE-B2" wins over [b2]'s "none"; ls prints it per version."""
+    write_config(setup, b2='encryption = "none"', folder='encryption = "SSE-B2"')
+    (setup.root / "a.txt").write_bytes(b"a\n")
+    code, _, err = sync_now(setup)
+    assert code == 0, err
+    assert [v["serverSideEncryption"]["mode"] for v in raw_versions(view)] == ["SSE-B2"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "syncd", "ls", "--config", str(setup.config), "--versions"],
+        capture_output=True,
+        text=True,
+        env=setup.env(),
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [line for line in proc.stdout.splitlines() if "a.txt" in line]
+    assert line.endswith("[SSE-B2]")
