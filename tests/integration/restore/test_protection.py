@@ -121,9 +121,12 @@ def test_compliance_version_survives_delete_all_versions(
     assert code == 0, err  # a kept version is reported, not a failure
     (skipped,) = summary["skipped"]
     assert skipped["path"] == "doc.txt"
-    assert "Object Lock (compliance retention until" in skipped["reason"]
+    assert "kept under Object Lock, name hidden" in skipped["reason"]
+    assert "(compliance retention until" in skipped["reason"]
     assert "delete_refused_locked" in err
-    assert [v["fileId"] for v in raw_versions(view)] == [stored["fileId"]]
+    after = raw_versions(view)  # the locked version stays; a hide marker says it is gone
+    assert [(v["action"], v["fileId"]) for v in after][1] == ("upload", stored["fileId"])
+    assert [v["action"] for v in after] == ["hide", "upload"]
     assert emulator.stats()["calls"]["b2_delete_file_version"] >= 1
 
 
