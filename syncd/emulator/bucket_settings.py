@@ -1,11 +1,11 @@
 """Bucket settings that need their own capabilities: encryption, Object Lock, replication.
 
-``defaultServerSideEncryption`` needs ``writeBucketEncryption``; ``fileLockEnabled`` and
-``defaultRetention`` need ``writeBucketRetentions``; ``replicationConfiguration`` needs
-``writeBucketReplications`` (missing: ``401 unauthorized``). File lock cannot be turned
-off once on, and a default retention needs file lock. Replication rules are stored and
-echoed only: the emulator never replicates anything. Imports nothing from syncd outside
-the emulator.
+``defaultServerSideEncryption`` needs ``writeBucketEncryption``; turning
+``fileLockEnabled`` on and ``defaultRetention`` need ``writeBucketRetentions``;
+``replicationConfiguration`` needs ``writeBucketReplications`` (missing: ``401
+unauthorized``). File lock cannot be turned off once on, and a default retention needs
+file lock. Replication rules are stored and echoed only: the emulator never replicates
+anything. Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations
@@ -43,12 +43,11 @@ def guarded_changes(principal: Principal, call: Call, *, file_lock_enabled: bool
         principal.require("writeBucketEncryption")
         changes["default_sse"] = sse
     lock = params.opt_bool("fileLockEnabled")
-    if lock is not None:
+    if lock is False and file_lock_enabled:
+        raise bad_request(LOCK_OFF_MESSAGE)
+    if lock and not file_lock_enabled:  # only turning it on needs the capability
         principal.require("writeBucketRetentions")
-        if lock is False and file_lock_enabled:
-            raise bad_request(LOCK_OFF_MESSAGE)
-        if lock:
-            changes["file_lock_enabled"] = True
+        changes["file_lock_enabled"] = True
     retention = locks.default_retention(params.opt_dict("defaultRetention"))
     if retention is not None:
         principal.require("writeBucketRetentions")

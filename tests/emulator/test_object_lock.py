@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
+
+from syncd.emulator.buckets import BucketStore
+from syncd.emulator.schema import DDL, open_db
+from tests.emulator.test_sse import KEY, customer
 
 pytestmark = pytest.mark.integration
 
@@ -191,3 +196,41 @@ def test_custom_upload_timestamp_only_when_enabled(b2, bucket_id, emulator_facto
     allowed.authorize()
     body = allowed.uploaded(allowed.bucket_id(), "t.txt", headers=header)
     assert body["uploadTimestamp"] == past
+
+
+def test_lock_and_encryption_survive_restart(emulator_factory, raw_client, tmp_path):
+    """With --data, a version's retention, legal hold and SSE-C key MD5 survive a restart."""
+    options = {"data_dir": tmp_path / "data"}
+    first = emulator_factory(**options)
+    b2 = raw_client(first)
+    b2.authorize()
+    bucket_id = b2.bucket_id()
+    b2.ok("b2_update_bucket", accountId=b2.account_id, bucketId=bucket_id, fileLockEnabled=True)
+    headers = {**retention_headers("compliance"), **customer(KEY), "X-Bz-File-Legal-Hold": "on"}
+    body = b2.uploaded(bucket_id, "kept.txt", b"kept", headers=headers)
+    first.stop()
+    again = raw_client(emulator_factory(**options))
+    again.authorize()
+    info = again.ok("b2_get_file_info", fileId=body["fileId"])
+    assert info["fileRetention"]["value"] == {"mode": "compliance", "retainUntilTimestamp": FAR}
+    assert info["legalHold"]["value"] == "on"
+    assert info["serverSideEncryption"] == {"mode": "SSE-C", "algorithm": "AES256"}
+    assert again.download("/file/test-bucket/kept.txt", **customer(KEY)).content == b"kept"
+    assert again.error(delete(again, body)) == (403, "access_denied")
+
+
+def test_database_without_the_new_columns_is_upgraded(tmp_path):
+    """A metadata database made before encryption and Object Lock opens and reads."""
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(DDL)
+    old.execute(
+        "INSERT INTO buckets VALUES ('b1', 'old-bucket', 'old-bucket', 'allPrivate', '{}', "
+        "'[]', '[]', 1, 0, '{\"mode\": null, \"algorithm\": null}')"
+    )
+    old.commit()
+    old.close()
+    bucket = BucketStore(open_db(path)).by_id("b1")
+    assert bucket is not None
+    assert bucket.default_retention == {"mode": None, "period": None}
+    assert bucket.replication is None
