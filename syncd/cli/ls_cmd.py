@@ -36,17 +36,29 @@ def _when(ms: int | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _protection(r: LsRow) -> str:
-    """Encryption, retention and legal hold of a row, e.g. ``[SSE-C syncd-1f.. | compliance
-    until 2027-01-01 00:00:00]``; empty for a plain, unlocked version."""
+def protection_note(
+    encryption: str | None,
+    key_id: str | None,
+    retention_mode: str | None,
+    retain_until_ms: int | None,
+    legal_hold: bool | None,
+) -> str:
+    """``  [SSE-C syncd-1f.. | compliance until 2027-01-01 00:00:00 | legal hold]`` for a
+    version; empty for a plain, unlocked one."""
     parts = []
-    if r.encryption is not None:
-        parts.append(f"{r.encryption} {r.sse_c_key_id}" if r.sse_c_key_id else r.encryption)
-    if r.retention_mode is not None:
-        parts.append(f"{r.retention_mode} until {_when(r.retain_until_ms)}")
-    if r.legal_hold:
+    if encryption is not None:
+        parts.append(f"{encryption} {key_id}" if key_id else encryption)
+    if retention_mode is not None:
+        parts.append(f"{retention_mode} until {_when(retain_until_ms)}")
+    if legal_hold:
         parts.append("legal hold")
     return f"  [{' | '.join(parts)}]" if parts else ""
+
+
+def _protection(r: LsRow) -> str:
+    return protection_note(
+        r.encryption, r.sse_c_key_id, r.retention_mode, r.retain_until_ms, r.legal_hold
+    )
 
 
 @click.command("ls")

@@ -142,15 +142,25 @@ def test_lock_without_object_lock_bucket_is_a_config_error(setup: Setup) -> None
     assert "Traceback" not in err
 
 
-def test_folder_sse_b2_overrides_b2_none(setup: Setup, view: BucketView) -> None:
-    """A folder's encryption = "SSE-B2" wins over [b2]'s "none"; ls prints it per version."""
+def test_folder_sse_b2_overrides_b2_none(setup: Setup, view: BucketView, tmp_path: Path) -> None:
+    """A folder's encryption = "SSE-B2" wins over [b2]'s "none"; ls and restore print it."""
     write_config(setup, b2='encryption = "none"', folder='encryption = "SSE-B2"')
     (setup.root / "a.txt").write_bytes(b"a\n")
     code, _, err = sync_now(setup)
     assert code == 0, err
     assert [v["serverSideEncryption"]["mode"] for v in raw_versions(view)] == ["SSE-B2"]
+    listed = plain(setup, "ls", "--versions")
+    (line,) = [line for line in listed.splitlines() if "a.txt" in line]
+    assert line.endswith("[SSE-B2]")
+    planned = plain(setup, "restore", "folder", "--to", str(tmp_path / "out"), "--dry-run")
+    (line,) = [line for line in planned.splitlines() if "a.txt" in line]
+    assert line.endswith("[SSE-B2]")
+
+
+def plain(setup: Setup, command: str, *args: str) -> str:
+    """Run ``syncd COMMAND --config CONFIG ARGS`` for its text output (it must exit 0)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "syncd", "ls", "--config", str(setup.config), "--versions"],
+        [sys.executable, "-m", "syncd", command, "--config", str(setup.config), *args],
         capture_output=True,
         text=True,
         env=setup.env(),
@@ -158,5 +168,4 @@ def test_folder_sse_b2_overrides_b2_none(setup: Setup, view: BucketView) -> None
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    (line,) = [line for line in proc.stdout.splitlines() if "a.txt" in line]
-    assert line.endswith("[SSE-B2]")
+    return proc.stdout
