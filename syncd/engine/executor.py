@@ -28,7 +28,7 @@ from syncd.engine.plan import (
 )
 from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport, Tally
-from syncd.errors import VersionLockedError
+from syncd.errors import EncryptionKeyMissingError, VersionLockedError
 from syncd.remote import Bucket
 
 log = structlog.get_logger(__name__)
@@ -82,7 +82,14 @@ class Executor:
             case Upload():
                 return self._upload(action, folder, bucket, on_progress or self._report.sent)
             case CopyFrom():
-                return self._copy(action, folder, bucket)
+                try:
+                    return self._copy(action, folder, bucket)
+                except EncryptionKeyMissingError as exc:
+                    # The source needs an SSE-C key no longer configured (a rotated key):
+                    # send the local bytes instead, under today's key.
+                    log.info("copy_replaced_by_upload", b2_name=action.b2_name, reason=str(exc))
+                    upload = Upload(local=action.local, b2_name=action.b2_name)
+                    return self._upload(upload, folder, bucket, on_progress or self._report.sent)
             case Hide():
                 return self._hide(action, bucket)
             case DeleteAllVersions():
