@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -145,3 +150,28 @@ def test_retention_lock_is_parsed(tmp_path: Path, folder: Path) -> None:
 def test_bad_retention_lock(tmp_path: Path, folder: Path, table: str, expected: str) -> None:
     """Each bad [retention.lock] is one line naming the key."""
     assert expected in refused(tmp_path, folder, extra=f"[retention.lock]\n{table}")
+
+
+def test_check_config_names_encryption_and_lock_but_never_the_key(
+    tmp_path: Path, folder: Path, key_path: Path
+) -> None:
+    """check-config shows each folder's encryption and key id, and the lock; not the key."""
+    text = base(
+        tmp_path,
+        folder,
+        b2=f'encryption = "SSE-C"\nsse_c_key_file = "{key_path}"',
+        extra='[retention.lock]\nmode = "governance"\ndays = 30',
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "syncd", "check-config", str(write(tmp_path, text)), "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["folders"][0]["encryption"] == f"SSE-C (key {key_id_of(KEY)})"
+    assert summary["retention_lock"] == {"mode": "governance", "days": 30}
+    assert base64.b64encode(KEY).decode() not in proc.stdout + proc.stderr
