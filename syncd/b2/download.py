@@ -30,9 +30,10 @@ from pathlib import Path
 import structlog
 
 from syncd.b2.models import Authorization, FileVersion
+from syncd.b2.protect import customer_headers
 from syncd.b2.session import B2Session
 from syncd.errors import LocalAccessError, RemoteNotFoundError, RemoteProtocolError
-from syncd.remote import DirEntry
+from syncd.remote import DirEntry, Encryption
 
 log = structlog.get_logger(__name__)
 MIN_RANGE_BYTES = 8 * 1024 * 1024
@@ -64,11 +65,13 @@ class Download:
         threshold_bytes: int,
         threads: int,
         on_progress: Callable[[int], None] | None,
+        key: Encryption | None = None,
     ) -> None:
         if version.action not in ("upload", "copy"):
             raise RemoteNotFoundError(f"{version.file_name!r}: a {version.action} has no content")
         self._session = session
         self._version = version
+        self._key_headers = customer_headers(key)  # an SSE-C version's key, on every range
         self._parent = dest.parent if isinstance(dest, Path) else None
         self._threshold = threshold_bytes
         self._threads = max(1, threads)
@@ -211,6 +214,7 @@ class Download:
                 file_id=self._version.file_id,
                 first=first if ranged else None,
                 last=last if ranged else None,
+                extra_headers=self._key_headers,
             ) as response:
                 if response.file_id and response.file_id != self._version.file_id:
                     raise RemoteProtocolError("download: B2 sent another file", code="bad_response")

@@ -43,6 +43,7 @@ from syncd.b2.models import (
     UploadResult,
     UploadTarget,
 )
+from syncd.b2.protect import NO_SEAL, Seal
 from syncd.b2.session import B2Session
 from syncd.b2.source import SourceFile
 from syncd.domain import LocalState
@@ -100,7 +101,9 @@ class LargeUpload:
         on_progress: Callable[[int], None] | None,
         client_tag: str = "",
         resume: Resume | None = None,
+        seal: Seal = NO_SEAL,
     ) -> None:
+        self._seal = seal  # encryption and retention: fixed at start, the key on every part
         self._session = session
         self._raw = session.raw
         self._threads = max(1, threads)
@@ -184,7 +187,11 @@ class LargeUpload:
                              file_id=found.file_id, parts_done=len(done))  # fmt: skip
                     return found.file_id, done
                 cancel_large(self._session, found.file_id, reason="parts_do_not_fit")
-        info = {SRC_LAST_MODIFIED_KEY: str(plan.mtime_ms), LARGE_FILE_SHA1_KEY: plan.sha1}
+        info = {
+            **self._seal.info,
+            SRC_LAST_MODIFIED_KEY: str(plan.mtime_ms),
+            LARGE_FILE_SHA1_KEY: plan.sha1,
+        }
         if self._tag:
             info[CLIENT_KEY] = self._tag
         started = self._session.call(
@@ -196,6 +203,7 @@ class LargeUpload:
                 file_name=plan.b2_name,
                 content_type=plan.content_type,
                 file_info=info,
+                extra=self._seal.start_fields(),
             ),
             probe=lambda: self._adopt_unfinished(plan),
         )
@@ -283,7 +291,12 @@ class LargeUpload:
         def attempt(target: UploadTarget) -> PartInfo:
             body = self._progress(source.read_range(offset, length))
             part = self._raw.upload_part(
-                target, part_number=number, size=length, sha1=sha1, body=body
+                target,
+                part_number=number,
+                size=length,
+                sha1=sha1,
+                body=body,
+                extra_headers=self._seal.part_headers(),
             )
             if (part.part_number, part.content_sha1, part.size) != (number, sha1, length):
                 raise RemoteProtocolError(f"upload_part: B2 stored something else as part {number}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -43,6 +44,7 @@ from syncd.clock import Clock
 from syncd.errors import RemoteProtocolError
 
 AUTH_VERSION = "v4"
+_NONE: Mapping[str, Any] = MappingProxyType({})
 
 
 class RawB2:
@@ -139,8 +141,12 @@ class RawB2:
         sha1: str | None,
         file_info: Mapping[str, str],
         body: Iterable[bytes],
+        extra_headers: Mapping[str, str] = _NONE,
     ) -> FileVersion:
-        """``b2_upload_file``; ``sha1`` None means the body ends with 40 hex digits."""
+        """``b2_upload_file``; ``sha1`` None means the body ends with 40 hex digits.
+
+        ``extra_headers``: encryption and Object Lock headers (``syncd.b2.protect``).
+        """
         headers = self._t.headers(target.authorization_token)
         headers["X-Bz-File-Name"] = b2_quote(file_name)
         headers["Content-Type"] = content_type
@@ -148,6 +154,7 @@ class RawB2:
         headers["X-Bz-Content-Sha1"] = sha1 if sha1 is not None else "hex_digits_at_end"
         for key, value in file_info.items():
             headers[f"X-Bz-Info-{key}"] = b2_quote(value)
+        headers.update(extra_headers)
         obj = self._t.json("upload_file", "POST", target.upload_url, headers, TrackedBody(body))
         return parse.parse_file_version(obj)
 
@@ -162,6 +169,7 @@ class RawB2:
         file_name: str,
         content_type: str,
         file_info: Mapping[str, str],
+        extra: Mapping[str, Any] = _NONE,
     ) -> FileVersion:
         """``b2_start_large_file``; file info (sha1, mtime) is fixed from here on."""
         payload = {
@@ -169,6 +177,7 @@ class RawB2:
             "fileName": file_name,
             "contentType": content_type,
             "fileInfo": dict(file_info),
+            **extra,
         }
         return parse.parse_file_version(self._t.post(api_url, token, "start_large_file", payload))
 
@@ -178,13 +187,21 @@ class RawB2:
         return self._target(obj, "fileId")
 
     def upload_part(
-        self, target: UploadTarget, *, part_number: int, size: int, sha1: str, body: Iterable[bytes]
+        self,
+        target: UploadTarget,
+        *,
+        part_number: int,
+        size: int,
+        sha1: str,
+        body: Iterable[bytes],
+        extra_headers: Mapping[str, str] = _NONE,
     ) -> PartInfo:
         """``b2_upload_part`` with the part's SHA-1 known in advance."""
         headers = self._t.headers(target.authorization_token)
         headers["X-Bz-Part-Number"] = str(part_number)
         headers["Content-Length"] = str(size)
         headers["X-Bz-Content-Sha1"] = sha1
+        headers.update(extra_headers)
         obj = self._t.json("upload_part", "POST", target.upload_url, headers, TrackedBody(body))
         return parse.parse_part(obj)
 
@@ -328,6 +345,7 @@ class RawB2:
         bucket_id: str,
         content_type: str,
         file_info: Mapping[str, str],
+        extra: Mapping[str, Any] = _NONE,
     ) -> FileVersion:
         """``b2_copy_file`` with ``metadataDirective`` REPLACE (new file info)."""
         payload = {
@@ -337,6 +355,7 @@ class RawB2:
             "metadataDirective": "REPLACE",
             "contentType": content_type,
             "fileInfo": dict(file_info),
+            **extra,
         }
         return parse.parse_file_version(self._t.post(api_url, token, "copy_file", payload))
 
@@ -350,6 +369,7 @@ class RawB2:
         part_number: int,
         first: int,
         last: int,
+        extra: Mapping[str, Any] = _NONE,
     ) -> PartInfo:
         """``b2_copy_part``: bytes ``first..last`` (inclusive) of the source become a part."""
         payload = {
@@ -357,6 +377,7 @@ class RawB2:
             "largeFileId": large_file_id,
             "partNumber": part_number,
             "range": f"bytes={first}-{last}",
+            **extra,
         }
         return parse.parse_part(self._t.post(api_url, token, "copy_part", payload))
 
@@ -364,10 +385,18 @@ class RawB2:
 
     @contextmanager
     def download_file_by_id(
-        self, download_url: str, token: str, *, file_id: str, first: int | None, last: int | None
+        self,
+        download_url: str,
+        token: str,
+        *,
+        file_id: str,
+        first: int | None,
+        last: int | None,
+        extra_headers: Mapping[str, str] = _NONE,
     ) -> Iterator[DownloadResponse]:
         """Stream ``b2_download_file_by_id``, optionally bytes ``first..last`` (inclusive)."""
         headers = self._t.headers(token)
+        headers.update(extra_headers)
         if first is not None and last is not None:
             headers["Range"] = f"bytes={first}-{last}"
         url = f"{download_url}/b2api/{API_VERSION}/b2_download_file_by_id"

@@ -28,10 +28,12 @@ from syncd.config.model import (
     StateConfig,
     SyncConfig,
 )
+from syncd.config.protection import read_encryption, read_lock
 from syncd.config.reader import TableReader
 from syncd.config.retention import RetentionPolicy, read_retention
 from syncd.config.urls import is_loopback_url
 from syncd.errors import ConfigError
+from syncd.remote import Encryption
 
 _BUCKET_RE = re.compile(r"^[a-z0-9-]{6,63}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -74,12 +76,22 @@ def parse_config(
     state = _state(top.table("state"))
     log = _log(top.table("log"))
     sync = _sync(top.table("sync"))
-    retention = read_retention(top.table("retention"))
+    retention_table = top.table("retention")
+    lock = read_lock(retention_table)
+    retention = read_retention(retention_table)
     folder_tables = top.tables("folder")
     top.finish()
     if not folder_tables:
         raise ConfigError("folder: at least one [[folder]] table is required")
-    folders = tuple(_folder(t, i, retention) for i, t in enumerate(folder_tables))
+    folders = tuple(
+        _folder(
+            t,
+            i,
+            retention,
+            read_encryption(t, environ, inherited=b2.encryption, resolve=resolve_key),
+        )
+        for i, t in enumerate(folder_tables)
+    )
     _check_folders(folders, state)
     return Config(
         source=source,
@@ -89,6 +101,7 @@ def parse_config(
         sync=sync,
         folders=folders,
         retention=retention,
+        lock=lock,
     )
 
 
@@ -137,6 +150,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
         max_attempts=_int(t, "max_attempts", defaults.max_attempts, 1, 100),
         backoff_base_s=t.number("backoff_base_s", defaults.backoff_base_s, minimum=0.0),
         backoff_cap_s=t.number("backoff_cap_s", defaults.backoff_cap_s, minimum=0.0),
+        encryption=read_encryption(t, environ, inherited=None, resolve=resolve_key),
     )
     t.finish()
     return config
@@ -278,7 +292,9 @@ def _sync(t: TableReader) -> SyncConfig:
     return config
 
 
-def _folder(t: TableReader, index: int, retention: RetentionPolicy) -> FolderConfig:
+def _folder(
+    t: TableReader, index: int, retention: RetentionPolicy, encryption: Encryption | None
+) -> FolderConfig:
     path = t.absolute_path("path")
     assert path is not None  # required
     if not path.exists():
@@ -316,6 +332,7 @@ def _folder(t: TableReader, index: int, retention: RetentionPolicy) -> FolderCon
         follow_symlinks=_follow(t.boolean_or("follow_symlinks", defaults.follow_symlinks, "all")),
         one_file_system=t.boolean("one_file_system", defaults.one_file_system),
         retention=read_retention(t.table("retention"), retention),
+        encryption=encryption,
     )
     t.finish()
     return config
