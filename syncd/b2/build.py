@@ -1,7 +1,6 @@
 """Construct the B2 client from ``B2Config``: the two functions ``syncd.app`` calls.
 
-Imports the rest of ``syncd.b2``, ``syncd.config``, ``syncd.clock`` and
-``syncd.errors``. httpx is configured on purpose (reliability.md finding 9): explicit
+httpx is configured on purpose (reliability.md finding 9): explicit
 connect/read/write/pool timeouts, long read timeouts only for uploads, no proxy or
 ``.netrc`` from the environment (``trust_env=False``), no redirects.
 """

@@ -1,9 +1,8 @@
 """B2Client: the task-level API the engine codes against.
 
-Imports the rest of ``syncd.b2``, ``syncd.paths``, ``syncd.domain``,
-``syncd.config`` and ``syncd.errors``. Each method is one task (upload a file, hide
-a name, list a prefix); the retries, re-authorization, upload targets and probes
-below it are invisible here. The engine catches ``syncd.errors`` and nothing else.
+Each method is one task (upload a file, hide a name, list a prefix); the retries,
+re-authorization, upload targets and probes below it are invisible here. The engine
+catches ``syncd.errors`` and nothing else.
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """Downloads: verified, parallel byte ranges for big files, resumable after a crash.
 
-Imports ``syncd.b2.session``/``models`` and ``syncd.errors``. Bytes go into a hidden
-temporary file next to the destination (created ``O_NOFOLLOW``, mode 0600, sized up
-front and written in place with ``pwrite``); a small JSON sidecar records which ranges
-are finished, so an interrupted download resumes where it stopped. Only when the
-SHA-1 of the whole temporary file equals the version's SHA-1 is it fsynced and
-renamed over the destination (reliability.md S16).
+Bytes go into a hidden temporary file next to the destination (created ``O_NOFOLLOW``,
+mode 0600, sized up front and written in place with ``pwrite``); a small JSON sidecar
+records which ranges are finished, so an interrupted download resumes where it stopped.
+Only when the SHA-1 of the whole temporary file equals the version's SHA-1 is it fsynced
+and renamed over the destination (reliability.md S16).
 
 Every file operation is relative to the destination directory's descriptor. A
 ``Path`` destination opens its parent once; a ``DirEntry`` destination (a restore's

@@ -1,7 +1,6 @@
 """Large-file uploads: parallel parts, resume, and never a torn or duplicate file.
 
-Imports ``syncd.b2.session``/``listing``/``models``/``source``, ``syncd.domain`` and
-``syncd.errors``. The sequence:
+The sequence:
 
 1. one pass over the file computes the whole-file SHA-1 *and* every part's SHA-1;
 2. the large file the journal recorded for this path (``Resume``) is resumed by its

@@ -1,9 +1,8 @@
 """RawB2: one method per B2 endpoint; URL and token explicit; no state, no retries.
 
-Imports ``syncd.clock``, ``syncd.b2.models``/``parse``/``transport``/``wire`` and
-httpx. Every exchange goes through ``B2Transport`` (which translates each failure,
-once, into ``syncd.errors``); every JSON answer is parsed here into ``models`` by
-``parse``. The shared ``httpx.Client`` is injected.
+Every exchange goes through ``B2Transport`` (which translates each failure, once, into
+``syncd.errors``); every JSON answer is parsed here into ``models`` by ``parse``. The
+shared ``httpx.Client`` is injected.
 
 Authorize uses API v4 (bucket-restricted keys need it); every other call uses v3.
 """
@@ -21,16 +20,13 @@ import httpx
 from syncd.b2 import parse
 from syncd.b2.lifecycle import LifecycleRule, parse_rules
 from syncd.b2.models import (
-    MAX_NAME_BYTES,
     Authorization,
     Bucket,
     FileVersion,
     PartInfo,
-    PartPage,
-    UnfinishedPage,
     UploadTarget,
-    VersionPage,
 )
+from syncd.b2.raw_listing import ListingCalls
 from syncd.b2.transport import (
     API_VERSION,
     B2Transport,
@@ -47,7 +43,7 @@ AUTH_VERSION = "v4"
 _NONE: Mapping[str, Any] = MappingProxyType({})
 
 
-class RawB2:
+class RawB2(ListingCalls):
     """The B2 native API, call by call."""
 
     def __init__(
@@ -216,105 +212,7 @@ class RawB2:
         """``b2_cancel_large_file``."""
         self._t.post(api_url, token, "cancel_large_file", {"fileId": file_id})
 
-    def list_parts(
-        self,
-        api_url: str,
-        token: str,
-        *,
-        file_id: str,
-        start_part_number: int | None,
-        max_part_count: int,
-    ) -> PartPage:
-        """``b2_list_parts``."""
-        payload = {
-            "fileId": file_id,
-            "startPartNumber": start_part_number,
-            "maxPartCount": max_part_count,
-        }
-        obj = self._t.post(api_url, token, "list_parts", payload)
-        parts = tuple(
-            parse.parse_part(p) for p in parse.get_list(obj, "parts", max_len=max_part_count)
-        )
-        return PartPage(
-            parts=parts, next_part_number=parse.get_opt_int(obj, "nextPartNumber", high=10_001)
-        )
-
-    def list_unfinished_large_files(
-        self,
-        api_url: str,
-        token: str,
-        *,
-        bucket_id: str,
-        name_prefix: str | None,
-        start_file_id: str | None,
-        max_file_count: int,
-    ) -> UnfinishedPage:
-        """``b2_list_unfinished_large_files`` (oldest first)."""
-        payload = {
-            "bucketId": bucket_id,
-            "namePrefix": name_prefix or None,
-            "startFileId": start_file_id,
-            "maxFileCount": max_file_count,
-        }
-        obj = self._t.post(api_url, token, "list_unfinished_large_files", payload)
-        files = parse.get_list(obj, "files", max_len=max_file_count)
-        return UnfinishedPage(
-            files=tuple(parse.parse_file_version(f) for f in files),
-            next_file_id=parse.get_opt_str(obj, "nextFileId", max_len=200),
-        )
-
-    # --- listing and per-file calls ---------------------------------------------------------
-
-    def list_file_versions(
-        self,
-        api_url: str,
-        token: str,
-        *,
-        bucket_id: str,
-        prefix: str,
-        start_file_name: str | None,
-        start_file_id: str | None,
-        max_file_count: int,
-    ) -> VersionPage:
-        """``b2_list_file_versions``: name ascending, then newest first."""
-        payload = {
-            "bucketId": bucket_id,
-            "prefix": prefix or None,
-            "startFileName": start_file_name,
-            "startFileId": start_file_id if start_file_name is not None else None,
-            "maxFileCount": max_file_count,
-        }
-        obj = self._t.post(api_url, token, "list_file_versions", payload)
-        return self._page(obj, max_file_count, with_ids=True)
-
-    def list_file_names(
-        self,
-        api_url: str,
-        token: str,
-        *,
-        bucket_id: str,
-        prefix: str,
-        start_file_name: str | None,
-        max_file_count: int,
-    ) -> VersionPage:
-        """``b2_list_file_names``: the newest visible version of each name."""
-        payload = {
-            "bucketId": bucket_id,
-            "prefix": prefix or None,
-            "startFileName": start_file_name,
-            "maxFileCount": max_file_count,
-        }
-        obj = self._t.post(api_url, token, "list_file_names", payload)
-        return self._page(obj, max_file_count, with_ids=False)
-
-    @staticmethod
-    def _page(obj: Mapping[str, Any], max_count: int, *, with_ids: bool) -> VersionPage:
-        files = parse.get_list(obj, "files", max_len=max_count)
-        return VersionPage(
-            files=tuple(parse.parse_file_version(f) for f in files),
-            next_file_name=parse.get_opt_str(obj, "nextFileName", max_len=MAX_NAME_BYTES),
-            next_file_id=parse.get_opt_str(obj, "nextFileId", max_len=200) if with_ids else None,
-        )
+    # --- per-file calls -----------------------------------------------------------------
 
     def get_file_info(self, api_url: str, token: str, file_id: str) -> FileVersion:
         """``b2_get_file_info``."""
