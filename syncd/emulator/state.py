@@ -56,6 +56,7 @@ class EmulatorState:
         self.faults.replace_rules(options.faults)
         self.stats = Stats()
         self.base_url = ""
+        self.s3_url = ""  # the S3-compatible API's own port (syncd.emulator.s3)
         for name in options.buckets:
             try:
                 check_bucket_name(name)
