@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import structlog
 
 from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
-from syncd.b2 import B2Client, build_client, make_http_client
+from syncd.app.remote import RemoteClient, build_remote
+from syncd.b2 import make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
 from syncd.engine.adopt import adopt_folder
@@ -46,7 +47,7 @@ class App:
     config: Config
     clock: Clock
     journal: Journal
-    client: B2Client
+    client: RemoteClient
     folders: dict[str, FolderRuntime]
     report: RunReport
     pool: WorkerPool
@@ -147,8 +148,15 @@ def build(
         )
         stack.callback(journal.close)
         http = make_http_client(config.b2)
-        client = build_client(
-            config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng, stop=stop
+        s3_url = emulator.s3_url if emulator is not None else None
+        client = build_remote(
+            config.b2,
+            realm_url=realm_url,
+            s3_url=s3_url,
+            http=http,
+            clock=clock,
+            rng=rng,
+            stop=stop,
         )
         stack.callback(client.close)
         report = RunReport()
@@ -196,7 +204,7 @@ def build(
 def _open_folders(
     config: Config,
     journal: Journal,
-    client: B2Client,
+    client: RemoteClient,
     report: RunReport,
     *,
     record_roots: bool,

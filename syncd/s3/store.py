@@ -1,0 +1,249 @@
+"""S3Store: the engine's RemoteStore over an S3-compatible API (B2's, or any S3 store).
+
+Imports the rest of ``syncd.s3``, ``syncd.paths``, ``syncd.config``, ``syncd.remote``,
+``syncd.domain`` and ``syncd.errors``. B2 semantics map onto a *versioned* bucket:
+an upload is a new version (PutObject, or a multipart upload past the threshold), a
+rename or touch is CopyObject with metadata REPLACE (the new mtime), hiding is a delete
+marker, deleting a version is DeleteObject with its version id, listings come from
+ListObjectVersions. ``check_access`` refuses a bucket without versioning: its deletes
+would destroy data instead of hiding it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import structlog
+
+from syncd.config import B2Config
+from syncd.domain import LocalState
+from syncd.errors import ConfigError, LocalAccessError, RemoteNotFoundError
+from syncd.paths import name_problem
+from syncd.remote import Bucket, DirEntry, FileVersion, UploadResult
+from syncd.s3 import versions
+from syncd.s3.download import download
+from syncd.s3.multipart import LargeUpload
+from syncd.s3.session import S3Session
+from syncd.s3.upload import matches, upload_small
+
+log = structlog.get_logger(__name__)
+DEFAULT_PART_BYTES = 100_000_000  # B2's recommendedPartSize
+MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part but the last
+MAX_PUT_BYTES = 5_000_000_000
+COPIED_KEYS = ("src_last_modified_millis", "mtime")
+
+
+class S3Store:
+    """Everything syncd asks of an S3 bucket, one task per method; thread-safe."""
+
+    def __init__(
+        self,
+        session: S3Session,
+        config: B2Config,
+        *,
+        stop: threading.Event,
+        http: httpx.Client,
+        owns_stop: bool,
+    ) -> None:
+        self.session = session
+        self._config = config
+        self._stop = stop
+        self._owns_stop = owns_stop
+        self._http = http
+
+    # --- account ----------------------------------------------------------------------
+
+    def authorize(self) -> None:
+        """Nothing to do: every S3 request is signed; ``check_access`` proves the key."""
+
+    def check_access(self, bucket_name: str, prefix: str, *, need: frozenset[str]) -> Bucket:
+        """The bucket, once it answers to the key and keeps versions.
+
+        Raises:
+            AuthRejectedError: the key is refused (AccessDenied, bad signature, clock).
+            ConfigError: the bucket does not exist or does not keep versions.
+        """
+        raw = self.session.raw
+        self.session.call("head_bucket", lambda: raw.head_bucket(bucket_name))
+        status = self.session.call(
+            "get_bucket_versioning", lambda: raw.bucket_versioning(bucket_name)
+        )
+        if status != "Enabled":
+            raise ConfigError(
+                f"bucket {bucket_name!r} must have versioning enabled for syncd's S3 API "
+                f"(its status is {status or 'never enabled'!r}): a delete would destroy data"
+            )
+        log.info("s3_bucket_checked", bucket=bucket_name, prefix=prefix, need=sorted(need))
+        return Bucket(bucket_id=bucket_name, bucket_name=bucket_name, bucket_type="allPrivate")
+
+    # --- uploads and copies -----------------------------------------------------------
+
+    def _part_size(self) -> int:
+        return max(self._config.part_size_bytes or DEFAULT_PART_BYTES, 1)
+
+    def upload_file(
+        self,
+        bucket: Bucket,
+        b2_name: str,
+        abs_path: Path,
+        expected: LocalState,
+        *,
+        content_type: str | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> UploadResult:
+        """Upload one local file as the newest version of ``b2_name``."""
+        problem = name_problem(b2_name)
+        if problem is not None:
+            raise LocalAccessError(problem, rel_path=str(expected.rel_path))
+        content_type = content_type or self._config.content_type
+        if content_type == "b2/x-auto":  # B2's native "guess it"; S3 has no such value
+            content_type = "application/octet-stream"
+        part_size = self._part_size()
+        threshold = self._config.large_file_threshold_bytes or 2 * part_size
+        if expected.size > MAX_PUT_BYTES or (
+            expected.size >= threshold and expected.size > part_size
+        ):
+            large = LargeUpload(self.session, bucket, b2_name, threads=self._config.upload_threads)
+            return large.run(
+                abs_path,
+                expected,
+                content_type=content_type,
+                part_size=part_size,
+                on_progress=on_progress,
+            )
+        return upload_small(
+            self.session,
+            bucket,
+            b2_name,
+            abs_path,
+            expected,
+            content_type=content_type,
+            on_progress=on_progress,
+        )
+
+    def copy_file(
+        self, source: FileVersion, bucket: Bucket, b2_name: str, *, src_last_modified_ms: int | None
+    ) -> FileVersion:
+        """CopyObject of ``source`` with metadata REPLACE: its metadata, the new mtime."""
+        version_id, key = versions.split_id(source.file_id)
+        info = dict(source.file_info)
+        if src_last_modified_ms is not None:
+            info["src_last_modified_millis"] = str(src_last_modified_ms)
+            info["mtime"] = f"{src_last_modified_ms / 1000:.3f}"
+        headers = {f"x-amz-meta-{k}": v for k, v in info.items()}
+        headers["x-amz-metadata-directive"] = "REPLACE"
+        headers["Content-Type"] = source.content_type or "application/octet-stream"
+        source_bucket = quote(source.bucket_id or bucket.bucket_name)
+        copy_source = f"{source_bucket}/{quote(key)}?versionId={quote(version_id)}"
+        raw = self.session.raw
+
+        def probe() -> str | None:
+            found = versions.latest_version(self.session, bucket, b2_name)
+            mtime = (
+                src_last_modified_ms
+                if src_last_modified_ms is not None
+                else source.src_last_modified_ms
+            )
+            ok = source.content_sha1 is not None and matches(
+                found, sha1=source.content_sha1, size=source.size, mtime_ms=mtime or 0
+            )
+            return versions.split_id(found.file_id)[0] if ok and found is not None else None
+
+        new_id = self.session.call(
+            "copy_object",
+            lambda: raw.copy_object(bucket.bucket_name, b2_name, copy_source, headers),
+            probe=probe,
+        )
+        copied = versions.file_version(
+            bucket, b2_name, versions.head(self.session, bucket, b2_name, new_id)
+        )
+        log.info("copied_version", b2_name=b2_name, file_id=copied.file_id)
+        return copied
+
+    def copy_file_id(
+        self, file_id: str, bucket: Bucket, b2_name: str, *, src_last_modified_ms: int | None
+    ) -> FileVersion:
+        """:meth:`copy_file` for a source known only by its id."""
+        version_id, key = versions.split_id(file_id)
+        source = versions.file_version(
+            bucket, key, versions.head(self.session, bucket, key, version_id)
+        )
+        return self.copy_file(source, bucket, b2_name, src_last_modified_ms=src_last_modified_ms)
+
+    # --- hide and delete --------------------------------------------------------------
+
+    def hide(self, bucket: Bucket, b2_name: str) -> FileVersion | None:
+        """Hide ``b2_name`` with a delete marker, idempotently (the marker already there,
+        or None when the name has no version)."""
+        newest = versions.latest_version(self.session, bucket, b2_name)
+        if newest is None or newest.action == "hide":
+            log.info("hide_not_needed", b2_name=b2_name)
+            return newest
+        raw = self.session.raw
+
+        def probe() -> str | None:
+            found = versions.latest_version(self.session, bucket, b2_name)
+            return found.file_id if found is not None and found.action == "hide" else None
+
+        self.session.call(
+            "delete_object", lambda: raw.delete_object(bucket.bucket_name, b2_name)[0], probe=probe
+        )
+        return versions.latest_version(self.session, bucket, b2_name)
+
+    def delete_version(self, version: FileVersion) -> None:
+        """Delete one version for good; one already gone counts as deleted."""
+        version_id, key = versions.split_id(version.file_id)
+        raw, name = self.session.raw, version.bucket_id or ""
+        try:
+            self.session.call("delete_object", lambda: raw.delete_object(name, key, version_id))
+        except RemoteNotFoundError as exc:
+            log.info("delete_not_needed", file_id=version.file_id, code=exc.code)
+
+    # --- listings ---------------------------------------------------------------------
+
+    def iter_versions(
+        self, bucket: Bucket, prefix: str = "", *, page_size: int = 1000
+    ) -> Iterator[FileVersion]:
+        """Every version under ``prefix`` (name ascending, newest first), lazily."""
+        return versions.iter_versions(self.session, bucket, prefix, page_size)
+
+    def iter_names(
+        self, bucket: Bucket, prefix: str = "", *, page_size: int = 1000
+    ) -> Iterator[FileVersion]:
+        """The newest visible version of each name under ``prefix``, lazily."""
+        return versions.iter_names(self.session, bucket, prefix, page_size)
+
+    def latest_version(self, bucket: Bucket, b2_name: str) -> FileVersion | None:
+        """The newest upload or delete marker of exactly ``b2_name``, or None."""
+        return versions.latest_version(self.session, bucket, b2_name)
+
+    # --- downloads and lifecycle ------------------------------------------------------
+
+    def download(
+        self,
+        version: FileVersion,
+        dest: Path | DirEntry,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Download ``version`` to ``dest``: ranged GETs, SHA-1 verified, renamed into place."""
+        download(
+            self.session,
+            version,
+            dest,
+            threshold_bytes=self._config.download_parallel_threshold_bytes,
+            threads=self._config.download_threads,
+            on_progress=on_progress,
+        )
+
+    def close(self) -> None:
+        """Wake every wait (if the stop event is the store's own), stop the HEAD pool and
+        close the HTTP client."""
+        if self._owns_stop:
+            self._stop.set()
+        self.session.close()
+        self._http.close()

@@ -1,0 +1,134 @@
+"""Single-request uploads (PutObject), with the checks that keep them whole and single.
+
+Imports ``syncd.s3.session``/``versions``, the shared local reader
+``syncd.b2.source.SourceFile`` (opened ``O_NOFOLLOW``, re-checked before the last byte
+goes out), ``syncd.remote``, ``syncd.domain`` and ``syncd.errors``. The file is read
+twice: once for its MD5 and SHA-1, which travel ahead of the body as ``Content-MD5``
+and ``x-amz-checksum-sha1`` (the server refuses bytes that do not match, so a file
+that changes mid-send never becomes a version), then to send it. After an answer is
+lost, the newest version is looked at before sending again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import structlog
+
+from syncd.b2.source import SourceFile
+from syncd.domain import LocalState
+from syncd.errors import RemoteProtocolError
+from syncd.remote import LARGE_FILE_SHA1_KEY, Bucket, FileVersion, UploadResult
+from syncd.s3 import versions
+from syncd.s3.session import S3Session
+
+log = structlog.get_logger(__name__)
+META = "x-amz-meta-"
+
+
+def b64(hex_digest: str) -> str:
+    """A hex digest as the base64 S3's digest headers carry."""
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")
+
+
+def metadata_headers(expected: LocalState, sha1: str, content_type: str) -> dict[str, str]:
+    """Content-Type and the metadata every syncd upload carries: the mtime (B2's key, and
+    rclone's ``mtime`` in seconds) and the whole file's SHA-1."""
+    return {
+        "Content-Type": content_type,
+        f"{META}{versions.SRC_LAST_MODIFIED_KEY}": str(expected.mtime_ms),
+        f"{META}{LARGE_FILE_SHA1_KEY}": sha1,
+        f"{META}mtime": f"{expected.mtime_ms / 1000:.3f}",
+    }
+
+
+def matches(version: FileVersion | None, *, sha1: str, size: int, mtime_ms: int) -> bool:
+    """True when ``version`` holds exactly these bytes with this mtime."""
+    return (
+        version is not None
+        and version.action == "upload"
+        and version.content_sha1 == sha1
+        and version.size == size
+        and version.src_last_modified_ms == mtime_ms
+    )
+
+
+def digests(source: SourceFile, offset: int, length: int) -> tuple[str, str]:
+    """(MD5, SHA-1) hex of a slice of the source, read once."""
+    md5 = hashlib.md5(usedforsecurity=False)
+    sha1 = hashlib.sha1(usedforsecurity=False)
+    for chunk in source.read_range(offset, length):
+        md5.update(chunk)
+        sha1.update(chunk)
+    return md5.hexdigest(), sha1.hexdigest()
+
+
+def body(
+    source: SourceFile, offset: int, length: int, on_progress: Callable[[int], None] | None
+) -> Iterator[bytes]:
+    """The slice's bytes; the source is re-checked before the last chunk goes out."""
+    sent = 0
+    for chunk in source.read_range(offset, length):
+        sent += len(chunk)
+        if sent == length:
+            source.check()
+        yield chunk
+        if on_progress is not None:
+            on_progress(len(chunk))
+
+
+def finished(
+    session: S3Session,
+    bucket: Bucket,
+    key: str,
+    version_id: str,
+    *,
+    expected: LocalState,
+    sha1: str,
+) -> FileVersion:
+    """The stored version, read back and checked against what was sent."""
+    version = versions.file_version(bucket, key, versions.head(session, bucket, key, version_id))
+    if not matches(version, sha1=sha1, size=expected.size, mtime_ms=expected.mtime_ms):
+        raise RemoteProtocolError(
+            f"the S3 store holds something else for {key!r}", code="bad_response"
+        )
+    return version
+
+
+def upload_small(
+    session: S3Session,
+    bucket: Bucket,
+    key: str,
+    abs_path: Path,
+    expected: LocalState,
+    *,
+    content_type: str,
+    on_progress: Callable[[int], None] | None,
+) -> UploadResult:
+    """PutObject one file; never leave a duplicate after a lost answer."""
+    with SourceFile(abs_path, expected) as source:
+        md5, sha1 = digests(source, 0, source.size)
+        source.check()
+        headers = {
+            **metadata_headers(expected, sha1, content_type),
+            "Content-Length": str(source.size),
+            "Content-MD5": b64(md5),
+            "x-amz-checksum-sha1": b64(sha1),
+        }
+
+        def attempt() -> str:
+            stream = body(source, 0, source.size, on_progress)
+            return session.raw.put_object(bucket.bucket_name, key, headers, stream)
+
+        def probe() -> str | None:
+            found = versions.latest_version(session, bucket, key)
+            ok = matches(found, sha1=sha1, size=source.size, mtime_ms=expected.mtime_ms)
+            return versions.split_id(found.file_id)[0] if ok and found is not None else None
+
+        version_id = session.call("put_object", attempt, probe=probe)
+    version = finished(session, bucket, key, version_id, expected=expected, sha1=sha1)
+    log.info("upload_finished", b2_name=key, size_bytes=expected.size, file_id=version.file_id)
+    return UploadResult(version=version, sha1=sha1)
