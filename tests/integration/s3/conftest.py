@@ -39,7 +39,7 @@ def moto_url() -> Iterator[str]:
     import moto.s3.models  # noqa: PLC0415
     from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
-    moto.s3.models.S3_UPLOAD_PART_MIN_SIZE = 1000  # in-process server: small parts, fast tests
+    setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", 1000)  # noqa: B010  (small parts, fast tests)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -1,4 +1,4 @@
-"""syncd over S3 against moto (an independent S3): sync, rename, hide, restore; checked with boto3."""
+"""syncd over S3 against moto (an S3 not ours): sync, rename, hide, restore; boto3 checks."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def _setup(tmp_path: Path, url: str, bucket: str) -> Setup:
     )
     write_config(
         setup,
-        b2=f'api = "s3"\ns3_endpoint = "{url}"\npart_size_bytes = 300000\nlarge_file_threshold_bytes = 600000',
+        b2=f'api = "s3"\ns3_endpoint = "{url}"\npart_size_bytes = 300000\n'
+        "large_file_threshold_bytes = 600000",
         sync="mass_delete_ratio = 1.0",
     )
     return setup
@@ -42,7 +43,9 @@ def _latest(client: object, bucket: str) -> dict[str, dict[str, str]]:
     out = {}
     for v in listed.get("Versions", []):
         if v["IsLatest"]:
-            head = client.head_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])  # type: ignore[attr-defined]
+            head = client.head_object(  # type: ignore[attr-defined]
+                Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"]
+            )
             out[v["Key"]] = head["Metadata"]
     return out
 
