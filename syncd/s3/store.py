@@ -68,7 +68,7 @@ class S3Store:
             ConfigError: the bucket does not exist or does not keep versions.
         """
         raw = self.session.raw
-        self.session.call("head_bucket", lambda: raw.head_bucket(bucket_name))
+        # GetBucketVersioning, not HeadBucket: its error answers have a body naming the cause
         status = self.session.call(
             "get_bucket_versioning", lambda: raw.bucket_versioning(bucket_name)
         )
