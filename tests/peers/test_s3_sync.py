@@ -47,8 +47,7 @@ def _setup(tmp_path: Path, server: EmulatorServer, *, api: str) -> Setup:
 def test_sync_over_s3_is_seen_by_b2_cli_and_rclone_b2(
     tmp_path: Path, b2_authorized: B2Cli, sdk_server: EmulatorServer
 ) -> None:
-    """sync-now with api = s3: the b2 CLI lists the same names, SHA-1s and mtimes, and
-    rclone's b2 backend checks every SHA-1 and shows the mtimes."""
+    """sync-now with api = s3: the b2 CLI and rclone's b2 backend see names, SHA-1s and mtimes."""
     setup = _setup(tmp_path, sdk_server, api="s3")
     code, summary, err = sync_now(setup)
     assert code == 0, err
@@ -71,8 +70,7 @@ def test_sync_over_s3_is_seen_by_b2_cli_and_rclone_b2(
 
 
 def test_native_sync_is_seen_over_s3(tmp_path: Path, sdk_server: EmulatorServer) -> None:
-    """sync-now over the native API: boto3 sees x-amz-meta-src_last_modified_millis and
-    the bytes over S3."""
+    """A native sync-now: boto3 sees x-amz-meta-src_last_modified_millis and the bytes over S3."""
     setup = _setup(tmp_path, sdk_server, api="native")
     code, _, err = sync_now(setup)
     assert code == 0, err

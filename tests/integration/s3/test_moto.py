@@ -51,8 +51,7 @@ def _latest(client: object, bucket: str) -> dict[str, dict[str, str]]:
 
 
 def test_sync_rename_hide_restore_on_moto(tmp_path: Path, moto_url: str, moto_bucket: str) -> None:
-    """sync-now over S3 to moto puts the tree with mtimes and SHA-1s; a rename is a copy, a
-    delete a delete marker; the old version restores byte for byte."""
+    """Over S3 on moto: sync puts mtimes and SHA-1s, rename copies, delete hides, restore works."""
     setup = _setup(tmp_path, moto_url, moto_bucket)
     (setup.root / "d").mkdir()
     (setup.root / "d" / "a.txt").write_bytes(b"alpha")
