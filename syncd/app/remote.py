@@ -18,7 +18,7 @@ from syncd.clock import Clock
 from syncd.config import B2Config
 from syncd.engine.ports import RemoteStore
 from syncd.errors import ConfigError
-from syncd.remote import Bucket
+from syncd.remote import Bucket, FileVersion
 from syncd.s3 import build_s3_store
 
 
@@ -31,6 +31,10 @@ class RemoteClient(RemoteStore, Protocol):
 
     def check_access(self, bucket_name: str, prefix: str, *, need: frozenset[str]) -> Bucket:
         """The bucket, once the key is known to reach it."""
+        ...
+
+    def get_file_info(self, file_id: str) -> FileVersion:
+        """One version by id (``restore --at`` a file id)."""
         ...
 
     def close(self) -> None:
@@ -46,7 +50,7 @@ def build_remote(
     http: httpx.Client,
     clock: Clock,
     rng: random.Random,
-    stop: threading.Event,
+    stop: threading.Event | None = None,
 ) -> RemoteClient:
     """The backend ``config.api`` names. ``s3_url`` is the embedded emulator's S3 port
     (used when no ``s3_endpoint`` is configured)."""

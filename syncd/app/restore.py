@@ -19,7 +19,8 @@ from pathlib import Path
 
 from syncd.app.build import lock_state, start_embedded
 from syncd.app.files import JOURNAL_NAME, state_path
-from syncd.b2 import B2Client, Bucket, build_client, make_http_client
+from syncd.app.remote import RemoteClient, build_remote
+from syncd.b2 import Bucket, make_http_client
 from syncd.clock import SystemClock
 from syncd.config import EMBEDDED_REALM, Config, FolderConfig
 from syncd.engine.restore_inplace import InPlaceRecorder
@@ -111,14 +112,19 @@ class Remote:
         self._need = need
         self._buckets: dict[str, Bucket] = {}
         try:
-            realm = config.b2.realm
+            realm, s3_url = config.b2.realm, None
             if realm == EMBEDDED_REALM:
                 emulator = start_embedded(config)
                 self._stack.callback(emulator.stop)
-                realm = emulator.base_url
+                realm, s3_url = emulator.base_url, emulator.s3_url
             http = make_http_client(config.b2)
-            self.client: B2Client = build_client(
-                config.b2, realm_url=realm, http=http, clock=SystemClock(), rng=random.Random()
+            self.client: RemoteClient = build_remote(
+                config.b2,
+                realm_url=realm,
+                s3_url=s3_url,
+                http=http,
+                clock=SystemClock(),
+                rng=random.Random(),
             )
             self._stack.callback(self.client.close)
             self.client.authorize()

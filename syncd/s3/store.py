@@ -54,6 +54,8 @@ class S3Store:
         self._stop = stop
         self._owns_stop = owns_stop
         self._http = http
+        self._lock = threading.Lock()
+        self._checked: list[Bucket] = []  # buckets check_access has seen, for get_file_info
 
     # --- account ----------------------------------------------------------------------
 
@@ -78,7 +80,11 @@ class S3Store:
                 f"(its status is {status or 'never enabled'!r}): a delete would destroy data"
             )
         log.info("s3_bucket_checked", bucket=bucket_name, prefix=prefix, need=sorted(need))
-        return Bucket(bucket_id=bucket_name, bucket_name=bucket_name, bucket_type="allPrivate")
+        bucket = Bucket(bucket_id=bucket_name, bucket_name=bucket_name, bucket_type="allPrivate")
+        with self._lock:
+            if bucket not in self._checked:
+                self._checked.append(bucket)
+        return bucket
 
     # --- uploads and copies -----------------------------------------------------------
 
@@ -163,6 +169,19 @@ class S3Store:
         )
         log.info("copied_version", b2_name=b2_name, file_id=copied.file_id)
         return copied
+
+    def get_file_info(self, file_id: str) -> FileVersion:
+        """One upload version by id (HeadObject); RemoteNotFoundError when gone."""
+        version_id, key = versions.split_id(file_id)
+        for bucket in self._checked:  # an S3 version id does not say its bucket
+            try:
+                found = versions.head(self.session, bucket, key, version_id)
+            except RemoteNotFoundError:
+                continue
+            return versions.file_version(bucket, key, found)
+        raise RemoteNotFoundError(
+            f"no version {file_id!r} in the checked buckets", code="not_found"
+        )
 
     def copy_file_id(
         self, file_id: str, bucket: Bucket, b2_name: str, *, src_last_modified_ms: int | None

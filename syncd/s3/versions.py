@@ -24,6 +24,7 @@ from syncd.s3.wire import ListedVersion, ObjectHead
 
 SRC_LAST_MODIFIED_KEY = "src_last_modified_millis"
 ID_SEPARATOR = "@"
+LATEST_PAGE = 10  # enough to hold a key's newest entry even where markers are listed last
 
 
 def make_id(version_id: str, key: str) -> str:
@@ -158,11 +159,13 @@ def latest_version(session: S3Session, bucket: Bucket, key: str) -> FileVersion 
     """The newest version or delete marker of exactly ``key``, or None."""
     page = session.call(
         "list_object_versions",
-        lambda: session.raw.list_versions(bucket.bucket_name, key, None, None, 1),
+        lambda: session.raw.list_versions(bucket.bucket_name, key, None, None, LATEST_PAGE),
     )
-    if not page.entries or page.entries[0].key != key:
+    # the newest of ``key`` is its IsLatest entry (``key`` sorts before every longer name)
+    mine = [e for e in page.entries if e.key == key]
+    if not mine:
         return None
-    entry = page.entries[0]
+    entry = next((e for e in mine if e.is_latest), mine[0])
     if entry.is_marker:
         return marker_version(bucket, entry)
     try:

@@ -123,6 +123,9 @@ def version_page(body: bytes) -> VersionPage:
                 is_marker=kind == "DeleteMarker",
             )
         )
+    # S3 interleaves versions and delete markers newest first; some stores (moto) list all
+    # versions, then all markers: restore the order (stable, so equal times keep theirs)
+    entries.sort(key=lambda e: (e.key.encode("utf-8"), not e.is_latest, -e.last_modified_ms))
     top = fields(root)
     truncated = top.get("IsTruncated") == "true"
     return VersionPage(

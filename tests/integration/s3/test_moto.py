@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from syncd.domain import RelPath
-from syncd.engine.local import stat_file
-from tests.integration.s3.conftest import boto, store_for
+from tests.integration.s3.conftest import boto
 from tests.support.harness import Setup, sync_now, write_config
 
 pytestmark = pytest.mark.integration
@@ -36,6 +36,18 @@ def _setup(tmp_path: Path, url: str, bucket: str) -> Setup:
         sync="mass_delete_ratio = 1.0",
     )
     return setup
+
+
+def _syncd(setup: Setup, *args: str) -> subprocess.CompletedProcess[str]:
+    command, *rest = args
+    return subprocess.run(
+        [sys.executable, "-m", "syncd", command, "--config", str(setup.config), "--json", *rest],
+        capture_output=True,
+        text=True,
+        env=setup.env(),
+        timeout=120,
+        check=False,
+    )
 
 
 def _latest(client: object, bucket: str) -> dict[str, dict[str, str]]:
@@ -69,7 +81,7 @@ def test_sync_rename_hide_restore_on_moto(tmp_path: Path, moto_url: str, moto_bu
     assert parts["PartsCount"] == 3  # the big file went up in parts
 
     (setup.root / "d" / "a.txt").rename(setup.root / "d" / "renamed.txt")
-    (setup.root / "b.bin").unlink()
+    (setup.root / "b.bin").rename(tmp_path / "b.bin")
     code, summary, err = sync_now(setup)
     assert code == 0, err
     assert summary["uploaded_files"] == 0
@@ -82,18 +94,19 @@ def test_sync_rename_hide_restore_on_moto(tmp_path: Path, moto_url: str, moto_bu
         client.get_object(Bucket=moto_bucket, Key="host1/d/renamed.txt")["Body"].read() == b"alpha"
     )
 
-    store = store_for(moto_url, "moto-key", "moto-secret")
-    try:
-        bucket = store.check_access(moto_bucket, "host1/", need=frozenset())
-        old = next(v for v in store.iter_versions(bucket, "host1/b.bin") if v.action == "upload")
-        store.download(old, tmp_path / "restored.bin")
-        state = stat_file(tmp_path, RelPath("restored.bin"))
-        assert state is not None
-        assert state.size == 700_000
-        restored = hashlib.sha1((tmp_path / "restored.bin").read_bytes()).hexdigest()
-        assert old.content_sha1 == restored
-    finally:
-        store.close()
+    original = hashlib.sha1((tmp_path / "b.bin").read_bytes()).hexdigest()
+    undeleted = _syncd(setup, "undelete", "folder/b.bin")
+    assert undeleted.returncode == 0, undeleted.stderr
+    assert hashlib.sha1((setup.root / "b.bin").read_bytes()).hexdigest() == original
+    target = tmp_path / "restored"
+    whole = _syncd(setup, "restore", "folder", "--to", str(target))
+    assert whole.returncode == 0, whole.stderr
+    assert sorted(p.name for p in (target / "folder").rglob("*") if p.is_file()) == [
+        "b.bin",
+        "renamed.txt",
+    ]
+    assert (target / "folder" / "d" / "renamed.txt").read_bytes() == b"alpha"
+    assert hashlib.sha1((target / "folder" / "b.bin").read_bytes()).hexdigest() == original
 
 
 def test_unversioned_bucket_is_refused(tmp_path: Path, moto_url: str) -> None:

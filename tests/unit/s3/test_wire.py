@@ -60,3 +60,14 @@ def test_file_ids_carry_the_key() -> None:
     assert split_id(make_id("v1", "a/b@c")) == ("v1", "a/b@c")
     with pytest.raises(RemoteNotFoundError):
         split_id("4_z123")
+
+
+def test_markers_listed_after_versions_are_put_back_in_order() -> None:
+    """A store listing all versions before all markers still yields newest first per key."""
+    body = b"""<ListVersionsResult><IsTruncated>false</IsTruncated>
+      <Version><Key>a</Key><VersionId>old</VersionId><IsLatest>false</IsLatest>
+        <LastModified>2026-01-02T03:04:04.000Z</LastModified><Size>1</Size></Version>
+      <DeleteMarker><Key>a</Key><VersionId>new</VersionId><IsLatest>true</IsLatest>
+        <LastModified>2026-01-02T03:04:05.000Z</LastModified></DeleteMarker>
+    </ListVersionsResult>"""
+    assert [e.version_id for e in wire.version_page(body).entries] == ["new", "old"]
