@@ -107,17 +107,6 @@ class RawS3:
 
     # --- buckets ----------------------------------------------------------------------
 
-    def head_bucket(self, bucket: str) -> None:
-        """HeadBucket (a missing bucket answers 404 without a body)."""
-        try:
-            self.send("head_bucket", "HEAD", bucket)
-        except Exception as exc:
-            if getattr(exc, "status", None) == 404:
-                raise s3_error(
-                    404, "NoSuchBucket", "head_bucket", extra={"BucketName": bucket}
-                ) from exc
-            raise
-
     def bucket_versioning(self, bucket: str) -> str:
         """GetBucketVersioning's Status ("" when never enabled)."""
         body = self.send("get_bucket_versioning", "GET", bucket, query=[("versioning", "")]).content

@@ -140,7 +140,8 @@ class S3Store:
         if src_last_modified_ms is not None:
             info["src_last_modified_millis"] = str(src_last_modified_ms)
             info["mtime"] = f"{src_last_modified_ms / 1000:.3f}"
-        headers = {f"x-amz-meta-{k}": v for k, v in info.items()}
+        # S3 metadata travels in headers: ASCII only (other values are left behind)
+        headers = {f"x-amz-meta-{k}": v for k, v in info.items() if (k + v).isascii()}
         headers["x-amz-metadata-directive"] = "REPLACE"
         headers["Content-Type"] = source.content_type or "application/octet-stream"
         source_bucket = quote(source.bucket_id or bucket.bucket_name)

@@ -89,13 +89,48 @@ def finished(
     expected: LocalState,
     sha1: str,
 ) -> FileVersion:
-    """The stored version, read back and checked against what was sent."""
-    version = versions.file_version(bucket, key, versions.head(session, bucket, key, version_id))
+    """The stored version, read back (HeadObject) and checked against what was sent; its
+    upload time comes from the listing, which has milliseconds (Last-Modified has not)."""
+    listed = versions.find(session, bucket, key, version_id)
+    uploaded_ms = listed.last_modified_ms if listed is not None else None
+    found = versions.head(session, bucket, key, version_id)
+    version = versions.file_version(bucket, key, found, uploaded_ms=uploaded_ms)
     if not matches(version, sha1=sha1, size=expected.size, mtime_ms=expected.mtime_ms):
         raise RemoteProtocolError(
             f"the S3 store holds something else for {key!r}", code="bad_response"
         )
     return version
+
+
+def _listed(
+    session: S3Session,
+    bucket: Bucket,
+    key: str,
+    version_id: str,
+    sent: dict[str, str],
+    *,
+    expected: LocalState,
+    sha1: str,
+) -> FileVersion:
+    """The version just put, from its listing entry and what was sent (the server checked
+    the body against Content-MD5 and the SHA-1): one call instead of a HEAD and a list."""
+    listed = versions.find(session, bucket, key, version_id)
+    if listed is None or listed.size != expected.size:
+        return finished(session, bucket, key, version_id, expected=expected, sha1=sha1)
+    metadata = {k[len(META) :]: v for k, v in sent.items() if k.startswith(META)}
+    return FileVersion(
+        file_id=versions.make_id(version_id, key),
+        file_name=key,
+        action="upload",
+        size=listed.size,
+        content_sha1=sha1,
+        is_sha1_verified=True,
+        content_type=sent["Content-Type"],
+        upload_timestamp_ms=listed.last_modified_ms,
+        src_last_modified_ms=expected.mtime_ms,
+        file_info=metadata,
+        bucket_id=bucket.bucket_id,
+    )
 
 
 def upload_small(
@@ -129,6 +164,6 @@ def upload_small(
             return versions.split_id(found.file_id)[0] if ok and found is not None else None
 
         version_id = session.call("put_object", attempt, probe=probe)
-    version = finished(session, bucket, key, version_id, expected=expected, sha1=sha1)
+    version = _listed(session, bucket, key, version_id, headers, expected=expected, sha1=sha1)
     log.info("upload_finished", b2_name=key, size_bytes=expected.size, file_id=version.file_id)
     return UploadResult(version=version, sha1=sha1)

@@ -155,6 +155,15 @@ def iter_names(
         yield from _complete(session, bucket, latest)
 
 
+def find(session: S3Session, bucket: Bucket, key: str, version_id: str) -> ListedVersion | None:
+    """The listing entry of one version of ``key`` among its newest few, or None."""
+    page = session.call(
+        "list_object_versions",
+        lambda: session.raw.list_versions(bucket.bucket_name, key, None, None, LATEST_PAGE),
+    )
+    return next((e for e in page.entries if e.key == key and e.version_id == version_id), None)
+
+
 def latest_version(session: S3Session, bucket: Bucket, key: str) -> FileVersion | None:
     """The newest version or delete marker of exactly ``key``, or None."""
     page = session.call(

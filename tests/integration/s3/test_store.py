@@ -47,6 +47,9 @@ def test_small_and_large_uploads_read_back(store: S3Store, tmp_path: Path) -> No
         store.download(result.version, tmp_path / f"back-{name}")
         assert (tmp_path / f"back-{name}").read_bytes() == data
     assert [v.file_name for v in store.iter_names(bucket, "p/")] == ["p/l.bin", "p/s.txt"]
+    odd = "p/ü a+b?c#d%20.txt"
+    result = store.upload_file(bucket, odd, tmp_path / "s.txt", _file(tmp_path, "s.txt", b"odd"))
+    assert store.latest_version(bucket, odd) == result.version
 
 
 def test_multipart_resumes_from_list_parts_and_aborts_others(
