@@ -90,6 +90,17 @@ class LargeUpload:
             self._abort(upload.upload_id)
         return chosen
 
+    def _abort_leftovers(self) -> None:
+        """Abort what is still open for this key once it is finished (an upload whose
+        CreateMultipartUpload answer was lost, and was made again, is one)."""
+        raw, name = self._session.raw, self._bucket.bucket_name
+        found = self._session.call(
+            "list_multipart_uploads", lambda: raw.list_uploads(name, self._key)
+        )
+        for upload in found:
+            if upload.key == self._key:
+                self._abort(upload.upload_id)
+
     def _abort(self, upload_id: str) -> None:
         raw, name = self._session.raw, self._bucket.bucket_name
         self._session.call(
@@ -173,6 +184,7 @@ class LargeUpload:
                 f"{key!r}: a resumed upload held other content; sent again next time",
                 code="stale_upload",
             ) from exc
+        self._abort_leftovers()
         log.info(
             "upload_finished",
             b2_name=key,

@@ -47,8 +47,10 @@ async def _not_implemented(call: S3Call) -> Response:
     raise S3Error(501, "NotImplemented", "this S3 operation is not implemented by the emulator")
 
 
-def route(method: str, bucket: str, key: str, query: dict[str, str]) -> tuple[str, Handler]:
-    """The operation name and handler for a request."""
+def route(
+    method: str, bucket: str, key: str, query: dict[str, str], *, copy: bool = False
+) -> tuple[str, Handler]:
+    """The operation name and handler for a request (``copy``: it names a copy source)."""
     if not bucket:
         return (
             ("s3_list_buckets", lists.list_buckets)
@@ -85,6 +87,8 @@ def route(method: str, bucket: str, key: str, query: dict[str, str]) -> tuple[st
     }
     if method == "POST" and not upload and "uploads" in query:
         return "s3_create_multipart_upload", multipart.create
+    if method == "PUT" and not upload and copy:
+        return "s3_copy_object", objects.copy_object
     return object_calls.get((method, upload), ("s3_unknown", _not_implemented))
 
 
@@ -125,7 +129,8 @@ class S3App:
         bucket, key = unquote(bucket), unquote(raw_key)
         query_string = scope.get("query_string", b"").decode("latin-1")
         query = dict(parse_qsl(query_string, keep_blank_values=True))
-        name, handler = route(request.method, bucket, key, query)
+        copy = "x-amz-copy-source" in request.headers
+        name, handler = route(request.method, bucket, key, query, copy=copy)
         state = self.state
         state.stats.count_call(name)
         fault = state.faults.pick(f"b2_{name}")
