@@ -28,12 +28,13 @@ from syncd.errors import (
     FileChangedError,
     FileVanishedError,
     RemoteConflictError,
+    RemoteError,
     RemoteProtocolError,
 )
-from syncd.remote import Bucket, UploadResult
+from syncd.remote import Bucket, FileVersion, UploadResult
 from syncd.s3 import versions
 from syncd.s3.session import S3Session
-from syncd.s3.upload import b64, body, finished, matches, metadata_headers
+from syncd.s3.upload import b64, body, matches, metadata_headers, sent_version, uploaded_ms
 
 log = structlog.get_logger(__name__)
 
@@ -89,6 +90,33 @@ class LargeUpload:
                 continue
             self._abort(upload.upload_id)
         return chosen
+
+    def _read_back(
+        self, version_id: str, expected: LocalState, sha1: str, content_type: str
+    ) -> FileVersion:
+        """The completed version, checked: a resumed upload begun for other content
+        (its metadata says so) is deleted and the job fails, to be sent afresh. Once the
+        version is stored nothing else fails the job (its retry would store it again):
+        when it cannot be read back, what was sent describes it."""
+        session, key = self._session, self._key
+        when = uploaded_ms(session, self._bucket, key, version_id)
+        try:
+            found = versions.head(session, self._bucket, key, version_id)
+        except RemoteError as exc:
+            log.warning("s3_read_back_skipped", b2_name=key, error=str(exc))
+            sent = metadata_headers(expected, sha1, content_type)
+            return sent_version(
+                self._bucket, key, version_id, sent, expected=expected, sha1=sha1, uploaded_ms=when
+            )
+        version = versions.file_version(self._bucket, key, found, uploaded_ms=when)
+        if matches(version, sha1=sha1, size=expected.size, mtime_ms=expected.mtime_ms):
+            return version
+        raw, name = session.raw, self._bucket.bucket_name
+        session.call("delete_object", lambda: raw.delete_object(name, key, version_id))
+        raise RemoteConflictError(
+            f"{key!r}: a resumed upload held other content; sent again next time",
+            code="stale_upload",
+        )
 
     def _abort_leftovers(self) -> None:
         """Abort what is still open for this key once it is finished (an upload whose
@@ -176,15 +204,11 @@ class LargeUpload:
                 lambda: raw.complete_multipart(name, key, uid, md5s),
                 probe=probe,
             )
+        version = self._read_back(version_id, expected, sha1, content_type)
         try:
-            version = finished(session, self._bucket, key, version_id, expected=expected, sha1=sha1)
-        except RemoteProtocolError as exc:
-            session.call("delete_object", lambda: raw.delete_object(name, key, version_id))
-            raise RemoteConflictError(
-                f"{key!r}: a resumed upload held other content; sent again next time",
-                code="stale_upload",
-            ) from exc
-        self._abort_leftovers()
+            self._abort_leftovers()
+        except RemoteError as exc:  # stored already: leftovers wait for the next upload
+            log.warning("multipart_leftovers_kept", b2_name=key, error=str(exc))
         log.info(
             "upload_finished",
             b2_name=key,

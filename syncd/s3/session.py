@@ -97,6 +97,10 @@ class S3Session:
                 if self._clock.wait(delay, self.stop):
                     raise
 
+    def now_ms(self) -> int:
+        """This machine's clock (when the store's own time cannot be read)."""
+        return self._clock.now_ms()
+
     def close(self) -> None:
         """Stop the HEAD pool."""
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,7 +22,7 @@ import structlog
 
 from syncd.config import B2Config
 from syncd.domain import LocalState
-from syncd.errors import ConfigError, LocalAccessError, RemoteNotFoundError
+from syncd.errors import ConfigError, LocalAccessError, RemoteError, RemoteNotFoundError
 from syncd.paths import name_problem
 from syncd.remote import Bucket, DirEntry, FileVersion, UploadResult
 from syncd.s3 import versions
@@ -165,9 +166,22 @@ class S3Store:
             lambda: raw.copy_object(bucket.bucket_name, b2_name, copy_source, headers),
             probe=probe,
         )
-        copied = versions.file_version(
-            bucket, b2_name, versions.head(self.session, bucket, b2_name, new_id)
-        )
+        # stored: from here nothing may fail the job (its retry would copy again)
+        try:
+            copied = versions.file_version(
+                bucket, b2_name, versions.head(self.session, bucket, b2_name, new_id)
+            )
+        except RemoteError as exc:
+            log.warning("s3_read_back_skipped", b2_name=b2_name, error=str(exc))
+            copied = replace(
+                source,
+                file_id=versions.make_id(new_id, b2_name),
+                file_name=b2_name,
+                upload_timestamp_ms=self.session.now_ms(),
+                src_last_modified_ms=src_last_modified_ms or source.src_last_modified_ms,
+                file_info=info,
+                bucket_id=bucket.bucket_id,
+            )
         log.info("copied_version", b2_name=b2_name, file_id=copied.file_id)
         return copied
 
@@ -212,7 +226,11 @@ class S3Store:
         self.session.call(
             "delete_object", lambda: raw.delete_object(bucket.bucket_name, b2_name)[0], probe=probe
         )
-        return versions.latest_version(self.session, bucket, b2_name)
+        try:  # hidden: from here nothing may fail the job
+            return versions.latest_version(self.session, bucket, b2_name)
+        except RemoteError as exc:
+            log.warning("s3_read_back_skipped", b2_name=b2_name, error=str(exc))
+            return None
 
     def delete_version(self, version: FileVersion) -> None:
         """Delete one version for good; one already gone counts as deleted."""

@@ -20,7 +20,7 @@ import structlog
 
 from syncd.b2.source import SourceFile
 from syncd.domain import LocalState
-from syncd.errors import RemoteProtocolError
+from syncd.errors import RemoteError
 from syncd.remote import LARGE_FILE_SHA1_KEY, Bucket, FileVersion, UploadResult
 from syncd.s3 import versions
 from syncd.s3.session import S3Session
@@ -80,30 +80,7 @@ def body(
             on_progress(len(chunk))
 
 
-def finished(
-    session: S3Session,
-    bucket: Bucket,
-    key: str,
-    version_id: str,
-    *,
-    expected: LocalState,
-    sha1: str,
-) -> FileVersion:
-    """The stored version, read back (HeadObject) and checked against what was sent; its
-    upload time comes from the listing, which has milliseconds (Last-Modified has not)."""
-    listed = versions.find(session, bucket, key, version_id)
-    uploaded_ms = listed.last_modified_ms if listed is not None else None
-    found = versions.head(session, bucket, key, version_id)
-    version = versions.file_version(bucket, key, found, uploaded_ms=uploaded_ms)
-    if not matches(version, sha1=sha1, size=expected.size, mtime_ms=expected.mtime_ms):
-        raise RemoteProtocolError(
-            f"the S3 store holds something else for {key!r}", code="bad_response"
-        )
-    return version
-
-
-def _listed(
-    session: S3Session,
+def sent_version(
     bucket: Bucket,
     key: str,
     version_id: str,
@@ -111,26 +88,38 @@ def _listed(
     *,
     expected: LocalState,
     sha1: str,
+    uploaded_ms: int,
 ) -> FileVersion:
-    """The version just put, from its listing entry and what was sent (the server checked
-    the body against Content-MD5 and the SHA-1): one call instead of a HEAD and a list."""
-    listed = versions.find(session, bucket, key, version_id)
-    if listed is None or listed.size != expected.size:
-        return finished(session, bucket, key, version_id, expected=expected, sha1=sha1)
+    """The version just stored, described by what was sent (the server checked the bytes
+    against Content-MD5 / the part MD5s before it stored them)."""
     metadata = {k[len(META) :]: v for k, v in sent.items() if k.startswith(META)}
     return FileVersion(
         file_id=versions.make_id(version_id, key),
         file_name=key,
         action="upload",
-        size=listed.size,
+        size=expected.size,
         content_sha1=sha1,
         is_sha1_verified=True,
         content_type=sent["Content-Type"],
-        upload_timestamp_ms=listed.last_modified_ms,
+        upload_timestamp_ms=uploaded_ms,
         src_last_modified_ms=expected.mtime_ms,
         file_info=metadata,
         bucket_id=bucket.bucket_id,
     )
+
+
+def uploaded_ms(session: S3Session, bucket: Bucket, key: str, version_id: str) -> int:
+    """When the store says ``version_id`` was stored (milliseconds, from the listing).
+
+    Once a version is stored nothing may fail the job (its retry would store it again):
+    if the listing cannot be read, this machine's clock stands in.
+    """
+    try:
+        listed = versions.find(session, bucket, key, version_id)
+    except RemoteError as exc:
+        log.warning("s3_upload_time_unknown", b2_name=key, error=str(exc))
+        listed = None
+    return listed.last_modified_ms if listed is not None else session.now_ms()
 
 
 def upload_small(
@@ -164,6 +153,9 @@ def upload_small(
             return versions.split_id(found.file_id)[0] if ok and found is not None else None
 
         version_id = session.call("put_object", attempt, probe=probe)
-    version = _listed(session, bucket, key, version_id, headers, expected=expected, sha1=sha1)
+    when = uploaded_ms(session, bucket, key, version_id)
+    version = sent_version(
+        bucket, key, version_id, headers, expected=expected, sha1=sha1, uploaded_ms=when
+    )
     log.info("upload_finished", b2_name=key, size_bytes=expected.size, file_id=version.file_id)
     return UploadResult(version=version, sha1=sha1)

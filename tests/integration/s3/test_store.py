@@ -187,3 +187,15 @@ def test_resumed_upload_of_other_content_is_undone(
     assert _versions(s3_emulator) == []
     result = store.upload_file(bucket, "l.bin", tmp_path / "l.bin", state)
     assert result.version.src_last_modified_ms == 1_700_000_000_000
+
+
+def test_a_stored_upload_never_fails_its_job(
+    store: S3Store, s3_emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """Once PutObject is stored, failing listings afterwards do not fail the upload."""
+    bucket = store.check_access(BUCKET, "", need=frozenset())
+    s3_emulator.set_faults(["s3_list_object_versions:status=503,retry_after=0"])
+    result = store.upload_file(bucket, "k", tmp_path / "k", _file(tmp_path, "k", b"data"))
+    s3_emulator.set_faults([])
+    assert result.version.src_last_modified_ms == 1_700_000_000_000
+    assert [v.file_id for v in store.iter_versions(bucket, "k")] == [result.version.file_id]
