@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +24,17 @@ from syncd.s3.raw import RawS3
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+# B2's price classes for its S3 calls: uploads and deletes are A (free), reads B, the rest C
+PRICE_CLASS = {
+    "put_object": "A",
+    "upload_part": "A",
+    "create_multipart_upload": "A",
+    "complete_multipart_upload": "A",
+    "abort_multipart_upload": "A",
+    "delete_object": "A",
+    "get_object": "B",
+    "head_object": "B",
+}
 RETRY_AFTER_CAP_S = 300.0
 MIN_THROTTLE_WAIT_S = 1.0
 
@@ -56,6 +68,14 @@ class S3Session:
         self._rng_lock = threading.Lock()
         self.stop = stop
         self.pool = ThreadPoolExecutor(max_workers=head_threads, thread_name_prefix="s3-head")
+        self._counts: Counter[str] = Counter()
+        self._counts_lock = threading.Lock()
+
+    def take_call_counts(self) -> dict[str, int]:
+        """Requests sent since the last take, by B2 price class ("A", "B", "C")."""
+        with self._counts_lock:
+            counts, self._counts = dict(self._counts), Counter()
+        return counts
 
     def _delay_s(self, attempt: int, error: RemoteError) -> float:
         if error.retry_after_s is not None:
@@ -75,6 +95,8 @@ class S3Session:
         attempt = 0
         while True:
             attempt += 1
+            with self._counts_lock:
+                self._counts[PRICE_CLASS.get(op, "C")] += 1
             try:
                 return fn()
             except RemoteError as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -254,6 +255,34 @@ class S3Store:
     ) -> Iterator[FileVersion]:
         """The newest visible version of each name under ``prefix``, lazily."""
         return versions.iter_names(self.session, bucket, prefix, page_size)
+
+    def versions_page(
+        self,
+        bucket: Bucket,
+        prefix: str,
+        *,
+        start: tuple[str, str | None] | None,
+        page_size: int = 1000,
+    ) -> versions.VersionsPage:
+        """One page of :meth:`iter_versions` and where the next one starts."""
+        return versions.versions_page(self.session, bucket, prefix, start, page_size)
+
+    def cancel_large_file(self, file_id: str) -> None:
+        """Abort a multipart upload (``<uploadId>@<key>``); one already gone counts."""
+        upload_id, key = versions.split_id(file_id)
+        raw = self.session.raw
+        for bucket in list(self._checked):
+            abort = partial(raw.abort_multipart, bucket.bucket_name, key, upload_id)
+            try:
+                self.session.call("abort_multipart_upload", abort)
+            except RemoteNotFoundError:
+                continue
+            return
+        log.info("large_file_cancel_not_needed", file_id=file_id)
+
+    def take_call_counts(self) -> dict[str, int]:
+        """Requests sent since the last take, by B2 price class ("A", "B", "C")."""
+        return self.session.take_call_counts()
 
     def latest_version(self, bucket: Bucket, b2_name: str) -> FileVersion | None:
         """The newest upload or delete marker of exactly ``b2_name``, or None."""

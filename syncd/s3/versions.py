@@ -15,6 +15,7 @@ bucket is its name.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 
 from syncd.errors import RemoteNotFoundError
@@ -136,6 +137,47 @@ def _pages(
         if page.next_key is None:
             return
         key_marker, version_marker = page.next_key, page.next_version_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionsPage:
+    """One page of a version listing and where the next one starts (None: the end).
+
+    ``next_start`` is S3's (key, version) marker: the page after it (exclusive)."""
+
+    versions: tuple[FileVersion, ...]
+    next_start: tuple[str, str | None] | None
+
+
+def versions_page(
+    session: S3Session,
+    bucket: Bucket,
+    prefix: str,
+    start: tuple[str, str | None] | None,
+    page_size: int,
+) -> VersionsPage:
+    """One page of ``iter_versions``, resumable from ``next_start``."""
+    key_marker, version_marker = (None, None) if start is None else start
+    if version_marker is not None:
+        version_marker = split_id(version_marker)[0]
+    page = session.call(
+        "list_object_versions",
+        partial(
+            session.raw.list_versions,
+            bucket.bucket_name,
+            prefix,
+            key_marker,
+            version_marker,
+            page_size,
+        ),
+    )
+    following = None
+    if page.next_key is not None:
+        next_id = make_id(page.next_version_id, page.next_key) if page.next_version_id else None
+        following = (page.next_key, next_id)
+    return VersionsPage(
+        versions=tuple(_complete(session, bucket, page.entries)), next_start=following
+    )
 
 
 def iter_versions(

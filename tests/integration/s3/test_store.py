@@ -199,3 +199,23 @@ def test_a_stored_upload_never_fails_its_job(
     s3_emulator.set_faults([])
     assert result.version.src_last_modified_ms == 1_700_000_000_000
     assert [v.file_id for v in store.iter_versions(bucket, "k")] == [result.version.file_id]
+
+
+def test_pages_cancel_and_call_counts(
+    store: S3Store, s3_emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """versions_page resumes after its marker; cancel_large_file aborts; calls are counted."""
+    bucket = store.check_access(BUCKET, "", need=frozenset())
+    for name in ("a", "b", "c"):
+        store.upload_file(bucket, name, tmp_path / name, _file(tmp_path, name, name.encode()))
+    store.take_call_counts()
+    first = store.versions_page(bucket, "", start=None, page_size=2)
+    rest = store.versions_page(bucket, "", start=first.next_start, page_size=2)
+    assert [v.file_name for v in (*first.versions, *rest.versions)] == ["a", "b", "c"]
+    assert rest.next_start is None
+    assert store.take_call_counts() == {"C": 2, "B": 3}
+    client = boto(s3_emulator.s3_url, s3_emulator.key_id, s3_emulator.key)
+    upload = client.create_multipart_upload(Bucket=BUCKET, Key="big")["UploadId"]
+    store.cancel_large_file(f"{upload}@big")
+    store.cancel_large_file(f"{upload}@big")  # gone already: no error
+    assert "Uploads" not in client.list_multipart_uploads(Bucket=BUCKET)
