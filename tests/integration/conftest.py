@@ -1,4 +1,6 @@
-"""Fixtures: an in-process emulator and a folder configured to sync to it."""
+"""Fixtures shared by the integration tests: an in-process emulator, a folder configured
+to sync to it, an independent reader of the bucket, and a running daemon (a directory's
+own conftest may replace any of them)."""
 
 from __future__ import annotations
 
