@@ -11,12 +11,16 @@ import faulthandler
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 import structlog
 
 from syncd.app.build import App, build, lock_state
+from syncd.app.files import state_path
+from syncd.app.live import LIVE_NAME, remove_live, write_live
+from syncd.app.live import TICK_S as LIVE_TICK_S
 from syncd.app.runtime import Runtime
 from syncd.config import Config, load_config
 from syncd.errors import ConfigError
@@ -25,7 +29,7 @@ from syncd.notify import ServiceNotifier
 
 log = structlog.get_logger(__name__)
 SHUTDOWN_S = 30.0
-TICK_S = 5.0
+TICK_S = LIVE_TICK_S  # the live-state file is rewritten every tick
 
 
 class Daemon:
@@ -75,21 +79,27 @@ class Daemon:
         self._notifier.status("starting")
         app = build(config, stop=self._stop)
         runtime = Runtime(app)
+        live = state_path(config, LIVE_NAME)
+        started_ms = app.clock.now_ms()
         try:
             runtime.start()
             self._notifier.ready(runtime.status_line())
+            write_live(live, runtime.live_state(started_ms=started_ms))
             log.info("daemon_ready", folders=len(app.folders))
-            self._watch(app, runtime)
+            self._watch(
+                app, runtime, lambda: write_live(live, runtime.live_state(started_ms=started_ms))
+            )
         finally:
             self._notifier.stopping()
             runtime.shutdown(SHUTDOWN_S)
+            remove_live(live)
             app.close()
         if app.pool.fatal is not None:
             log.error("daemon_stopped", error=str(app.pool.fatal))
             return app.pool.fatal.exit_code
         return 0
 
-    def _watch(self, app: App, runtime: Runtime) -> None:
+    def _watch(self, app: App, runtime: Runtime, publish: Callable[[], None] | None = None) -> None:
         interval = self._notifier.watchdog_interval_s()
         tick = min(TICK_S, interval) if interval else TICK_S
         while not self._stop.wait(tick):
@@ -99,3 +109,8 @@ class Daemon:
             else:
                 log.error("daemon_unhealthy", watcher=runtime.healthy())
             self._notifier.status(runtime.status_line())
+            try:
+                if publish is not None:
+                    publish()
+            except OSError as exc:  # a full state disk: status shows the daemon stopped
+                log.warning("live_state_unwritable", error=str(exc))

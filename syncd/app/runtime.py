@@ -8,9 +8,12 @@ and kept in the journal, so a fleet of clients never lists the bucket at one mom
 
 from __future__ import annotations
 
+import os
+
 import structlog
 
 from syncd.app.build import App
+from syncd.app.live import LiveState
 from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.engine.local import MARKER_NAME
 from syncd.engine.reconcile import Reconciler
@@ -120,6 +123,22 @@ class Runtime:
         if report.paused:
             parts.append("paused: " + report.paused[-1])
         return "; ".join(parts)
+
+    def live_state(self, *, started_ms: int) -> LiveState:
+        """What ``syncd status`` shows of this process (the live-state file)."""
+        report = self._app.report
+        return LiveState(
+            pid=os.getpid(),
+            started_ms=started_ms,
+            updated_ms=self._app.clock.now_ms(),
+            uploaded_files=report.uploaded_files,
+            uploaded_bytes=report.uploaded_bytes,
+            failed_jobs=len(report.failed),
+            max_upload_bytes_per_s=None,
+            pool_paused=self._app.pool.paused_reason(),
+            lost_roots=tuple(sorted(self._lost)),
+            errors_by_class=report.errors_by_class(),
+        )
 
     def shutdown(self, timeout_s: float) -> None:
         """Producers first, then workers (bounded), then leases released."""

@@ -176,6 +176,12 @@ class WorkerPool:
             log.error("worker_hung", worker=worker, step=step, since_progress_s=since_s)
         return alive and not hung
 
+    def paused_reason(self) -> str | None:
+        """Why the pool does not claim now (a full journal disk, a cap), or None."""
+        if self._paused_until <= self._clock.monotonic():
+            return None
+        return self._report.paused[-1] if self._report.paused else "paused"
+
     @property
     def busy(self) -> int:
         """Jobs being worked on now."""
@@ -267,6 +273,7 @@ class WorkerPool:
     def _dispatch(self, job: Job, exc: SyncdError, worker: str) -> None:
         """What an error of a job leads to, by the error's own ``recovery``."""
         bound = log.bind(worker=worker, folder=job.folder, rel_path=job.rel_path, job=job.id)
+        self._report.count_error(type(exc).__name__)
         match exc.recovery:
             case Recovery.REQUEUE:
                 self._requeue(job, exc, bound)
