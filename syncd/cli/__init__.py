@@ -14,6 +14,7 @@ import click
 from syncd import __version__
 from syncd.cli.config_cmd import check_config
 from syncd.cli.emulator_cmd import emulator
+from syncd.cli.explain_cmd import explain_cmd
 from syncd.cli.ls_cmd import ls
 from syncd.cli.restore_cmd import restore_cmd, undelete
 from syncd.cli.run_cmd import approve, run
@@ -32,7 +33,8 @@ def cli() -> None:
       syncd check-config FILE        validate a config file (exit 78 when it is wrong)
       syncd sync-now --config FILE   sync every folder once (cron, scripts, CI)
       syncd run --config FILE        the daemon (systemd, launchd)
-      syncd status --config FILE     pending, failing and skipped items per folder
+      syncd status --config FILE     per folder: state, pending, RPO, failures (--watch)
+      syncd explain --config FILE PATH   why PATH is or is not on B2
       syncd approve --config FILE    release a paused mass delete
       syncd ls --config FILE [PATH]  what B2 holds (--versions, --deleted, --at TIME)
       syncd restore --config FILE PATH   bring files back (--at TIME, --to, --in-place)
@@ -49,6 +51,7 @@ for command in (
     sync_now,
     run,
     status,
+    explain_cmd,
     approve,
     ls,
     restore_cmd,

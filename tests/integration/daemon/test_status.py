@@ -44,7 +44,7 @@ def test_status_shows_the_running_daemon_and_an_idle_folder(
 
     def idle() -> bool:
         f = status_json(setup)["folders"][0]
-        return f["files_on_b2"] == 5 and f["state"] == "idle"
+        return bool(f["files_on_b2"] == 5 and f["state"] == "idle")
 
     assert wait_until(idle, 30), daemon.log()
     doc = status_json(setup)
