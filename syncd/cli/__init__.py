@@ -13,6 +13,7 @@ import click
 
 from syncd import __version__
 from syncd.cli.config_cmd import check_config
+from syncd.cli.doctor_cmd import doctor
 from syncd.cli.emulator_cmd import emulator
 from syncd.cli.explain_cmd import explain_cmd
 from syncd.cli.ls_cmd import ls
@@ -35,6 +36,7 @@ def cli() -> None:
       syncd run --config FILE        the daemon (systemd, launchd)
       syncd status --config FILE     per folder: state, pending, RPO, failures (--watch)
       syncd explain --config FILE PATH   why PATH is or is not on B2
+      syncd doctor --config FILE     check config, key, journal, inotify, clock, B2 access
       syncd approve --config FILE    release a paused mass delete
       syncd ls --config FILE [PATH]  what B2 holds (--versions, --deleted, --at TIME)
       syncd restore --config FILE PATH   bring files back (--at TIME, --to, --in-place)
@@ -52,6 +54,7 @@ for command in (
     run,
     status,
     explain_cmd,
+    doctor,
     approve,
     ls,
     restore_cmd,
