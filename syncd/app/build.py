@@ -25,6 +25,7 @@ from syncd.engine.dryrun import DryRun, PlannedItem
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.health import remote_bound_s
 from syncd.engine.inbox import Inbox
+from syncd.engine.pause import PauseGate
 from syncd.engine.report import RunReport, Tally
 from syncd.engine.rescan import Rescanner, timing_of
 from syncd.engine.worker import FolderRuntime, WorkerPool
@@ -174,6 +175,8 @@ def build(
         rng=rng,
         stop=stop,
         inbox=inbox,
+        # `syncd pause` holds the daemon; sync-now (immediate) is an explicit request.
+        hold=None if immediate else PauseGate(journal, list(runtimes), clock).held,
     )
     return App(
         config=config,

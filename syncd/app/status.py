@@ -22,7 +22,7 @@ from syncd.journal.peek import JournalPeek, PendingRow
 SCHEMA_VERSION = 1
 WINDOW_MS = 60_000  # throughput is measured over the last minute
 LIST_LIMIT = 20  # failing and skipped items listed per folder (the counts are complete)
-PAUSED_FOREVER_MS = 1 << 62  # paused_until_ms of "paused until resumed"
+PAUSED_FOREVER_MS = 1 << 62  # paused_until_ms of "paused until resumed" (app.pause)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,6 +17,7 @@ from syncd.cli.doctor_cmd import doctor
 from syncd.cli.emulator_cmd import emulator
 from syncd.cli.explain_cmd import explain_cmd
 from syncd.cli.ls_cmd import ls
+from syncd.cli.pause_cmd import pause, resume
 from syncd.cli.restore_cmd import restore_cmd, undelete
 from syncd.cli.run_cmd import approve, run
 from syncd.cli.service_cmd import service
@@ -37,6 +38,7 @@ def cli() -> None:
       syncd status --config FILE     per folder: state, pending, RPO, failures (--watch)
       syncd explain --config FILE PATH   why PATH is or is not on B2
       syncd doctor --config FILE     check config, key, journal, inotify, clock, B2 access
+      syncd pause --config FILE [--for 2h]   hold uploads (syncd resume ends it)
       syncd approve --config FILE    release a paused mass delete
       syncd ls --config FILE [PATH]  what B2 holds (--versions, --deleted, --at TIME)
       syncd restore --config FILE PATH   bring files back (--at TIME, --to, --in-place)
@@ -55,6 +57,8 @@ for command in (
     status,
     explain_cmd,
     doctor,
+    pause,
+    resume,
     approve,
     ls,
     restore_cmd,

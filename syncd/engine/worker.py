@@ -47,6 +47,8 @@ MAX_REQUEUES = 5  # a file that changes during this many reads in a row is faile
 GUARD_FLOOR_S = 60.0  # a job a guard refused is not looked at again sooner
 JOB_BACKOFF_MIN_SHARE = 0.5  # a failed job never comes back at once
 
+HOLD_POLL_S = 1.0  # how soon a held pool notices the end of a pause
+
 __all__ = ["MAX_REQUEUES", "FolderRuntime", "RescanFn", "WorkerPool"]
 
 
@@ -67,8 +69,10 @@ class WorkerPool:
         stop: threading.Event,
         remote_bound_s: float | None = None,
         inbox: Inbox | None = None,
+        hold: Callable[[], bool] | None = None,
     ) -> None:
         self._journal = journal
+        self._hold = hold  # True while the user paused uploads (engine.pause.PauseGate)
         self._folders = folders
         self._sync = sync
         self._clock = clock
@@ -212,6 +216,12 @@ class WorkerPool:
                     return
                 continue
             if self._stalled and not self._release_stalled():
+                continue
+            if self._hold is not None and self._hold():  # running jobs finish; none starts
+                self._claims.release()
+                self._clock.wait(HOLD_POLL_S, self._stop)
+                if draining:
+                    return
                 continue
             try:
                 with self._lock:
