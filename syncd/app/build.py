@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
-from syncd.b2 import B2Client, build_client, make_http_client
+from syncd.b2 import B2Client, CallMeter, build_client, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
 from syncd.engine.adopt import adopt_folder
@@ -58,6 +58,7 @@ class App:
     resources: contextlib.ExitStack
     emulator: EmulatorServer | None = None
     dry: bool = False  # built for a dry run: the journal is a private copy
+    meter: CallMeter | None = None  # B2 calls of this process (status, metrics)
 
     def adopt_new_folders(self) -> None:
         """Index what B2 already holds for folders never synced from this journal."""
@@ -125,9 +126,12 @@ def build(
     stop: threading.Event | None = None,
     immediate: bool = False,
     dry_run: bool = False,
+    meter: CallMeter | None = None,
 ) -> App:
-    """Build syncd from ``config``; ``immediate`` skips the settle windows (sync-now)."""
+    """Build syncd from ``config``; ``immediate`` skips the settle windows (sync-now).
+    ``meter`` counts B2 calls (the daemon keeps one across reloads)."""
     clock = clock or SystemClock()
+    meter = meter or CallMeter()
     rng = rng or random.Random()
     stop = stop or threading.Event()
     config.state.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -147,7 +151,7 @@ def build(
             else Journal.open(path, clock=clock)
         )
         stack.callback(journal.close)
-        http = make_http_client(config.b2)
+        http = make_http_client(config.b2, meter=meter, clock=clock, stop=stop)
         client = build_client(
             config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng, stop=stop
         )
@@ -193,6 +197,7 @@ def build(
         resources=resources,
         emulator=emulator,
         dry=dry_run,
+        meter=meter,
     )
 
 

@@ -35,6 +35,7 @@ class LiveState:
     pool_paused: str | None = None  # why the pool is paused (a full disk, a cap)
     lost_roots: tuple[str, ...] = ()
     errors_by_class: dict[str, int] = field(default_factory=dict)
+    b2_calls_by_class: dict[str, int] = field(default_factory=dict)  # this process's calls
 
 
 def write_live(path: Path, state: LiveState) -> None:
@@ -66,6 +67,7 @@ def read_live(path: Path, *, now_ms: int) -> LiveState | None:
             pool_paused=raw.get("pool_paused"),
             lost_roots=tuple(raw.get("lost_roots", ())),
             errors_by_class={str(k): int(v) for k, v in raw.get("errors_by_class", {}).items()},
+            b2_calls_by_class={str(k): int(v) for k, v in raw.get("b2_calls_by_class", {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

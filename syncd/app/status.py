@@ -92,6 +92,7 @@ class StatusReport:
                 "pool_paused": d.pool_paused if d else None,
                 "lost_roots": list(d.lost_roots) if d else [],
                 "errors_by_class": dict(d.errors_by_class) if d else {},
+                "b2_calls_by_class": dict(d.b2_calls_by_class) if d else {},
             },
             "folders": [self._folder_json(f) for f in self.folders],
         }

@@ -61,6 +61,9 @@ def render_lines(doc: dict[str, Any]) -> list[str]:
         if d["lost_roots"]:
             head += f", root lost: {', '.join(d['lost_roots'])}"
     lines = [head]
+    if d["b2_calls_by_class"]:
+        calls = ", ".join(f"{k} {v}" for k, v in sorted(d["b2_calls_by_class"].items()))
+        lines.append(f"  B2 calls since start by class: {calls}")
     for f in doc["folders"]:
         lines += _folder_lines(f)
     if not doc["folders"]:

@@ -126,6 +126,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
         max_attempts=_int(t, "max_attempts", defaults.max_attempts, 1, 100),
         backoff_base_s=t.number("backoff_base_s", defaults.backoff_base_s, minimum=0.0),
         backoff_cap_s=t.number("backoff_cap_s", defaults.backoff_cap_s, minimum=0.0),
+        max_upload_bytes_per_s=t.integer("max_upload_bytes_per_s", None, minimum=1024),
     )
     t.finish()
     return config

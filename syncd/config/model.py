@@ -43,6 +43,7 @@ class B2Config:
     max_attempts: int = 8
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 64.0
+    max_upload_bytes_per_s: int | None = None  # None: no limit; shared by every worker
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
