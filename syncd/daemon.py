@@ -21,7 +21,10 @@ from syncd.app.build import App, build, lock_state
 from syncd.app.files import state_path
 from syncd.app.live import LIVE_NAME, remove_live, write_live
 from syncd.app.live import TICK_S as LIVE_TICK_S
+from syncd.app.observe import sample_of, start_metrics
 from syncd.app.runtime import Runtime
+from syncd.app.status import read_status
+from syncd.b2 import CallMeter
 from syncd.config import Config, load_config
 from syncd.errors import ConfigError
 from syncd.logs import configure_logging
@@ -40,6 +43,7 @@ class Daemon:
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._notifier = ServiceNotifier()
+        self._meter = CallMeter()  # B2 calls, counted across reloads (metrics)
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         if signum == signal.SIGHUP:
@@ -77,20 +81,27 @@ class Daemon:
 
     def _serve(self, config: Config) -> int:
         self._notifier.status("starting")
-        app = build(config, stop=self._stop)
+        app = build(config, stop=self._stop, meter=self._meter)
         runtime = Runtime(app)
         live = state_path(config, LIVE_NAME)
         started_ms = app.clock.now_ms()
+        metrics = None
         try:
             runtime.start()
             self._notifier.ready(runtime.status_line())
             write_live(live, runtime.live_state(started_ms=started_ms))
+            metrics = start_metrics(
+                config,
+                lambda: sample_of(read_status(config), runtime.live_state(started_ms=started_ms)),
+            )
             log.info("daemon_ready", folders=len(app.folders))
             self._watch(
                 app, runtime, lambda: write_live(live, runtime.live_state(started_ms=started_ms))
             )
         finally:
             self._notifier.stopping()
+            if metrics is not None:
+                metrics.stop()
             runtime.shutdown(SHUTDOWN_S)
             remove_live(live)
             app.close()

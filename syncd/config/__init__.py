@@ -14,6 +14,7 @@ from syncd.config.model import (
     FolderConfig,
     FollowSymlinks,
     LogConfig,
+    MetricsConfig,
     StateConfig,
     SyncConfig,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "FolderConfig",
     "FollowSymlinks",
     "LogConfig",
+    "MetricsConfig",
     "StateConfig",
     "SyncConfig",
     "is_loopback_host",

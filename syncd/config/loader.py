@@ -25,6 +25,7 @@ from syncd.config.model import (
     FolderConfig,
     FollowSymlinks,
     LogConfig,
+    MetricsConfig,
     StateConfig,
     SyncConfig,
 )
@@ -73,13 +74,16 @@ def parse_config(
     state = _state(top.table("state"))
     log = _log(top.table("log"))
     sync = _sync(top.table("sync"))
+    metrics = _metrics(top.table("metrics"))
     folder_tables = top.tables("folder")
     top.finish()
     if not folder_tables:
         raise ConfigError("folder: at least one [[folder]] table is required")
     folders = tuple(_folder(t, i) for i, t in enumerate(folder_tables))
     _check_folders(folders, state)
-    return Config(source=source, b2=b2, state=state, log=log, sync=sync, folders=folders)
+    return Config(
+        source=source, b2=b2, state=state, log=log, sync=sync, folders=folders, metrics=metrics
+    )
 
 
 def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2Config:
@@ -265,6 +269,18 @@ def _sync(t: TableReader) -> SyncConfig:
     if config.max_deferral_s < config.settle_s:
         raise ConfigError("sync.max_deferral_s: must be at least sync.settle_s")
     return config
+
+
+def _metrics(t: TableReader) -> MetricsConfig:
+    listen = t.optional_string("listen")
+    t.finish()
+    if listen is None:
+        return MetricsConfig()
+    host, sep, port = listen.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise t.fail("listen", f'must be "HOST:PORT" like "127.0.0.1:9464"; got "{listen}"')
+    return MetricsConfig(host=host, port=int(port))
 
 
 def _folder(t: TableReader, index: int) -> FolderConfig:

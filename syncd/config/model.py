@@ -83,6 +83,14 @@ class SyncConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MetricsConfig:
+    """The Prometheus endpoint of the daemon; off unless ``listen`` is given."""
+
+    host: str | None = None  # None: no metrics endpoint
+    port: int = 9464
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FolderConfig:
     """One local folder and where it goes in B2."""
 
@@ -107,3 +115,4 @@ class Config:
     log: LogConfig
     sync: SyncConfig
     folders: tuple[FolderConfig, ...]
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
