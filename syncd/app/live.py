@@ -22,6 +22,18 @@ STALE_TICKS = 3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FolderFacts:
+    """What the daemon knows of one folder beyond the journal (0: not yet)."""
+
+    last_rescan_ms: int = 0  # the last full local rescan
+    rescan_hints: int = 0  # changes it recorded
+    last_reconcile_ms: int = 0  # the last remote reconcile
+    reconcile_repaired: int = 0  # paths it queued again
+    watched_dirs: int = 0  # inotify watches in place (last coverage check)
+    dirs: int = 0  # directories in the folder (last coverage check; 0: not measured)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LiveState:
     """One snapshot of the running daemon."""
 
@@ -36,6 +48,7 @@ class LiveState:
     lost_roots: tuple[str, ...] = ()
     errors_by_class: dict[str, int] = field(default_factory=dict)
     b2_calls_by_class: dict[str, int] = field(default_factory=dict)  # this process's calls
+    folders: dict[str, FolderFacts] = field(default_factory=dict)
 
 
 def write_live(path: Path, state: LiveState) -> None:
@@ -68,6 +81,10 @@ def read_live(path: Path, *, now_ms: int) -> LiveState | None:
             lost_roots=tuple(raw.get("lost_roots", ())),
             errors_by_class={str(k): int(v) for k, v in raw.get("errors_by_class", {}).items()},
             b2_calls_by_class={str(k): int(v) for k, v in raw.get("b2_calls_by_class", {}).items()},
+            folders={
+                str(k): FolderFacts(**{f: int(x) for f, x in v.items()})
+                for k, v in raw.get("folders", {}).items()
+            },
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

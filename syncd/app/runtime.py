@@ -13,7 +13,7 @@ import os
 import structlog
 
 from syncd.app.build import App
-from syncd.app.live import LiveState
+from syncd.app.live import FolderFacts, LiveState
 from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.engine.local import MARKER_NAME
 from syncd.engine.reconcile import Reconciler
@@ -47,6 +47,7 @@ class Runtime:
             sink=app.inbox.record,
         )
         self._lost: set[str] = set()
+        self._reconciled: dict[str, tuple[int, int]] = {}  # folder -> (finished ms, repaired)
 
     def _offset(self, name: str, interval_s: float) -> float:
         stored = self._app.journal.state.schedule_offset(name)
@@ -75,7 +76,8 @@ class Runtime:
 
     def _reconcile_all(self) -> None:
         for name in self._app.folders:
-            self._reconciler.reconcile(name)
+            repaired = self._reconciler.reconcile(name)
+            self._reconciled[name] = (self._app.clock.now_ms(), repaired)
 
     def start(self) -> None:
         """Workers first, then the watcher (events are recorded from now on), then the
@@ -139,7 +141,26 @@ class Runtime:
             pool_paused=self._app.pool.paused_reason(),
             lost_roots=tuple(sorted(self._lost)),
             errors_by_class=report.errors_by_class(),
+            folders=self._folder_facts(),
         )
+
+    def _folder_facts(self) -> dict[str, FolderFacts]:
+        coverage = self._watcher.coverage()
+        rescans = self._app.rescanner.last_full
+        facts = {}
+        for name in self._app.folders:
+            rescan = rescans.get(name, (0, 0))
+            reconcile = self._reconciled.get(name, (0, 0))
+            watched, dirs = coverage.get(name, (0, 0))
+            facts[name] = FolderFacts(
+                last_rescan_ms=rescan[0],
+                rescan_hints=rescan[1],
+                last_reconcile_ms=reconcile[0],
+                reconcile_repaired=reconcile[1],
+                watched_dirs=watched,
+                dirs=dirs,
+            )
+        return facts
 
     def shutdown(self, timeout_s: float) -> None:
         """Producers first, then workers (bounded), then leases released."""

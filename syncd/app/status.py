@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from syncd.app.files import JOURNAL_NAME, state_path
-from syncd.app.live import LIVE_NAME, LiveState, read_live
+from syncd.app.live import LIVE_NAME, FolderFacts, LiveState, read_live
 from syncd.config import Config, FolderConfig
 from syncd.journal.peek import JournalPeek, PendingRow
 
@@ -135,6 +135,25 @@ class StatusReport:
             ],
             "skipped_count": f.skipped_count,
             "skipped": [{"path": path, "reason": reason} for path, reason in f.skipped],
+            **self._daemon_facts(f.config.name),
+        }
+
+    def _daemon_facts(self, name: str) -> dict[str, Any]:
+        """What only the running daemon knows of the folder (nulls when it is stopped)."""
+        facts = self.daemon.folders.get(name) if self.daemon else None
+        if facts is None:
+            facts = FolderFacts()
+        return {
+            "last_rescan_ms": facts.last_rescan_ms or None,
+            "last_rescan_hints": facts.rescan_hints if facts.last_rescan_ms else None,
+            "last_reconcile_ms": facts.last_reconcile_ms or None,
+            "last_reconcile_repaired": (
+                facts.reconcile_repaired if facts.last_reconcile_ms else None
+            ),
+            "watch": {
+                "watched_dirs": facts.watched_dirs if facts.dirs else None,
+                "dirs": facts.dirs or None,
+            },
         }
 
 

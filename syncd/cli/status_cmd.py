@@ -82,6 +82,20 @@ def _folder_lines(f: dict[str, Any]) -> list[str]:
         f"  last {t['window_s']}s: {t['files']} files, {human_bytes(t['bytes'])} "
         f"({human_bytes(t['bytes_per_s'])}/s)",
     ]
+    w = f["watch"]
+    if w["dirs"]:
+        gap = w["dirs"] - w["watched_dirs"]
+        polled = f", {gap} polled by rescans" if gap > 0 else ""
+        lines.append(f"  watched: {w['watched_dirs']} of {w['dirs']} directories{polled}")
+    if f["last_rescan_ms"]:
+        lines.append(
+            f"  last rescan {when(f['last_rescan_ms'])} ({f['last_rescan_hints']} changes)"
+        )
+    if f["last_reconcile_ms"]:
+        lines.append(
+            f"  last reconcile {when(f['last_reconcile_ms'])} "
+            f"({f['last_reconcile_repaired']} repaired)"
+        )
     if f["paused"]:
         until = f["paused_until_ms"]
         lines.append(f"  paused until {when(until) if until else 'syncd resume'}")

@@ -53,6 +53,12 @@ def test_status_shows_the_running_daemon_and_an_idle_folder(
     folder = doc["folders"][0]
     assert (folder["bytes_on_b2"], folder["pending"], folder["rpo_s"]) == (15, 0, 0.0)
     assert folder["throughput"]["files"] == 5
+    assert wait_until(lambda: status_json(setup)["folders"][0]["last_rescan_ms"] is not None, 15), (
+        setup.state / "daemon.json"
+    ).read_text()
+    folder = status_json(setup)["folders"][0]
+    assert folder["last_rescan_hints"] is not None
+    assert folder["last_reconcile_ms"] is None  # the daily reconcile has not run yet
     code, text = status(setup)
     assert code == 0
     assert f"pid {daemon.proc.pid}" in text

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from syncd.app.files import JOURNAL_NAME
-from syncd.app.live import LIVE_NAME, LiveState, read_live, write_live
+from syncd.app.live import LIVE_NAME, FolderFacts, LiveState, read_live, write_live
 from syncd.app.status import read_status
 from syncd.config import Config, load_config
 from syncd.domain import B2Name, ChangeKind, IndexEntry, LocalChange, RelPath, SkippedItem
@@ -149,6 +149,7 @@ def test_live_state_of_this_process_is_read_back_and_a_dead_pid_is_stopped(tmp_p
         updated_ms=START_MS,
         uploaded_files=3,
         errors_by_class={"RemoteTransientError": 2},
+        folders={"docs": FolderFacts(last_rescan_ms=5, rescan_hints=2, watched_dirs=3, dirs=4)},
     )
     write_live(path, state)
     assert read_live(path, now_ms=START_MS + 1000) == state
