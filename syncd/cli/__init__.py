@@ -16,6 +16,7 @@ from syncd.cli.config_cmd import check_config
 from syncd.cli.doctor_cmd import doctor
 from syncd.cli.emulator_cmd import emulator
 from syncd.cli.explain_cmd import explain_cmd
+from syncd.cli.history_cmd import history_cmd
 from syncd.cli.ls_cmd import ls
 from syncd.cli.pause_cmd import pause, resume
 from syncd.cli.restore_cmd import restore_cmd, undelete
@@ -37,6 +38,7 @@ def cli() -> None:
       syncd run --config FILE        the daemon (systemd, launchd)
       syncd status --config FILE     per folder: state, pending, RPO, failures (--watch)
       syncd explain --config FILE PATH   why PATH is or is not on B2
+      syncd history --config FILE PATH   every version of PATH on B2
       syncd doctor --config FILE     check config, key, journal, inotify, clock, B2 access
       syncd pause --config FILE [--for 2h]   hold uploads (syncd resume ends it)
       syncd approve --config FILE    release a paused mass delete
@@ -56,6 +58,7 @@ for command in (
     run,
     status,
     explain_cmd,
+    history_cmd,
     doctor,
     pause,
     resume,
