@@ -12,6 +12,7 @@ from __future__ import annotations
 import click
 
 from syncd import __version__
+from syncd.cli.auth_cmd import auth
 from syncd.cli.config_cmd import check_config
 from syncd.cli.doctor_cmd import doctor
 from syncd.cli.emulator_cmd import emulator
@@ -46,6 +47,7 @@ def cli() -> None:
       syncd restore --config FILE PATH   bring files back (--at TIME, --to, --in-place)
       syncd undelete --config FILE PATH  bring deleted files back in place
       syncd service install          run syncd under systemd or launchd
+      syncd auth set --config FILE   store the key in the OS keyring or the key file
       syncd emulator ...             a local B2-compatible server for tests and demos
 
     Try it without an account: set realm = "embedded" in [b2] (see README.md).
@@ -67,6 +69,7 @@ for command in (
     restore_cmd,
     undelete,
     service,
+    auth,
     emulator,
 ):
     cli.add_command(command)

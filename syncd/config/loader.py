@@ -1,8 +1,9 @@
 """Load a TOML config file into ``Config``; every problem is one readable line.
 
 Imports ``syncd.errors`` and its sibling modules. This is the only place that reads
-the config file, environment variables (``key_env``), key files (``key_file``) and
-systemd credentials (``key_credential``, read from ``$CREDENTIALS_DIRECTORY``).
+the config file, environment variables (``key_env``), key files (``key_file``),
+systemd credentials (``key_credential``, read from ``$CREDENTIALS_DIRECTORY``) and,
+through ``keystore``, the OS keyring (``key_keyring``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from syncd.config.keystore import read_key, split_entry
 from syncd.config.model import (
     EMBEDDED_REALM,
     PRODUCTION_REALM,
@@ -104,6 +106,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
         t.optional_string("key_env")
         t.optional_string("key_file")
         t.optional_string("key_credential")
+        t.optional_string("key_keyring")
     else:
         key_id = t.string("key_id", required=True)
         key, source = _application_key(t, environ, resolve=resolve_key)
@@ -148,19 +151,22 @@ def _application_key(
     key_env = t.optional_string("key_env")
     key_file = t.absolute_path("key_file", required=False)
     key_credential = t.optional_string("key_credential")
+    key_keyring = t.optional_string("key_keyring")
     given = [
         k
         for k, v in (
             ("key_env", key_env),
             ("key_file", key_file),
             ("key_credential", key_credential),
+            ("key_keyring", key_keyring),
         )
         if v
     ]
     if len(given) > 1:
         raise t.fail(
             given[1],
-            f"give only one of key_env, key_file, key_credential; got {' and '.join(given)}",
+            f"give only one of key_env, key_file, key_credential, key_keyring; "
+            f"got {' and '.join(given)}",
         )
     if key_env:
         value = environ.get(key_env, "").strip() if resolve else ""
@@ -174,9 +180,13 @@ def _application_key(
             raise t.fail("key_credential", f'"{key_credential}" is not a valid credential name')
         value = _read_credential(t, key_credential, environ) if resolve else ""
         return value, f"credential:{key_credential}"
+    if key_keyring:
+        split_entry(key_keyring)
+        return (read_key(key_keyring) if resolve else ""), f"keyring:{key_keyring}"
     raise t.fail(
         "key_env",
-        "missing: say where the application key comes from (key_env, key_file or key_credential)",
+        "missing: say where the application key comes from "
+        "(key_env, key_file, key_credential or key_keyring)",
     )
 
 

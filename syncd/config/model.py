@@ -29,7 +29,7 @@ class B2Config:
     realm: str = PRODUCTION_REALM  # a URL, or "embedded"
     key_id: str
     application_key: str = field(repr=False)
-    key_source: str  # "env:NAME", "file:/path", "credential:NAME", "embedded"; never the key
+    key_source: str  # "env:NAME", "file:/path", "credential:NAME", "keyring:S/U", "embedded"
     test_mode: str | None = None
     content_type: str = "b2/x-auto"
     large_file_threshold_bytes: int | None = None  # None: 2 x recommendedPartSize

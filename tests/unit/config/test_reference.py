@@ -41,7 +41,7 @@ def test_readme_reference_lists_exactly_the_example_keys() -> None:
     assert readme_keys() == set(example_keys())
 
 
-KEY_SOURCES = ("b2.key_env", "b2.key_file", "b2.key_credential")
+KEY_SOURCES = ("b2.key_env", "b2.key_file", "b2.key_credential", "b2.key_keyring")
 
 
 @pytest.mark.parametrize("key", sorted(example_keys()))
