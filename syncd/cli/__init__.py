@@ -20,6 +20,7 @@ from syncd.cli.explain_cmd import explain_cmd
 from syncd.cli.history_cmd import history_cmd
 from syncd.cli.ls_cmd import ls
 from syncd.cli.pause_cmd import pause, resume
+from syncd.cli.quickstart_cmd import quickstart
 from syncd.cli.restore_cmd import restore_cmd, undelete
 from syncd.cli.run_cmd import approve, run
 from syncd.cli.service_cmd import service
@@ -34,6 +35,7 @@ def cli() -> None:
 
     \b
     Start here:
+      syncd quickstart               try it in one command, no account needed
       syncd check-config FILE        validate a config file (exit 78 when it is wrong)
       syncd sync-now --config FILE   sync every folder once (cron, scripts, CI)
       syncd run --config FILE        the daemon (systemd, launchd)
@@ -70,6 +72,7 @@ for command in (
     undelete,
     service,
     auth,
+    quickstart,
     emulator,
 ):
     cli.add_command(command)
