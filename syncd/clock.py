@@ -59,3 +59,8 @@ def backoff_s(
     """
     ceiling = min(cap_s, base_s * (2.0 ** min(max(attempt, 1) - 1, 62)))
     return rng.uniform(min_share * ceiling, ceiling)
+
+
+def utc_day(now_ms: int) -> str:
+    """The UTC calendar day of a time, as ``YYYY-MM-DD`` (B2 bills calls per day)."""
+    return time.strftime("%Y-%m-%d", time.gmtime(now_ms // 1000))

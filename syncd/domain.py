@@ -44,6 +44,7 @@ class ChangeKind(enum.Enum):
     CHANGED = "changed"  # created or modified: stat it and compare with the index
     DELETED = "deleted"  # may be gone: confirm before any hide
     SUBTREE = "subtree"  # a directory appeared, moved or was missed: rescan under it
+    REMOTE = "remote"  # B2 moved away from the index (another writer): compare with it too
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,3 +149,25 @@ class SkippedItem:
     folder: str
     rel_path: RelPath
     reason: str
+
+
+class ConflictKind(enum.Enum):
+    """How another writer's version met syncd's for one path."""
+
+    CONFLICT = "conflict"  # both changed since syncd's last upload
+    REMOTE_UPDATE = "remote_update"  # B2 has a newer version; the local file did not change
+    REMOTE_HIDDEN = "remote_hidden"  # someone hid or deleted syncd's version
+    DELETED_HERE = "deleted_here"  # deleted locally while B2 got a newer version
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConflictRecord:
+    """One meeting of two writers on one path and what syncd did about it."""
+
+    folder: str
+    rel_path: RelPath
+    remote_file_id: str  # the other writer's version (or syncd's lost one)
+    kind: ConflictKind
+    resolution: str  # e.g. "kept both", "local made newest", "remote downloaded"
+    kept_as: B2Name | None = None  # where the local bytes went (keep-both)
+    detected_ms: int = 0

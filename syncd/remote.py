@@ -9,10 +9,11 @@ S3-compatible API) can produce the same values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 LARGE_FILE_SHA1_KEY = "large_file_sha1"
+CLIENT_KEY = "syncd_client"  # file info of large files syncd starts: which client started it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +53,34 @@ class UploadResult:
 
     version: FileVersion
     sha1: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionsPage:
+    """One page of a version listing and where the next one starts (None: the end)."""
+
+    versions: tuple[FileVersion, ...]
+    next_start: tuple[str, str | None] | None  # (file name, file id) of the next page
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LargeStart:
+    """A large upload this client started, as recorded so a restart resumes exactly it."""
+
+    file_id: str
+    sha1: str  # of the whole file
+    mtime_ms: int
+    part_size: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resume:
+    """How a large upload of one path picks up where an earlier run stopped: what was
+    recorded for the path (read only when the file is large), and where to record a new
+    start (before any part is sent)."""
+
+    recorded: Callable[[], LargeStart | None]
+    record: Callable[[LargeStart], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ Imports every layer below the app. Starts the embedded emulator when the realm i
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import platform
 import random
 import tempfile
 import threading
@@ -26,6 +28,7 @@ from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.health import remote_bound_s
 from syncd.engine.inbox import Inbox
 from syncd.engine.pause import PauseGate
+from syncd.engine.reconcile import CallLedger, Reconciler
 from syncd.engine.report import RunReport, Tally
 from syncd.engine.rescan import Rescanner, timing_of
 from syncd.engine.worker import FolderRuntime, WorkerPool
@@ -52,6 +55,8 @@ class App:
     report: RunReport
     pool: WorkerPool
     rescanner: Rescanner
+    reconciler: Reconciler
+    calls: CallLedger
     inbox: Inbox
     stop: threading.Event
     rng: random.Random
@@ -60,12 +65,33 @@ class App:
     dry: bool = False  # built for a dry run: the journal is a private copy
     meter: CallMeter | None = None  # B2 calls of this process (status, metrics)
 
-    def adopt_new_folders(self) -> None:
-        """Index what B2 already holds for folders never synced from this journal."""
+    def adopt_new_folders(self) -> set[str]:
+        """Index what B2 already holds for folders never synced from this journal: one
+        walk fills the remote index, and the index adopts from it. Returns the folders
+        walked."""
+        walked_names: set[str] = set()
         for name, runtime in self.folders.items():
             if self.journal.index_count(name) == 0:
-                count = adopt_folder(self.journal, self.client, runtime.config, runtime.bucket)
+                walked = self.reconciler.reconcile(name).finished
+                walked_names.add(name)
+                prefix = runtime.config.prefix
+                remote = (
+                    self.journal.remote.iter_latest(name, prefix)
+                    if walked
+                    else self.client.iter_names(runtime.bucket, prefix)
+                )
+                count = adopt_folder(self.journal, runtime.config, remote)
                 self.report.add(Tally.ADOPTED_FILES, count)
+        return walked_names
+
+    def reconcile_stale(self, *, force: bool = False, skip: frozenset[str] = frozenset()) -> None:
+        """Walk B2 for folders whose remote index is older than ``reconcile_interval_s``
+        (or whose walk was cut short; every folder with ``force``), queueing what other
+        writers changed."""
+        max_age_ms = 0 if force else int(self.config.sync.reconcile_interval_s * 1000)
+        for name in self.folders:
+            if name not in skip and (force or self.reconciler.stale(name, max_age_ms)):
+                self.reconciler.reconcile(name)
 
     def dry_run(self) -> list[PlannedItem]:
         """What sync-now would do per path, and why (``--dry-run``). Built with
@@ -84,13 +110,16 @@ class App:
         )
         return planner.plan(self.report)
 
-    def run_once(self) -> RunReport:
-        """Scan every folder, drain the journal, and return what happened (sync-now)."""
-        self.adopt_new_folders()
+    def run_once(self, *, reconcile: bool = False) -> RunReport:
+        """Scan every folder, drain the journal, and return what happened (sync-now);
+        ``reconcile`` lists B2 first even where the remote index is fresh."""
+        walked = self.adopt_new_folders()
+        self.reconcile_stale(force=reconcile, skip=frozenset(walked))
         self.journal.retry_now()  # a one-shot run retries earlier failures now
         for name in self.folders:
             self.rescanner.rescan(name)
         self.pool.drain()
+        self.calls.flush()
         return self.report
 
     def close(self) -> None:
@@ -153,7 +182,13 @@ def build(
         stack.callback(journal.close)
         http = make_http_client(config.b2, meter=meter, clock=clock, stop=stop)
         client = build_client(
-            config.b2, realm_url=realm_url, http=http, clock=clock, rng=rng, stop=stop
+            config.b2,
+            realm_url=realm_url,
+            http=http,
+            clock=clock,
+            rng=rng,
+            stop=stop,
+            client_tag=client_tag(config),
         )
         stack.callback(client.close)
         report = RunReport()
@@ -182,6 +217,17 @@ def build(
         # `syncd pause` holds the daemon; sync-now (immediate) is an explicit request.
         hold=None if immediate else PauseGate(journal, list(runtimes), clock).held,
     )
+    calls = CallLedger(journal, client, clock)
+    reconciler = Reconciler(
+        journal=journal,
+        client=client,
+        folders=runtimes,
+        clock=clock,
+        sink=inbox.record,
+        calls=calls,
+        class_c_budget=config.b2.daily_class_c_budget,
+        stop=stop,
+    )
     return App(
         config=config,
         clock=clock,
@@ -191,6 +237,8 @@ def build(
         report=report,
         pool=pool,
         rescanner=rescanner,
+        reconciler=reconciler,
+        calls=calls,
         inbox=inbox,
         stop=stop,
         rng=rng,
@@ -199,6 +247,13 @@ def build(
         dry=dry_run,
         meter=meter,
     )
+
+
+def client_tag(config: Config) -> str:
+    """This installation's mark on the large files it starts: the host and the state
+    directory, hashed (stable across restarts, distinct between clients)."""
+    where = f"{platform.node()}:{config.state.dir.resolve()}"
+    return hashlib.sha1(where.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _open_folders(

@@ -27,8 +27,6 @@ class FolderFacts:
 
     last_rescan_ms: int = 0  # the last full local rescan
     rescan_hints: int = 0  # changes it recorded
-    last_reconcile_ms: int = 0  # the last remote reconcile
-    reconcile_repaired: int = 0  # paths it queued again
     watched_dirs: int = 0  # inotify watches in place (last coverage check)
     dirs: int = 0  # directories in the folder (last coverage check; 0: not measured)
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from syncd.app.build import lock_state, start_embedded
 from syncd.app.files import JOURNAL_NAME, state_path
-from syncd.b2 import B2Client, Bucket, build_client, make_http_client
+from syncd.b2 import B2Client, Bucket, FileVersion, build_client, make_http_client
 from syncd.clock import SystemClock
 from syncd.config import EMBEDDED_REALM, Config, FolderConfig
 from syncd.engine.restore_inplace import InPlaceRecorder
@@ -142,20 +143,58 @@ class Remote:
 
 
 def list_rows(
-    config: Config, path: str, *, versions: bool, deleted: bool, at_ms: int | None
+    config: Config,
+    path: str,
+    *,
+    versions: bool,
+    deleted: bool,
+    at_ms: int | None,
+    cached: bool = False,
 ) -> list[LsRow]:
-    """The rows of ``syncd ls`` for one PATH."""
+    """The rows of ``syncd ls`` for one PATH; ``cached`` reads the journal's remote
+    index (as of its last walk plus syncd's own writes) and makes no B2 call."""
     sel = select(config, path)
     prefix = sel.folder.prefix
+    if cached:
+        return _cached_rows(config, sel, versions=versions, deleted=deleted, at_ms=at_ms)
     with Remote(config, need=READ_CAPABILITIES) as remote:
         bucket = remote.bucket(sel.folder)
         listing = remote.client.iter_versions(bucket, prefix + sel.sub)
-        pairs = (
-            (h.name[len(prefix) :], h)
-            for h in histories(listing)
-            if _in_selection(h.name, prefix, sel.sub)
-        )
-        return list(ls_rows(pairs, versions=versions, deleted=deleted, at_ms=at_ms))
+        return _rows(listing, sel, versions=versions, deleted=deleted, at_ms=at_ms)
+
+
+def _rows(
+    listing: Iterator[FileVersion],
+    sel: Selection,
+    *,
+    versions: bool,
+    deleted: bool,
+    at_ms: int | None,
+) -> list[LsRow]:
+    prefix = sel.folder.prefix
+    pairs = (
+        (h.name[len(prefix) :], h)
+        for h in histories(listing)
+        if _in_selection(h.name, prefix, sel.sub)
+    )
+    return list(ls_rows(pairs, versions=versions, deleted=deleted, at_ms=at_ms))
+
+
+def _cached_rows(
+    config: Config, sel: Selection, *, versions: bool, deleted: bool, at_ms: int | None
+) -> list[LsRow]:
+    path = state_path(config, JOURNAL_NAME)
+    if not path.exists():
+        raise UsageError("--cached: nothing was ever synced from this state dir")
+    with Journal.open(path, clock=SystemClock()) as journal:
+        walk = journal.remote.walk(sel.folder.name)
+        if walk is None or walk.last_finished_ms == 0:
+            raise UsageError(
+                f"--cached: B2 was never listed for {sel.folder.name!r}; "
+                "run without --cached, or run `syncd sync-now --reconcile` first"
+            )
+        listing = journal.remote.iter_versions(sel.folder.name, sel.folder.prefix + sel.sub)
+        return _rows(listing, sel, versions=versions, deleted=deleted, at_ms=at_ms)
 
 
 def _in_selection(name: str, prefix: str, sub: str) -> bool:

@@ -16,7 +16,6 @@ from syncd.app.build import App
 from syncd.app.live import FolderFacts, LiveState
 from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.engine.local import MARKER_NAME
-from syncd.engine.reconcile import Reconciler
 from syncd.schedule import Scheduler
 from syncd.watch import Watcher, WatchSettings
 
@@ -39,15 +38,8 @@ class Runtime:
             settings=WatchSettings.of(app.config.sync, extra_excludes=(f"/{MARKER_NAME}",)),
         )
         self._scheduler = Scheduler(app.clock, rng=self._rng)
-        self._reconciler = Reconciler(
-            journal=app.journal,
-            client=app.client,
-            folders=app.folders,
-            clock=app.clock,
-            sink=app.inbox.record,
-        )
+        self._reconciler = app.reconciler
         self._lost: set[str] = set()
-        self._reconciled: dict[str, tuple[int, int]] = {}  # folder -> (finished ms, repaired)
 
     def _offset(self, name: str, interval_s: float) -> float:
         stored = self._app.journal.state.schedule_offset(name)
@@ -76,8 +68,12 @@ class Runtime:
 
     def _reconcile_all(self) -> None:
         for name in self._app.folders:
-            repaired = self._reconciler.reconcile(name)
-            self._reconciled[name] = (self._app.clock.now_ms(), repaired)
+            self._reconciler.reconcile(name)
+        self._app.calls.flush()
+
+    def _remote_stale(self) -> bool:
+        max_age_ms = int(self._app.config.sync.reconcile_interval_s * 1000)
+        return any(self._reconciler.stale(name, max_age_ms) for name in self._app.folders)
 
     def start(self) -> None:
         """Workers first, then the watcher (events are recorded from now on), then the
@@ -99,6 +95,7 @@ class Runtime:
             interval_s=sync.reconcile_interval_s,
             offset_s=self._offset("reconcile", sync.reconcile_interval_s),
             jitter_s=sync.jitter_s,
+            run_at_start=self._remote_stale(),  # older than a period, or a walk cut short
         )
         self._scheduler.start()
         self._rescan_all()
@@ -150,13 +147,10 @@ class Runtime:
         facts = {}
         for name in self._app.folders:
             rescan = rescans.get(name, (0, 0))
-            reconcile = self._reconciled.get(name, (0, 0))
             watched, dirs = coverage.get(name, (0, 0))
             facts[name] = FolderFacts(
                 last_rescan_ms=rescan[0],
                 rescan_hints=rescan[1],
-                last_reconcile_ms=reconcile[0],
-                reconcile_repaired=reconcile[1],
                 watched_dirs=watched,
                 dirs=dirs,
             )

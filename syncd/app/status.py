@@ -2,8 +2,9 @@
 daemon's live-state file. Safe while the daemon runs: the journal is SQLite in WAL mode
 and is opened with ``mode=ro``.
 
-Imports ``syncd.config``, ``syncd.journal.peek`` and the app's ``files`` and ``live``
-only: never the engine, SQLAlchemy or httpx, so the command starts fast. The JSON form
+Imports ``syncd.config``, ``syncd.clock``, ``syncd.journal.peek`` and the app's
+``files`` and ``live`` only: never the engine, SQLAlchemy or httpx, so the command
+starts fast. The JSON form
 (``StatusReport.as_json``) is the stable schema documented in docs/status.md; a test
 checks the two agree.
 """
@@ -16,12 +17,14 @@ from typing import Any
 
 from syncd.app.files import JOURNAL_NAME, state_path
 from syncd.app.live import LIVE_NAME, FolderFacts, LiveState, read_live
+from syncd.clock import utc_day
 from syncd.config import Config, FolderConfig
-from syncd.journal.peek import JournalPeek, PendingRow
+from syncd.journal.peek import ConflictRow, JournalPeek, PendingRow, WalkRow
 
 SCHEMA_VERSION = 1
 WINDOW_MS = 60_000  # throughput is measured over the last minute
 LIST_LIMIT = 20  # failing and skipped items listed per folder (the counts are complete)
+DAY_MS = 86_400_000
 PAUSED_FOREVER_MS = 1 << 62  # paused_until_ms of "paused until resumed" (app.pause)
 
 
@@ -45,6 +48,8 @@ class FolderStatus:
     failing: tuple[PendingRow, ...]
     skipped_count: int
     skipped: tuple[tuple[str, str], ...]  # (path, reason)
+    conflicts: tuple[ConflictRow, ...] = ()
+    walk: WalkRow | None = None  # the remote index's listing walk
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +61,7 @@ class StatusReport:
     daemon: LiveState | None
     folders: tuple[FolderStatus, ...]
     note: str = ""
+    calls_by_day: tuple[tuple[str, str, dict[str, int]], ...] = ()  # (label, day, by class)
 
     @property
     def daemon_state(self) -> str:
@@ -95,6 +101,10 @@ class StatusReport:
                 "b2_calls_by_class": dict(d.b2_calls_by_class) if d else {},
             },
             "folders": [self._folder_json(f) for f in self.folders],
+            "b2_calls": {
+                label: {"day": day, **{c: counts.get(c, 0) for c in ("A", "B", "C")}}
+                for label, day, counts in self.calls_by_day
+            },
         }
 
     def _folder_json(self, f: FolderStatus) -> dict[str, Any]:
@@ -135,6 +145,25 @@ class StatusReport:
             ],
             "skipped_count": f.skipped_count,
             "skipped": [{"path": path, "reason": reason} for path, reason in f.skipped],
+            "conflicts": [
+                {
+                    "path": c.rel_path,
+                    "kind": c.kind,
+                    "resolution": c.resolution,
+                    "kept_as": c.kept_as,
+                    "remote_file_id": c.remote_file_id,
+                    "detected_ms": c.detected_ms,
+                }
+                for c in f.conflicts
+            ],
+            "remote_index": None
+            if f.walk is None
+            else {
+                "last_listed_ms": f.walk.last_finished_ms or None,
+                "walk_running": f.walk.is_running,
+                "versions_listed": f.walk.versions,
+                "list_calls": f.walk.calls,
+            },
             **self._daemon_facts(f.config.name),
         }
 
@@ -146,10 +175,6 @@ class StatusReport:
         return {
             "last_rescan_ms": facts.last_rescan_ms or None,
             "last_rescan_hints": facts.rescan_hints if facts.last_rescan_ms else None,
-            "last_reconcile_ms": facts.last_reconcile_ms or None,
-            "last_reconcile_repaired": (
-                facts.reconcile_repaired if facts.last_reconcile_ms else None
-            ),
             "watch": {
                 "watched_dirs": facts.watched_dirs if facts.dirs else None,
                 "dirs": facts.dirs or None,
@@ -192,7 +217,13 @@ def read_status(config: Config, *, now_ms: int | None = None) -> StatusReport:
         return StatusReport(now_ms=now, journal=str(path), daemon=live, folders=(), note=note)
     with JournalPeek(path) as peek:
         folders = tuple(_folder(peek, folder, now) for folder in config.folders)
-    return StatusReport(now_ms=now, journal=str(path), daemon=live, folders=folders)
+        calls = tuple(
+            (label, day, peek.calls_on(day))
+            for label, day in (("today", utc_day(now)), ("yesterday", utc_day(now - DAY_MS)))
+        )
+    return StatusReport(
+        now_ms=now, journal=str(path), daemon=live, folders=folders, calls_by_day=calls
+    )
 
 
 def _folder(peek: JournalPeek, folder: FolderConfig, now_ms: int) -> FolderStatus:
@@ -214,5 +245,7 @@ def _folder(peek: JournalPeek, folder: FolderConfig, now_ms: int) -> FolderStatu
         failing=tuple(peek.failures(folder.name, limit=LIST_LIMIT)),
         skipped_count=peek.issue_count(folder.name),
         skipped=tuple((i.rel_path, i.reason) for i in peek.issues(folder.name, limit=LIST_LIMIT)),
+        conflicts=tuple(peek.conflicts(folder.name)),
+        walk=peek.walk(folder.name),
     )
     return replace(status, state=folder_state(status, now_ms))

@@ -78,12 +78,14 @@ def build_client(
     clock: Clock,
     rng: random.Random,
     stop: threading.Event | None = None,
+    client_tag: str = "",
 ) -> B2Client:
     """A ready B2Client (not yet authorized; the first call or ``authorize()`` does it).
 
     ``stop`` is the caller's stop event (the daemon's): setting it ends every wait of the
     client at once, a server-requested pause of up to 300 s included. Without one the
-    client makes its own, which ``close()`` sets.
+    client makes its own, which ``close()`` sets. ``client_tag`` marks the large files
+    this client starts, so it never cancels or resumes another client's.
     """
     realm_url = realm_url.rstrip("/")
     allow_http = _check_realm(realm_url)
@@ -115,4 +117,6 @@ def build_client(
         clock=clock,
         stop=stop,
     )
-    return B2Client(session, config, stop=stop, http=http, owns_stop=owns_stop)
+    return B2Client(
+        session, config, stop=stop, http=http, owns_stop=owns_stop, client_tag=client_tag
+    )

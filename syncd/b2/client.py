@@ -27,7 +27,7 @@ from syncd.config import B2Config
 from syncd.domain import LocalState
 from syncd.errors import LocalAccessError, RemoteConflictError, RemoteNotFoundError
 from syncd.paths import name_problem
-from syncd.remote import DirEntry
+from syncd.remote import DirEntry, Resume, VersionsPage
 
 log = structlog.get_logger(__name__)
 SIMPLE_UPLOAD_LIMIT = 5_000_000_000  # the older, smaller of B2's documented limits
@@ -44,14 +44,21 @@ class B2Client:
         stop: threading.Event,
         http: httpx.Client,
         owns_stop: bool = True,
+        client_tag: str = "",
     ) -> None:
         self.session = session
         self._config = config
         self._stop = stop
         self._owns_stop = owns_stop  # a stop event the caller gave is the caller's to set
         self._http = http
+        self.client_tag = client_tag
+        """Marks the large files this client starts (``syncd_client`` file info)."""
 
     # --- account ----------------------------------------------------------------------
+
+    def take_call_counts(self) -> dict[str, int]:
+        """B2 calls sent since the last take, by price class ("A", "B", "C")."""
+        return self.session.raw.calls.take()
 
     def authorize(self) -> Authorization:
         """Authorize the key (API v4); the account id comes from B2, not the key id."""
@@ -77,8 +84,10 @@ class B2Client:
         *,
         content_type: str | None = None,
         on_progress: Callable[[int], None] | None = None,
+        resume: Resume | None = None,
     ) -> UploadResult:
-        """Upload one local file as the newest version of ``b2_name``.
+        """Upload one local file as the newest version of ``b2_name``; a large one
+        resumes what ``resume`` recorded for the path.
 
         Raises:
             FileChangedError, FileVanishedError, SpecialFileError, LocalAccessError: local.
@@ -105,7 +114,11 @@ class B2Client:
                 on_progress=on_progress,
             )
         large = LargeUpload(
-            self.session, threads=self._config.upload_threads, on_progress=on_progress
+            self.session,
+            threads=self._config.upload_threads,
+            on_progress=on_progress,
+            client_tag=self.client_tag,
+            resume=resume,
         )
         return large.run(
             bucket, b2_name, abs_path, expected, content_type=content_type, part_size=part_size
@@ -189,6 +202,17 @@ class B2Client:
     ) -> Iterator[FileVersion]:
         """Every version under ``prefix`` (name ascending, newest first), lazily."""
         return listing.iter_versions(self.session, bucket, prefix, page_size)
+
+    def versions_page(
+        self,
+        bucket: Bucket,
+        prefix: str,
+        *,
+        start: tuple[str, str | None] | None,
+        page_size: int = 1000,
+    ) -> VersionsPage:
+        """One page of the versions under ``prefix`` from ``start`` (resumable walks)."""
+        return listing.versions_page(self.session, bucket, prefix, start, page_size)
 
     def iter_names(
         self, bucket: Bucket, prefix: str = "", *, page_size: int = 1000

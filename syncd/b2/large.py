@@ -4,10 +4,15 @@ Imports ``syncd.b2.session``/``listing``/``models``/``source``, ``syncd.domain``
 ``syncd.errors``. The sequence:
 
 1. one pass over the file computes the whole-file SHA-1 *and* every part's SHA-1;
-2. an unfinished large file of the same name with the same ``large_file_sha1`` and
-   ``src_last_modified_millis`` is resumed (parts whose SHA-1 matches are skipped);
-   unfinished ones of that name from an older source are cancelled;
-3. otherwise ``b2_start_large_file`` with both keys in the file info;
+2. the large file the journal recorded for this path (``Resume``) is resumed by its
+   file id when it holds the same source (parts whose SHA-1 matches are skipped), and
+   cancelled when the source moved on; with no record (a crash between the start and
+   its record), an unfinished one of that name that *this client* started
+   (``syncd_client`` in its file info) with the same ``large_file_sha1`` and
+   ``src_last_modified_millis`` is resumed and this client's other ones are cancelled.
+   Unfinished large files that another client started are never touched;
+3. otherwise ``b2_start_large_file`` with the keys in the file info, recorded through
+   ``Resume.record`` before any part is sent;
 4. parts go out in parallel, each thread on its own part URL, each part streamed from
    the file with the SHA-1 from step 1 in its header — so B2 refuses a part whose
    bytes differ from the first read, and the parts always add up to ``large_file_sha1``;
@@ -48,6 +53,7 @@ from syncd.errors import (
     RemoteNotFoundError,
     RemoteProtocolError,
 )
+from syncd.remote import CLIENT_KEY, LargeStart, Resume
 
 log = structlog.get_logger(__name__)
 MAX_PARTS = 10_000
@@ -87,12 +93,20 @@ class LargeUpload:
     """One large file on its way up; ``run`` does the whole sequence."""
 
     def __init__(
-        self, session: B2Session, *, threads: int, on_progress: Callable[[int], None] | None
+        self,
+        session: B2Session,
+        *,
+        threads: int,
+        on_progress: Callable[[int], None] | None,
+        client_tag: str = "",
+        resume: Resume | None = None,
     ) -> None:
         self._session = session
         self._raw = session.raw
         self._threads = max(1, threads)
         self._on_progress = on_progress
+        self._tag = client_tag
+        self._resume = resume
 
     def run(
         self,
@@ -145,14 +159,34 @@ class LargeUpload:
     # --- start or resume -------------------------------------------------------------------
 
     def _start_or_resume(self, plan: _Plan) -> tuple[str, set[int]]:
-        resume = self._adopt_unfinished(plan)
-        if resume is not None:
-            done = self._stored_parts(plan, resume.file_id)
+        recorded = self._resume.recorded() if self._resume is not None else None
+        if recorded is not None:
+            same = (recorded.sha1, recorded.mtime_ms, recorded.part_size) == (
+                plan.sha1, plan.mtime_ms, plan.part_size,
+            )  # fmt: skip
+            done = self._stored_parts(plan, recorded.file_id) if same else None
             if done is not None:
-                log.info("large_file_resumed", b2_name=plan.b2_name, parts_done=len(done))
-                return resume.file_id, done
-            cancel_large(self._session, resume.file_id, reason="parts_do_not_fit")
+                log.info(
+                    "large_file_resumed",
+                    b2_name=plan.b2_name,
+                    file_id=recorded.file_id,
+                    parts_done=len(done),
+                )
+                return recorded.file_id, done
+            cancel_large(self._session, recorded.file_id, reason="superseded")
+        else:
+            found = self._adopt_unfinished(plan)
+            if found is not None:
+                done = self._stored_parts(plan, found.file_id)
+                if done is not None:
+                    self._record(plan, found.file_id)
+                    log.info("large_file_resumed", b2_name=plan.b2_name,
+                             file_id=found.file_id, parts_done=len(done))  # fmt: skip
+                    return found.file_id, done
+                cancel_large(self._session, found.file_id, reason="parts_do_not_fit")
         info = {SRC_LAST_MODIFIED_KEY: str(plan.mtime_ms), LARGE_FILE_SHA1_KEY: plan.sha1}
+        if self._tag:
+            info[CLIENT_KEY] = self._tag
         started = self._session.call(
             "start_large_file",
             lambda a: self._raw.start_large_file(
@@ -165,14 +199,32 @@ class LargeUpload:
             ),
             probe=lambda: self._adopt_unfinished(plan),
         )
-        log.info("large_file_started", b2_name=plan.b2_name, parts=len(plan.part_sha1s))
+        self._record(plan, started.file_id)
+        log.info(
+            "large_file_started",
+            b2_name=plan.b2_name,
+            file_id=started.file_id,
+            parts=len(plan.part_sha1s),
+        )
         return started.file_id, set()
 
+    def _record(self, plan: _Plan, file_id: str) -> None:
+        if self._resume is not None:
+            self._resume.record(
+                LargeStart(
+                    file_id=file_id,
+                    sha1=plan.sha1,
+                    mtime_ms=plan.mtime_ms,
+                    part_size=plan.part_size,
+                )
+            )
+
     def _adopt_unfinished(self, plan: _Plan) -> FileVersion | None:
-        """The unfinished upload of this very source, if any; others of this name are cancelled."""
+        """This client's unfinished upload of this very source, if any; this client's
+        other unfinished uploads of the name are cancelled, other clients' left alone."""
         keep: FileVersion | None = None
         for version in listing.iter_unfinished(self._session, plan.bucket, plan.b2_name):
-            if version.file_name != plan.b2_name:
+            if version.file_name != plan.b2_name or not self._is_ours(version):
                 continue
             if keep is None and plan.is_same_source(version):
                 keep = version
@@ -180,8 +232,19 @@ class LargeUpload:
                 cancel_large(self._session, version.file_id, reason="stale")
         return keep
 
+    def _is_ours(self, version: FileVersion) -> bool:
+        """Started by this client (untagged ones only when this client has no tag)."""
+        return version.file_info.get(CLIENT_KEY, "") == self._tag
+
     def _stored_parts(self, plan: _Plan, file_id: str) -> set[int] | None:
-        """Part numbers already stored with the right bytes; None if the layout differs."""
+        """Part numbers already stored with the right bytes; None if the layout differs
+        or the large file is gone (finished, cancelled)."""
+        try:
+            return self._parts_matching(plan, file_id)
+        except (RemoteNotFoundError, RemoteBadRequestError):
+            return None
+
+    def _parts_matching(self, plan: _Plan, file_id: str) -> set[int] | None:
         done: set[int] = set()
         for part in listing.iter_parts(self._session, file_id):
             if part.part_number > len(plan.part_sha1s):

@@ -23,6 +23,7 @@ from syncd.b2.models import (
 )
 from syncd.b2.session import B2Session
 from syncd.errors import RemoteProtocolError
+from syncd.remote import VersionsPage
 
 MAX_EMPTY_PAGES = 3
 LATEST_PAGE_SIZE = 10
@@ -85,6 +86,31 @@ def iter_versions(
             return
         guard.cursor(page.next_file_name, page.next_file_id, len(page.files))
         start_name, start_id = page.next_file_name, page.next_file_id
+
+
+def versions_page(
+    session: B2Session,
+    bucket: Bucket,
+    prefix: str,
+    start: tuple[str, str | None] | None,
+    page_size: int,
+) -> VersionsPage:
+    """One page of the versions under ``prefix`` from ``start`` (a resumable walk)."""
+    name, file_id = start if start is not None else (None, None)
+    if name is not None and not name.startswith(prefix):
+        raise _protocol(f"a listing cursor {name!r} outside the prefix {prefix!r}")
+    page = _versions_page(
+        session, bucket, prefix=prefix, start_name=name, start_id=file_id, page_size=page_size
+    )
+    guard = _CursorGuard(prefix)
+    for version in page.files:
+        guard.entry(version)
+    if page.files and page.files[0].file_name < (name or ""):
+        raise _protocol("a page started before its cursor")
+    following = None if page.next_file_name is None else (page.next_file_name, page.next_file_id)
+    if following is not None and (following[0] < (name or "") or following == start):
+        raise _protocol("the listing cursor did not move on")
+    return VersionsPage(versions=tuple(page.files), next_start=following)
 
 
 def iter_names(

@@ -57,6 +57,8 @@ class RawB2:
     ) -> None:
         self._t = B2Transport(http, clock=clock, timeouts=timeouts, test_mode=test_mode)
         self._allow_http_loopback = allow_http_loopback
+        self.calls = self._t.calls
+        """Requests sent, by B2 price class."""
 
     # --- account and buckets ------------------------------------------------------------
 

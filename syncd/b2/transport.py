@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from syncd.b2.billing import CallCounter
 from syncd.b2.translate import error_from_response, error_from_transport
 from syncd.b2.wire import TrackedBody, read_capped, user_agent
 from syncd.clock import Clock
@@ -68,6 +69,8 @@ class B2Transport:
         self._clock = clock
         self._timeouts = timeouts
         self._test_mode = test_mode
+        self.calls = CallCounter()
+        """Every request sent, by B2 price class (retries count: B2 bills them)."""
 
     def headers(self, token: str | None) -> dict[str, str]:
         headers = {"User-Agent": user_agent(), "Accept-Encoding": "identity"}
@@ -94,6 +97,7 @@ class B2Transport:
         request = self._http.build_request(
             method, url, headers=headers, content=body, timeout=self._timeouts.for_call(call)
         )
+        self.calls.add(call)
         try:
             response = self._http.send(request, stream=True, follow_redirects=False)
         except httpx.HTTPError as exc:

@@ -45,6 +45,12 @@ def _when(ms: int | None) -> str:
 @click.option("--deleted", is_flag=True, help="Only names whose newest version is a hide.")
 @click.option("--at", "at", metavar="TIME", help="The tree as it was at TIME.")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON on stdout.")
+@click.option(
+    "--cached",
+    is_flag=True,
+    help="Read the journal's copy of the listing (as of the last reconcile, plus what "
+    "syncd wrote since): no B2 call, no key needed.",
+)
 def ls(
     config_path: Path,
     path: str | None,
@@ -52,12 +58,14 @@ def ls(
     deleted: bool,
     at: str | None,
     as_json: bool,
+    cached: bool,
 ) -> None:
     """List what B2 holds under FOLDER[/PATH] (every folder when PATH is left out).
 
     \b
     Columns: upload time (UTC), mtime (UTC), size, sha1, name (relative to the
     folder), file id. TIME: ISO 8601, 90m, 3d, '2 hours ago', 'yesterday 18:00'.
+    With --cached the listing comes from the journal (zero B2 calls).
     Exit codes: 0 listed; 2 usage; 75 B2 unreachable; 77 key refused; 78 config.
     """
     from syncd.app.restore import list_rows
@@ -65,7 +73,7 @@ def ls(
     from syncd.logs import configure_logging
 
     def body() -> int:
-        config = load_config(config_path)
+        config = load_config(config_path, resolve_key=not cached)
         configure_logging(config.log, secrets=[config.b2.application_key])
         if versions and deleted:
             raise UsageError("--versions and --deleted exclude each other")
@@ -74,7 +82,9 @@ def ls(
         out: list[dict[str, object]] = []
         for p in paths:
             folder = p.strip("/").partition("/")[0]
-            rows = list_rows(config, p, versions=versions, deleted=deleted, at_ms=at_ms)
+            rows = list_rows(
+                config, p, versions=versions, deleted=deleted, at_ms=at_ms, cached=cached
+            )
             for r in rows:
                 if as_json:
                     out.append({"folder": folder, **r.as_dict()})

@@ -62,12 +62,18 @@ def render_lines(doc: dict[str, Any]) -> list[str]:
             head += f", root lost: {', '.join(d['lost_roots'])}"
     lines = [head]
     if d["b2_calls_by_class"]:
-        calls = ", ".join(f"{k} {v}" for k, v in sorted(d["b2_calls_by_class"].items()))
-        lines.append(f"  B2 calls since start by class: {calls}")
+        since = ", ".join(f"{k} {v}" for k, v in sorted(d["b2_calls_by_class"].items()))
+        lines.append(f"  B2 calls since start by class: {since}")
     for f in doc["folders"]:
         lines += _folder_lines(f)
     if not doc["folders"]:
         lines.append(doc["note"] or "no folders")
+    if per_day := doc.get("b2_calls"):
+        today, yday = per_day["today"], per_day["yesterday"]
+        lines.append(
+            f"B2 calls today: A {today['A']}, B {today['B']}, C {today['C']}; "
+            f"yesterday: A {yday['A']}, B {yday['B']}, C {yday['C']}"
+        )
     return lines
 
 
@@ -91,11 +97,15 @@ def _folder_lines(f: dict[str, Any]) -> list[str]:
         lines.append(
             f"  last rescan {when(f['last_rescan_ms'])} ({f['last_rescan_hints']} changes)"
         )
-    if f["last_reconcile_ms"]:
+    if r := f["remote_index"]:
+        state = "walk running" if r["walk_running"] else "listed"
         lines.append(
-            f"  last reconcile {when(f['last_reconcile_ms'])} "
-            f"({f['last_reconcile_repaired']} repaired)"
+            f"  remote index: last listed {when(r['last_listed_ms'])} ({state}, "
+            f"{r['versions_listed']} versions, {r['list_calls']} list calls)"
         )
+    for c in f["conflicts"]:
+        kept = f" (local bytes at {c['kept_as']})" if c["kept_as"] else ""
+        lines.append(f"  {c['kind']} {c['path']}: {c['resolution']}{kept}")
     if f["paused"]:
         until = f["paused_until_ms"]
         lines.append(f"  paused until {when(until) if until else 'syncd resume'}")

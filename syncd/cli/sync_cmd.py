@@ -43,6 +43,11 @@ def print_summary(report: RunReport) -> None:
         f"copied {r.copied_files}, hidden {r.hidden_files}, adopted {r.adopted_files}, "
         f"skipped {len(r.skipped)}, failed {len(r.failed)}"
     )
+    if r.conflicts or r.downloaded_files:
+        click.echo(
+            f"  met another writer on {r.conflicts} paths (see syncd status); "
+            f"downloaded {r.downloaded_files}"
+        )
     for item in r.skipped:
         click.echo(f"  skipped {item.folder}:{item.rel_path}: {item.error}")
     for item in r.failed:
@@ -88,7 +93,15 @@ def print_plan(items: list[PlannedItem], folders: list[str], *, as_json: bool) -
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
-def sync_now(config_path: Path, as_json: bool, dry_run: bool, progress: bool | None) -> None:
+@click.option(
+    "--reconcile",
+    is_flag=True,
+    help="List B2 first even if the remote index is fresh (it is listed anyway when older "
+    "than [sync] reconcile_interval_s), so other writers' changes are met in this run.",
+)
+def sync_now(
+    config_path: Path, as_json: bool, dry_run: bool, progress: bool | None, reconcile: bool
+) -> None:
     """Sync every folder once and exit.
 
     \b
@@ -119,7 +132,7 @@ def sync_now(config_path: Path, as_json: bool, dry_run: bool, progress: bool | N
                 from syncd.cli.progress import JobProgress
 
                 with JobProgress(app.report, enabled=show):
-                    report = app.run_once()
+                    report = app.run_once(reconcile=reconcile)
             finally:
                 app.close()
         if as_json:

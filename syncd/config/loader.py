@@ -119,6 +119,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
         test_mode=test_mode,
         content_type=t.string("content_type", defaults.content_type),
         large_file_threshold_bytes=t.integer("large_file_threshold_bytes", None, minimum=1),
+        daily_class_c_budget=t.integer("daily_class_c_budget", None, minimum=0),
         part_size_bytes=t.integer("part_size_bytes", None, minimum=1),
         upload_threads=_int(t, "upload_threads", defaults.upload_threads, 1, 64),
         download_parallel_threshold_bytes=_int(
@@ -270,6 +271,7 @@ def _sync(t: TableReader) -> SyncConfig:
         jitter_s=t.number("jitter_s", d.jitter_s),
         delete=t.choice("delete", d.delete, ("hide", "keep", "delete-all-versions")),
         touch=t.choice("touch", d.touch, ("copy", "upload", "ignore")),
+        conflict=t.choice("conflict", d.conflict, ("keep-both", "local-wins", "remote-wins")),
         mass_delete_ratio=t.number("mass_delete_ratio", d.mass_delete_ratio, maximum=1.0),
         mass_delete_count=_int(t, "mass_delete_count", d.mass_delete_count, 0),
         retry_base_s=t.number("retry_base_s", d.retry_base_s),

@@ -44,6 +44,7 @@ class B2Config:
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 64.0
     max_upload_bytes_per_s: int | None = None  # None: no limit; shared by every worker
+    daily_class_c_budget: int | None = None  # reconcile listings wait past this many a day
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,6 +77,7 @@ class SyncConfig:
     jitter_s: float = 60.0
     delete: str = "hide"  # "hide" | "keep" | "delete-all-versions"
     touch: str = "copy"  # "copy" | "upload" | "ignore"
+    conflict: str = "keep-both"  # "keep-both" | "local-wins" | "remote-wins"
     mass_delete_ratio: float = 0.5
     mass_delete_count: int = 1000
     retry_base_s: float = 5.0

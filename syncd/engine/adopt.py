@@ -1,11 +1,12 @@
 """First contact with a bucket: adopt what is already there.
 
 Imports the B2 and watch adapters, the journal and the domain. When a folder's index
-is empty (its first sync, or a lost journal), one listing of the prefix is merge-joined
+is empty (its first sync, or a lost journal), the visible versions under the prefix
+(from the remote index the reconcile walk just filled, else one listing) are merge-joined
 with a local scan; every file whose B2 version has the same size and
 ``src_last_modified_millis`` (as ``b2 sync`` and rclone write it) is recorded in the
 index as already uploaded, so nothing they uploaded is sent again. One class C call
-per 1,000 names, once per folder.
+per 1,000 versions, once per folder, shared with the reconcile walk.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ import structlog
 from syncd.config import FolderConfig
 from syncd.domain import B2Name, IndexEntry, LocalState, rel_path_key
 from syncd.engine.executor import entry_for
-from syncd.engine.ports import RemoteStore
 from syncd.journal import Journal
 from syncd.paths import name_problem
-from syncd.remote import Bucket, FileVersion
+from syncd.remote import FileVersion
 from syncd.watch import Scanner
 
 log = structlog.get_logger(__name__)
@@ -54,13 +54,12 @@ def pair_up(
             yield local, current
 
 
-def adopt_folder(
-    journal: Journal, client: RemoteStore, folder: FolderConfig, bucket: Bucket
-) -> int:
-    """Index the files B2 already holds for an unindexed folder; return their number."""
+def adopt_folder(journal: Journal, folder: FolderConfig, remote: Iterator[FileVersion]) -> int:
+    """Index the files B2 already holds for an unindexed folder; return their number.
+    ``remote``: B2's visible versions under the prefix by name, from the remote index
+    after a finished walk, or from a listing."""
     scanner = Scanner(folder)
     locals_ = (e for e in scanner.scan() if isinstance(e, LocalState))
-    remote = client.iter_names(bucket, folder.prefix)
     batch: list[IndexEntry] = []
     adopted = 0
     for local, version in pair_up(folder.prefix, locals_, remote):

@@ -17,7 +17,6 @@ from syncd.config import SyncConfig
 from syncd.domain import ChangeKind, IndexEntry, Job
 from syncd.engine.guard import DeleteGuard
 from syncd.engine.plan import (
-    Action,
     CopyFrom,
     DeleteAllVersions,
     Forget,
@@ -28,6 +27,7 @@ from syncd.engine.plan import (
     Skip,
     Upload,
 )
+from syncd.engine.plan_remote import AdoptRemote, KeepBoth, Noted, RemoteAction, TakeRemote
 from syncd.engine.report import RunReport
 from syncd.engine.worker import FolderRuntime, WorkerPool
 from syncd.errors import FileChangedError, FileVanishedError, SafetyStopError, SyncdError
@@ -57,9 +57,11 @@ class PlannedItem:
         }
 
 
-def describe(action: Action, indexed: IndexEntry | None) -> tuple[str, str]:
+def describe(action: RemoteAction, indexed: IndexEntry | None) -> tuple[str, str]:
     """(action, reason) of a planned action, in the words the plan prints."""
     match action:
+        case Noted() | KeepBoth() | TakeRemote() | AdoptRemote():
+            return _describe_remote(action, indexed)
         case Upload():
             return "upload", "new" if indexed is None else "changed"
         case CopyFrom():
@@ -78,6 +80,21 @@ def describe(action: Action, indexed: IndexEntry | None) -> tuple[str, str]:
             return "skip", action.reason
         case NeedHash():
             raise AssertionError("decide resolves NeedHash")
+
+
+def _describe_remote(
+    action: Noted | KeepBoth | TakeRemote | AdoptRemote, indexed: IndexEntry | None
+) -> tuple[str, str]:
+    match action:
+        case Noted():
+            what, _ = describe(action.action, indexed)
+            return what, f"{action.kind.value}: {action.resolution}"
+        case KeepBoth():
+            return "upload", "conflict: the local bytes go under a conflict name"
+        case TakeRemote():
+            return "download", "B2 holds another writer's newer version"
+        case AdoptRemote():
+            return "record", "B2's newer version already holds these bytes"
 
 
 class DryRun:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import structlog
 
 from syncd.config import FolderConfig
-from syncd.domain import B2Name, IndexEntry, LocalState
+from syncd.domain import B2Name, IndexEntry, LocalState, RelPath
 from syncd.engine.local import hash_file, source_path
 from syncd.engine.plan import (
     Action,
@@ -28,7 +28,8 @@ from syncd.engine.plan import (
 )
 from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport, Tally
-from syncd.remote import Bucket
+from syncd.journal import Journal, Written
+from syncd.remote import Bucket, Resume
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +40,7 @@ class Outcome:
 
     index: IndexEntry | None = None
     remove_index: bool = False
+    written: Written | None = None  # what this client wrote on B2, for the remote index
 
 
 def entry_for(
@@ -63,9 +65,12 @@ def entry_for(
 class Executor:
     """Turns actions into B2 calls for one folder's bucket."""
 
-    def __init__(self, client: RemoteStore, report: RunReport) -> None:
+    def __init__(
+        self, client: RemoteStore, report: RunReport, journal: Journal | None = None
+    ) -> None:
         self._client = client
         self._report = report
+        self._journal = journal  # where large uploads are recorded for an exact resume
 
     def execute(
         self,
@@ -153,6 +158,7 @@ class Executor:
             path,
             action.local,
             on_progress=on_progress,
+            resume=self._resume(folder.name, rel_path),
         )
         self._report.add(Tally.UPLOADED_FILES)
         self._report.add(Tally.UPLOADED_BYTES, action.local.size)
@@ -164,7 +170,16 @@ class Executor:
             file_id=result.version.file_id,
             uploaded_ms=result.version.upload_timestamp_ms,
         )
-        return Outcome(index=entry)
+        return Outcome(index=entry, written=Written(versions=(result.version,)))
+
+    def _resume(self, folder: str, rel_path: RelPath) -> Resume | None:
+        journal = self._journal
+        if journal is None:
+            return None
+        return Resume(
+            recorded=lambda: journal.large.get(folder, rel_path),
+            record=lambda start: journal.large.started(folder, rel_path, start),
+        )
 
     def _copy(self, action: CopyFrom, folder: FolderConfig, bucket: Bucket) -> Outcome:
         version = self._client.copy_file_id(
@@ -185,12 +200,13 @@ class Executor:
             file_id=version.file_id,
             uploaded_ms=version.upload_timestamp_ms,
         )
-        return Outcome(index=entry)
+        return Outcome(index=entry, written=Written(versions=(version,)))
 
     def _hide(self, action: Hide, bucket: Bucket) -> Outcome:
-        self._client.hide(bucket, action.indexed.b2_name)  # idempotent: never a B2 code here
+        marker = self._client.hide(bucket, action.indexed.b2_name)  # idempotent
         self._report.add(Tally.HIDDEN_FILES)
-        return Outcome(remove_index=True)
+        written = Written(versions=() if marker is None else (marker,))
+        return Outcome(remove_index=True, written=written)
 
     def _hide_orphan(self, action: HideOrphan, bucket: Bucket) -> Outcome:
         version = self._client.latest_version(bucket, action.b2_name)
@@ -206,4 +222,4 @@ class Executor:
         for version in versions:
             self._client.delete_version(version)
             self._report.add(Tally.DELETED_VERSIONS)
-        return Outcome(remove_index=True)
+        return Outcome(remove_index=True, written=Written(purged=name))

@@ -8,6 +8,7 @@ with it too.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,12 +16,12 @@ from dataclasses import dataclass
 from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, IndexEntry, Job, LocalState, RelPath
-from syncd.engine.executor import Executor, Outcome
+from syncd.engine.execute_remote import RemoteExecutor
+from syncd.engine.executor import Outcome
 from syncd.engine.guard import DeleteGuard, RootGuard
 from syncd.engine.health import Steps
 from syncd.engine.local import hash_file, stat_file
 from syncd.engine.plan import (
-    Action,
     CopyFrom,
     DeleteAllVersions,
     Facts,
@@ -29,8 +30,9 @@ from syncd.engine.plan import (
     NeedHash,
     Policy,
     Upload,
-    plan,
 )
+from syncd.engine.plan_remote import CONTENT, RemoteAction, RemoteFacts
+from syncd.engine.plan_remote import decide as plan_action
 from syncd.engine.report import RunReport
 from syncd.errors import JournalError, LocalAccessError
 from syncd.journal import Journal
@@ -78,7 +80,7 @@ class JobRunner:
     """Runs one claimed job; errors leave as ``SyncdError`` for the pool to dispatch."""
 
     journal: Journal
-    executor: Executor
+    executor: RemoteExecutor
     deletes: DeleteGuard
     policy: Policy
     sync: SyncConfig
@@ -119,13 +121,14 @@ class JobRunner:
             job,
             index=outcome.index,
             remove_index=outcome.remove_index,
+            written=outcome.written,
             on_failed=failed,
             on_done=lambda: self.recording.discard(job.id),
         )
 
     def decide(
         self, job: Job, cfg: FolderConfig, *, on_progress: Callable[[], None] | None = None
-    ) -> tuple[Action, bool]:
+    ) -> tuple[RemoteAction, bool]:
         """What the job's path needs (hashing it if the decision needs its sha1), and
         whether an earlier send of it may have reached B2. Reads only: a dry run plans
         with this too. Raises the local errors of ``stat_file`` and ``hash_file``."""
@@ -140,13 +143,26 @@ class JobRunner:
         facts = Facts(
             b2_name=b2_name, local=local, indexed=indexed, moved_from=moved, maybe_sent=in_flight
         )
-        action = plan(facts, self.policy)
+        remote = self._remote_facts(cfg.name, indexed) if job.kind is ChangeKind.REMOTE else None
+        action = plan_action(facts, remote, self.policy)
         if isinstance(action, NeedHash):
             sha1 = hash_file(cfg.path, action.local, cfg.follow_symlinks, on_progress=on_progress)
-            action = plan(
-                Facts(b2_name=b2_name, local=local, indexed=indexed, local_sha1=sha1), self.policy
-            )
+            facts = dataclasses.replace(facts, local_sha1=sha1, moved_from=None, maybe_sent=False)
+            action = plan_action(facts, remote, self.policy)
         return action, in_flight
+
+    def _remote_facts(self, folder: str, indexed: IndexEntry | None) -> RemoteFacts | None:
+        """What the remote index holds for the path's name (a REMOTE job only)."""
+        if indexed is None:
+            return None
+        versions = [
+            (v, ours)
+            for v, ours in self.journal.remote.versions_of(folder, indexed.b2_name)
+            if v.action in (*CONTENT, "hide")
+        ]
+        newest, ours = versions[0] if versions else (None, False)
+        present = any(v.file_id == indexed.file_id for v, _ in versions)
+        return RemoteFacts(newest=newest, newest_ours=ours, indexed_present=present)
 
     def _lease_keeper(self, job: Job, worker: str) -> Callable[[int], None]:
         """A progress hook that also renews the job's lease while a long upload runs, so
@@ -167,7 +183,7 @@ class JobRunner:
 
     def _send(
         self,
-        action: Action,
+        action: RemoteAction,
         folder: FolderRuntime,
         *,
         in_flight: bool,
@@ -194,7 +210,7 @@ class JobRunner:
                 return entry
         return None
 
-    def _guard(self, action: Action, folder: FolderRuntime) -> None:
+    def _guard(self, action: RemoteAction, folder: FolderRuntime) -> None:
         if isinstance(action, (Hide, DeleteAllVersions, HideOrphan)):
             folder.root.check()
             self.deletes.allow(folder.config.name)

@@ -14,10 +14,11 @@ from syncd.domain import B2Name, IndexEntry, LocalState, mtime_ms_of
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Policy:
-    """The user's choices that change decisions (``[sync]`` delete and touch)."""
+    """The user's choices that change decisions (``[sync]`` delete, touch, conflict)."""
 
     delete: str = "hide"  # "hide" | "keep" | "delete-all-versions"
     touch: str = "copy"  # "copy" | "upload" | "ignore"
+    conflict: str = "keep-both"  # "keep-both" | "local-wins" | "remote-wins"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from syncd.domain import LocalState
-from syncd.remote import Bucket, DirEntry, FileVersion, UploadResult
+from syncd.remote import Bucket, DirEntry, FileVersion, Resume, UploadResult, VersionsPage
 
 
 class RemoteStore(Protocol):
@@ -29,8 +29,10 @@ class RemoteStore(Protocol):
         *,
         content_type: str | None = None,
         on_progress: Callable[[int], None] | None = None,
+        resume: Resume | None = None,
     ) -> UploadResult:
-        """Store the file's bytes as the newest version of ``b2_name``."""
+        """Store the file's bytes as the newest version of ``b2_name``; a multi-part
+        upload resumes what ``resume`` recorded and records a new start there."""
         ...
 
     def copy_file(
@@ -63,10 +65,30 @@ class RemoteStore(Protocol):
         """Every version under ``prefix``, by name then newest first."""
         ...
 
+    def versions_page(
+        self,
+        bucket: Bucket,
+        prefix: str,
+        *,
+        start: tuple[str, str | None] | None,
+        page_size: int = 1000,
+    ) -> VersionsPage:
+        """One page of the versions under ``prefix`` from ``start`` (name, file id), as
+        ``iter_versions`` orders them, and where the next page starts."""
+        ...
+
     def iter_names(
         self, bucket: Bucket, prefix: str = "", *, page_size: int = 1000
     ) -> Iterator[FileVersion]:
         """The newest visible version of each name under ``prefix``, by name."""
+        ...
+
+    def cancel_large_file(self, file_id: str) -> None:
+        """Give up an unfinished multi-part upload this client started (gone counts)."""
+        ...
+
+    def take_call_counts(self) -> dict[str, int]:
+        """Calls sent since the last take, by B2 price class ("A", "B", "C")."""
         ...
 
     def download(

@@ -38,6 +38,8 @@ class Tally(enum.StrEnum):
     REFRESHED_FILES = "refreshed_files"
     ADOPTED_FILES = "adopted_files"
     REQUEUED_FILES = "requeued_files"
+    CONFLICTS = "conflicts"
+    DOWNLOADED_FILES = "downloaded_files"
 
 
 @dataclass(slots=True)
@@ -54,6 +56,8 @@ class RunReport:
     refreshed_files: int = 0
     adopted_files: int = 0
     requeued_files: int = 0
+    conflicts: int = 0  # paths where another writer met syncd on B2 (plan_remote)
+    downloaded_files: int = 0  # B2 versions brought into a folder (conflict = "remote-wins")
     skipped: list[Failure] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     paused: list[str] = field(default_factory=list)
@@ -120,6 +124,8 @@ class RunReport:
                 "refreshed_files": self.refreshed_files,
                 "adopted_files": self.adopted_files,
                 "requeued_files": self.requeued_files,
+                "conflicts": self.conflicts,
+                "downloaded_files": self.downloaded_files,
                 "skipped": [_plain(f) for f in self.skipped],
                 "failed": [_plain(f) for f in self.failed],
                 "paused": list(self.paused),

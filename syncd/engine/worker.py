@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import random
 import threading
 from collections.abc import Callable, Mapping
@@ -23,12 +24,14 @@ from syncd.clock import Clock, backoff_s
 from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import Job, SkippedItem
 from syncd.engine.claims import ClaimBuffer
+from syncd.engine.execute_remote import RemoteExecutor
 from syncd.engine.executor import Executor
 from syncd.engine.guard import DeleteGuard
 from syncd.engine.health import Steps
 from syncd.engine.inbox import Inbox
 from syncd.engine.job import FolderRuntime, JobRunner, Recording, RescanFn
-from syncd.engine.plan import Action, Policy
+from syncd.engine.plan import Policy
+from syncd.engine.plan_remote import RemoteAction
 from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport, Tally
 from syncd.errors import (
@@ -70,6 +73,7 @@ class WorkerPool:
         remote_bound_s: float | None = None,
         inbox: Inbox | None = None,
         hold: Callable[[], bool] | None = None,
+        host: str = "",
     ) -> None:
         self._journal = journal
         self._hold = hold  # True while the user paused uploads (engine.pause.PauseGate)
@@ -101,9 +105,15 @@ class WorkerPool:
         )
         self._runner = JobRunner(
             journal=journal,
-            executor=Executor(client, report),
+            executor=RemoteExecutor(
+                client,
+                Executor(client, report, journal),
+                report,
+                clock=clock,
+                host=host or platform.node(),
+            ),
             deletes=DeleteGuard(journal, sync),
-            policy=Policy(delete=sync.delete, touch=sync.touch),
+            policy=Policy(delete=sync.delete, touch=sync.touch, conflict=sync.conflict),
             sync=sync,
             clock=clock,
             report=report,
@@ -194,7 +204,7 @@ class WorkerPool:
 
     def decide(
         self, job: Job, cfg: FolderConfig, *, on_progress: Callable[[], None] | None = None
-    ) -> tuple[Action, bool]:
+    ) -> tuple[RemoteAction, bool]:
         """What the job's path needs and whether it may have been sent (``JobRunner``)."""
         return self._runner.decide(job, cfg, on_progress=on_progress)
 

@@ -9,22 +9,28 @@ use, so importing ``syncd.journal.peek`` does not load SQLAlchemy.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from syncd.journal.ledger import CallCount
     from syncd.journal.lock import InstanceLock
+    from syncd.journal.remote_index import Divergence, Walk, Written
     from syncd.journal.store import Journal
 
-__all__ = ["InstanceLock", "Journal"]
+__all__ = ["CallCount", "Divergence", "InstanceLock", "Journal", "Walk", "Written"]
+_HOMES = {
+    "CallCount": "syncd.journal.ledger",
+    "Divergence": "syncd.journal.remote_index",
+    "InstanceLock": "syncd.journal.lock",
+    "Journal": "syncd.journal.store",
+    "Walk": "syncd.journal.remote_index",
+    "Written": "syncd.journal.remote_index",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Journal":
-        from syncd.journal.store import Journal  # noqa: PLC0415
-
-        return Journal
-    if name == "InstanceLock":
-        from syncd.journal.lock import InstanceLock  # noqa: PLC0415
-
-        return InstanceLock
-    raise AttributeError(name)
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(home), name)

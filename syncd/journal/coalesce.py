@@ -10,6 +10,9 @@ The rules, in one place:
   sticky until the row is done: "rescan this directory" covers the path and everything
   below it, and a later CHANGED or DELETED for the directory's own name must not drop
   the rescan its children still need (a directory replaced by a file, or removed).
+  REMOTE (the reconciler found B2 moved away from the index) is sticky the same way
+  over CHANGED and DELETED: the worker stats the path anyway, and a local hint must not
+  drop the comparison with what another writer put on B2.
 * **Settle.** ``quiet_ms`` is the end of the quiet period after the *last* hint:
   ``observed_ms + wait`` where wait is ``delete_hold_ms`` for a DELETED row and
   ``settle_ms`` otherwise. It never moves earlier: a hint observed late (a rescan
@@ -51,6 +54,8 @@ def merge_kind(old: ChangeKind, new: ChangeKind) -> ChangeKind:
     """The kind of a row of kind ``old`` after a hint of kind ``new``."""
     if ChangeKind.SUBTREE in (old, new):
         return ChangeKind.SUBTREE
+    if ChangeKind.REMOTE in (old, new):
+        return ChangeKind.REMOTE
     return new
 
 

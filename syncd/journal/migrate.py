@@ -24,8 +24,11 @@ Schema history:
 * **v3**: the in-flight mark is the ``maybe_sent`` column
   of the pending row, the root identity and the delete guard's counts are the typed
   ``folder_state`` table; ``meta`` keeps only the schedule offsets.
-* **v4**: the layout of ``schema.py``. Operations step: ``folder_state`` gains
-  ``paused_until_ms`` (``syncd pause``). Other v4 additions are folded in beside it.
+* **v4**: the layout of ``schema.py``: new tables — the remote index
+  (``remote_versions``, ``remote_walks``), the ``conflicts`` record, the per-day
+  ``b2_calls`` ledger and the ``large_uploads`` in progress. A migrated journal's
+  remote index starts empty, so its first walk lists the bucket. Operations step:
+  ``folder_state`` gains ``paused_until_ms`` (``syncd pause``; the table is rebuilt).
 """
 
 from __future__ import annotations
@@ -153,6 +156,35 @@ V2_TO_V3 = (
         OR "key" GLOB 'deletes_paused:*' OR "key" GLOB 'deletes_approved:*'""",
 )
 
+# v3 -> v4, remote index part: new tables only.
+V3_TO_V4_REMOTE = (
+    """CREATE TABLE remote_versions (
+        folder_id INTEGER NOT NULL, name TEXT NOT NULL, file_id TEXT NOT NULL,
+        action TEXT NOT NULL, size INTEGER NOT NULL, sha1 TEXT, src_mtime_ms INTEGER,
+        upload_ms INTEGER NOT NULL, ours INTEGER NOT NULL, seen INTEGER NOT NULL,
+        PRIMARY KEY (folder_id, name, file_id),
+        FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE) WITHOUT ROWID""",
+    """CREATE TABLE remote_walks (
+        folder_id INTEGER NOT NULL, walk INTEGER NOT NULL, started_ms INTEGER NOT NULL,
+        finished_ms INTEGER NOT NULL, last_finished_ms INTEGER NOT NULL, cursor_name TEXT,
+        cursor_id TEXT, versions INTEGER NOT NULL, calls INTEGER NOT NULL,
+        PRIMARY KEY (folder_id),
+        FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE) WITHOUT ROWID""",
+    """CREATE TABLE conflicts (
+        folder_id INTEGER NOT NULL, path BLOB NOT NULL, remote_file_id TEXT NOT NULL,
+        kind TEXT NOT NULL, resolution TEXT NOT NULL, kept_as TEXT,
+        detected_ms INTEGER NOT NULL, PRIMARY KEY (folder_id, path, remote_file_id),
+        FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE) WITHOUT ROWID""",
+    """CREATE TABLE b2_calls (
+        day TEXT NOT NULL, class TEXT NOT NULL, calls INTEGER NOT NULL,
+        PRIMARY KEY (day, class)) WITHOUT ROWID""",
+    """CREATE TABLE large_uploads (
+        folder_id INTEGER NOT NULL, path BLOB NOT NULL, file_id TEXT NOT NULL,
+        sha1 TEXT NOT NULL, mtime_ms INTEGER NOT NULL, part_size INTEGER NOT NULL,
+        started_ms INTEGER NOT NULL, PRIMARY KEY (folder_id, path),
+        FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE) WITHOUT ROWID""",
+)
+
 # v3 -> v4, operations part. Frozen. ``folder_state`` is rebuilt (not ALTERed: an added
 # column would land after the table constraints, unlike a fresh journal's definition).
 V3_TO_V4_PAUSE = (
@@ -169,7 +201,7 @@ V3_TO_V4_PAUSE = (
         FROM v3_folder_state""",
     "DROP TABLE v3_folder_state",
 )
-V3_TO_V4 = V3_TO_V4_PAUSE
+V3_TO_V4 = (*V3_TO_V4_REMOTE, *V3_TO_V4_PAUSE)
 
 STEPS: dict[int, tuple[str, ...]] = {1: V1_TO_V2, 2: V2_TO_V3, 3: V3_TO_V4}
 

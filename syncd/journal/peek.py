@@ -76,6 +76,28 @@ class IssueRow:
     first_seen_ms: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConflictRow:
+    """Another writer's version met syncd's at a path (schema v4)."""
+
+    rel_path: str
+    kind: str
+    resolution: str
+    kept_as: str | None
+    remote_file_id: str
+    detected_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalkRow:
+    """A folder's remote-index listing walk (schema v4)."""
+
+    last_finished_ms: int  # 0: never finished
+    is_running: bool
+    versions: int
+    calls: int
+
+
 _FIGURES = """
 SELECT
   (SELECT count(*) FROM files WHERE folder_id = :f),
@@ -202,6 +224,53 @@ class JournalPeek:
         """How many skipped items ``folder`` has."""
         sql = "SELECT count(*) FROM issues WHERE folder_id = ?"
         return int(self._all(sql, (self._folder_ids.get(folder, -1),))[0][0])
+
+    def _has_table(self, name: str) -> bool:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return bool(self._all(sql, (name,)))
+
+    def conflicts(self, folder: str) -> list[ConflictRow]:
+        """Conflicts met in ``folder``, by path (none before schema v4)."""
+        if not self._has_table("conflicts"):
+            return []
+        sql = (
+            "SELECT path, kind, resolution, kept_as, remote_file_id, detected_ms FROM conflicts"
+            " WHERE folder_id = ? ORDER BY path, detected_ms"
+        )
+        return [
+            ConflictRow(
+                rel_path=_text(r[0]),
+                kind=str(r[1]),
+                resolution=str(r[2]),
+                kept_as=r[3],
+                remote_file_id=str(r[4]),
+                detected_ms=int(r[5]),
+            )
+            for r in self._all(sql, (self._folder_ids.get(folder, -1),))
+        ]
+
+    def walk(self, folder: str) -> WalkRow | None:
+        """The folder's remote-index walk, or None (never walked, or before v4)."""
+        if not self._has_table("remote_walks"):
+            return None
+        sql = (
+            "SELECT last_finished_ms, started_ms > 0 AND finished_ms = 0, versions, calls"
+            " FROM remote_walks WHERE folder_id = ?"
+        )
+        rows = self._all(sql, (self._folder_ids.get(folder, -1),))
+        if not rows:
+            return None
+        r = rows[0]
+        return WalkRow(
+            last_finished_ms=int(r[0]), is_running=bool(r[1]), versions=int(r[2]), calls=int(r[3])
+        )
+
+    def calls_on(self, day: str) -> dict[str, int]:
+        """B2 calls recorded on one UTC day (``YYYY-MM-DD``), by price class."""
+        if not self._has_table("b2_calls"):
+            return {}
+        rows = self._all("SELECT class, calls FROM b2_calls WHERE day = ?", (day,))
+        return {str(c): int(n) for c, n in rows}
 
     def pending_row(self, folder: str, rel_path: str) -> PendingRow | None:
         """The pending row of one path, or None."""

@@ -15,8 +15,9 @@ Conventions:
 * Unsigned 64-bit numbers (``dev``, ``inode``) are stored two's-complement (see
   ``codec.py``): SQLite integers are signed.
 
-Room is left for what design.md §7 plans: a remote-listing cache and per-path history
-become new tables keyed by ``folder_id`` (plus a migration step), nothing here changes.
+The remote index (``remote_versions``, ``remote_walks``), the conflict record, the
+per-day B2 call ledger and the large uploads in progress were added in v4 as new
+tables; nothing older changed.
 """
 
 from __future__ import annotations
@@ -129,5 +130,81 @@ meta = Table(
     metadata,
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+
+# The remote index: what B2 holds under each folder's prefix, from the last listing walk
+# plus what syncd itself wrote since. ``seen`` is the walk that last listed the version
+# (syncd's own writes take the folder's current walk), so a finished walk deletes the
+# rows it did not see: versions someone else deleted.
+remote_versions = Table(
+    "remote_versions",
+    metadata,
+    Column("folder_id", Integer, _folder_fk(), primary_key=True),
+    Column("name", Text, primary_key=True),  # the B2 file name (UTF-8 order = B2's order)
+    Column("file_id", Text, primary_key=True),
+    Column("action", Text, nullable=False),  # upload | hide | start | copy
+    Column("size", Integer, nullable=False),
+    Column("sha1", Text),  # contentSha1, else large_file_sha1; NULL when unknown
+    Column("src_mtime_ms", Integer),  # src_last_modified_millis; NULL when absent
+    Column("upload_ms", Integer, nullable=False),
+    Column("ours", Integer, nullable=False),  # 1: this journal's client wrote it
+    Column("seen", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# One listing walk per folder: resumable from its cursor, counted in list calls.
+remote_walks = Table(
+    "remote_walks",
+    metadata,
+    Column("folder_id", Integer, _folder_fk(), primary_key=True),
+    Column("walk", Integer, nullable=False),  # bumped when a walk starts
+    Column("started_ms", Integer, nullable=False),
+    Column("finished_ms", Integer, nullable=False),  # 0: running (or interrupted)
+    Column("last_finished_ms", Integer, nullable=False),  # 0: never finished
+    Column("cursor_name", Text),  # where the next page starts; NULL: from the beginning
+    Column("cursor_id", Text),
+    Column("versions", Integer, nullable=False),  # versions listed by this walk so far
+    Column("calls", Integer, nullable=False),  # list calls made by this walk so far
+    sqlite_with_rowid=False,
+)
+
+# Paths where another writer's version met syncd's: each shown once and kept for status.
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("folder_id", Integer, _folder_fk(), primary_key=True),
+    Column("path", LargeBinary, primary_key=True),
+    Column("remote_file_id", Text, primary_key=True),  # the other writer's version
+    Column("kind", Text, nullable=False),  # ConflictKind.value
+    Column("resolution", Text, nullable=False),  # what syncd did about it
+    Column("kept_as", Text),  # the B2 name the local bytes went to (keep-both)
+    Column("detected_ms", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# B2 transactions made, per UTC day and price class (A, B, C).
+b2_calls = Table(
+    "b2_calls",
+    metadata,
+    Column("day", Text, primary_key=True),  # YYYY-MM-DD (UTC)
+    Column("class", Text, primary_key=True),
+    Column("calls", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# Large uploads this client started and has not finished: resumed by file id after a
+# restart, cancelled when abandoned (the path is no longer pending).
+large_uploads = Table(
+    "large_uploads",
+    metadata,
+    Column("folder_id", Integer, _folder_fk(), primary_key=True),
+    Column("path", LargeBinary, primary_key=True),
+    Column("file_id", Text, nullable=False),
+    Column("sha1", Text, nullable=False),
+    Column("mtime_ms", Integer, nullable=False),
+    Column("part_size", Integer, nullable=False),
+    Column("started_ms", Integer, nullable=False),
     sqlite_with_rowid=False,
 )

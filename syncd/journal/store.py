@@ -35,6 +35,9 @@ from syncd.journal.db import Database, driver_execute
 from syncd.journal.folders import Folders
 from syncd.journal.group import GroupCommit
 from syncd.journal.index_api import IndexReads
+from syncd.journal.large import LargeUploads, forget_row
+from syncd.journal.ledger import Ledger, record_conflict
+from syncd.journal.remote_index import RemoteIndex, Written, forget_name, record_own
 from syncd.journal.schema import SCHEMA_VERSION
 from syncd.journal.state import StateStore
 
@@ -50,6 +53,12 @@ class Journal(IndexReads):
         self._group = GroupCommit(db)
         self.state = StateStore(db, self._folders)
         """Each folder's root identity and delete-guard counts; schedule offsets."""
+        self.remote = RemoteIndex(db, self._folders)
+        """The cache of what B2 holds under each folder's prefix."""
+        self.ledger = Ledger(db, self._folders)
+        """Conflicts with other writers; B2 calls per day and class."""
+        self.large = LargeUploads(db, self._folders, clock)
+        """Large uploads started and not finished, for an exact resume."""
 
     @classmethod
     def open(cls, path: Path, *, clock: Clock) -> Journal:
@@ -159,11 +168,19 @@ class Journal(IndexReads):
                 folder_name=lambda folder_id: self._folders.name(folder_id, conn),
             )
 
-    def complete(self, job: Job, *, index: IndexEntry | None, remove_index: bool = False) -> bool:
+    def complete(
+        self,
+        job: Job,
+        *,
+        index: IndexEntry | None,
+        remove_index: bool = False,
+        written: Written | None = None,
+    ) -> bool:
         """Record a finished job (after B2 confirmed), durably, in one transaction that
         may be shared with other workers' completions (group commit: one fsync each).
 
-        Upserts ``index`` (or forgets the job's path if ``remove_index``), then deletes
+        Upserts ``index`` (or forgets the job's path if ``remove_index``) and adds what
+        the job ``written`` on B2 to the remote index (and its conflict, if any), then deletes
         the pending row if its generation is still the job's; if newer hints arrived
         the row stays, unleased, to be taken again. A job whose row is already gone
         (its lease expired and another claim finished it) changes nothing.
@@ -171,11 +188,11 @@ class Journal(IndexReads):
         Returns:
             True when the row was deleted (nothing newer is pending for the path).
         """
-        work = self._completion(job, index, remove_index)
+        work = self._completion(job, index, remove_index, written)
         return self._group.run("complete", work) is queue.Finish.DONE
 
     def _completion(
-        self, job: Job, index: IndexEntry | None, remove_index: bool
+        self, job: Job, index: IndexEntry | None, remove_index: bool, written: Written | None
     ) -> Callable[[Connection], queue.Finish]:
         names = [job.folder] if index is None else [job.folder, index.folder]
         ids = self._folders.ensure(names)
@@ -191,6 +208,10 @@ class Journal(IndexReads):
                     index_rows.remove(conn, ids[job.folder], path)
                 if index is not None or remove_index:  # synced: any old issue is over
                     notes.clear(conn, ids[job.folder], path)
+                    if written is not None and any(v.is_large for v in written.versions):
+                        forget_row(conn, ids[job.folder], path)  # its large upload finished
+            if written is not None:  # B2 holds it whatever became of the row
+                _record_written(conn, ids[job.folder], written)
             return outcome
 
         return work
@@ -201,13 +222,14 @@ class Journal(IndexReads):
         *,
         index: IndexEntry | None,
         remove_index: bool = False,
+        written: Written | None = None,
         on_failed: Callable[[JournalError], None],
         on_done: Callable[[], None] | None = None,
     ) -> None:
         """``complete`` without waiting for the commit: queued for the journal's writer
         thread, committed with the next batch; then ``on_done`` runs, or ``on_failed``
         hears why it could not be. ``flush`` waits for everything queued."""
-        work = self._completion(job, index, remove_index)
+        work = self._completion(job, index, remove_index, written)
         self._group.submit("complete", work, on_failed, on_done)
 
     def flush(self) -> None:
@@ -340,3 +362,12 @@ class Journal(IndexReads):
 
 
 _UNKNOWN = -1  # a folder filter naming a folder the journal has never seen
+
+
+def _record_written(conn: Connection, folder_id: int, written: Written) -> None:
+    if written.purged is not None:
+        forget_name(conn, folder_id, written.purged)
+    if written.versions:
+        record_own(conn, folder_id, written.versions)
+    if written.conflict is not None:
+        record_conflict(conn, folder_id, written.conflict)

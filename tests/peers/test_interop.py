@@ -101,6 +101,25 @@ def test_b2_sync_upload_then_syncd_sync_now(syncd_setup: Setup, b2_authorized: B
 
 
 @pytest.mark.parametrize("flavour", RCLONE_IDS)
+def test_rclone_upload_then_syncd_sync_now(
+    flavour: str, syncd_setup: Setup, sdk_server: EmulatorServer, tmp_path: Path
+) -> None:
+    """syncd adopts a tree rclone uploaded (one file chunked): no re-upload, then or later."""
+    rclone = make_rclone(flavour, tmp_path, sdk_server)
+    root = syncd_setup.root
+    mtimes = make_tree(root, big=BIG)
+    rclone.ok("copy", "--b2-upload-cutoff", "5M", str(root), rclone.remote("host1"))
+    before = writes(sdk_server)
+    code, summary, err = sync_now(syncd_setup)
+    assert code == 0, err
+    assert (summary["uploaded_files"], summary.get("adopted_files")) == (0, len(mtimes)), summary
+    code, summary, err = sync_now(syncd_setup, "--reconcile")
+    assert code == 0, err
+    assert (summary["uploaded_files"], summary["conflicts"]) == (0, 0)
+    assert writes(sdk_server) == before
+
+
+@pytest.mark.parametrize("flavour", RCLONE_IDS)
 def test_rclone_upload_is_identical_for_b2_sync(
     flavour: str, b2_authorized: B2Cli, tmp_path: Path
 ) -> None:

@@ -37,6 +37,7 @@ def test_watcher_holds_deletes_for_the_configured_time(tmp_path: Path) -> None:
         rng=random.Random(1),
         journal=None,
         client=None,
+        reconciler=None,
     )
     runtime = Runtime(app)  # type: ignore[arg-type]
     assert runtime.watch_settings.delete_hold_s == 7.5

@@ -186,6 +186,14 @@ def _flatten(value: Any, prefix: str = "") -> set[str]:
 def test_documented_schema_matches_the_output(config: Config) -> None:
     """Every field of status --json is in docs/status.md's table, and every row is a field."""
     write_journal(config, FakeClock())
+    conn = sqlite3.connect(config.state.dir / JOURNAL_NAME)  # a walk and a conflict (v4 rows)
+    conn.execute("INSERT INTO remote_walks VALUES (1, 1, 5, 9, 9, NULL, NULL, 3, 1)")
+    conn.execute(
+        "INSERT INTO conflicts VALUES (1, CAST('a.txt' AS BLOB), '4_zother', 'both_changed',"
+        " 'kept both', 'a (conflict).txt', 7)"
+    )
+    conn.commit()
+    conn.close()
     doc = read_status(config, now_ms=START_MS + 30_000).as_json()
     schema = DOC.read_text().split("## JSON schema", 1)[1]
     documented = set(re.findall(r"^\| `([^`]+)` \|", schema, re.MULTILINE))

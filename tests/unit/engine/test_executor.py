@@ -61,6 +61,7 @@ class FakeClient:
         expected: LocalState,
         *,
         on_progress: Callable[[int], None] | None = None,
+        resume: object = None,
     ) -> UploadResult:
         self.calls.append(("upload_file", (bucket, b2_name, abs_path, expected)))
         if on_progress is not None:
@@ -124,9 +125,11 @@ def test_upload_records_what_b2_stored(
     local = local_state("a.txt", size=10)
     outcome = executor.execute(Upload(local=local, b2_name=NAME), folder, BUCKET)
     assert client.calls == [("upload_file", (BUCKET, NAME, folder.path / "a.txt", local))]
-    assert outcome == Outcome(
-        index=entry_for(FOLDER, NAME, local, sha1="c" * 40, file_id="new-id", uploaded_ms=42)
+    assert outcome.index == entry_for(
+        FOLDER, NAME, local, sha1="c" * 40, file_id="new-id", uploaded_ms=42
     )
+    assert outcome.written is not None
+    assert [v.file_id for v in outcome.written.versions] == ["new-id"]  # ours, for the cache
     assert outcome.index is not None
     assert (outcome.index.dev, outcome.index.inode, outcome.index.ctime_ns) == (1, 7, 6_000_000_000)
     assert (report.uploaded_files, report.uploaded_bytes) == (1, 10)
@@ -155,7 +158,9 @@ def test_hide_removes_the_entry(
     """Hide hides the indexed name and removes the index entry."""
     outcome = executor.execute(Hide(indexed=index_entry("a.txt")), folder, BUCKET)
     assert client.calls == [("hide", (BUCKET, NAME))]
-    assert outcome == Outcome(remove_index=True)
+    assert (outcome.index, outcome.remove_index) == (None, True)
+    assert outcome.written is not None
+    assert [v.action for v in outcome.written.versions] == ["hide"]
     assert report.hidden_files == 1
 
 
@@ -166,7 +171,7 @@ def test_hide_of_a_hidden_or_missing_name_is_done(
     """A name already hidden or absent counts as hidden; the executor sees no B2 code."""
     client.hide_answer = answer
     outcome = executor.execute(Hide(indexed=index_entry("a.txt")), folder, BUCKET)
-    assert outcome == Outcome(remove_index=True)
+    assert (outcome.index, outcome.remove_index) == (None, True)
     assert report.hidden_files == 1
 
 
@@ -206,7 +211,9 @@ def test_delete_all_versions_deletes_only_that_name(
         ("delete_version", "v2"),
         ("delete_version", "v1"),
     ]
-    assert outcome == Outcome(remove_index=True)
+    assert (outcome.index, outcome.remove_index) == (None, True)
+    assert outcome.written is not None
+    assert outcome.written.purged == NAME
     assert report.deleted_versions == 2
 
 

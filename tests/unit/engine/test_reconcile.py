@@ -1,109 +1,131 @@
-"""stale_entries: the merge-join of the index with B2's visible versions."""
+"""The reconciler: resumable walks, the daily class C budget, and what it queues."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
+from typing import cast
 
-import pytest
-
-from syncd.b2 import FileVersion
-from syncd.domain import IndexEntry
-from syncd.engine.reconcile import stale_entries
-from tests.unit.engine.conftest import PREFIX, file_version, index_entry
-
-SHA = "a" * 40
-MTIME_MS = 5_000  # index_entry's mtime_ns 5_000_000_123 floored to ms
-
-
-def stale(indexed: list[IndexEntry], remote: list[FileVersion]) -> list[str]:
-    """The rel_paths stale_entries yields."""
-    return [e.rel_path for e in stale_entries(iter(indexed), iter(remote))]
+from syncd.clock import utc_day
+from syncd.config import FolderConfig
+from syncd.domain import ChangeKind, ConflictKind, ConflictRecord, LocalChange, RelPath
+from syncd.engine.guard import RootGuard
+from syncd.engine.job import FolderRuntime
+from syncd.engine.ports import RemoteStore
+from syncd.engine.reconcile import Reconciler
+from syncd.journal import Journal, Written
+from syncd.remote import Bucket, FileVersion, VersionsPage
+from tests.support.fake_clock import FakeClock
+from tests.unit.engine.conftest import BUCKET, FOLDER, PREFIX, file_version, index_entry
 
 
-@pytest.mark.parametrize(
-    ("remote", "is_stale"),
-    [
-        ([], True),
-        ([file_version(PREFIX + "a.txt", file_id="id-a.txt")], False),
-        # the same version, whatever B2 reports about it
-        ([file_version(PREFIX + "a.txt", file_id="id-a.txt", sha1="b" * 40)], False),
-        ([file_version(PREFIX + "a.txt", file_id="id-a.txt", mtime_ms=None)], False),
-        # another version with the same bytes and mtime (e.g. another client's upload)
-        ([file_version(PREFIX + "a.txt", file_id="other", sha1=SHA, mtime_ms=MTIME_MS)], False),
-        # another version with other bytes or another mtime
-        ([file_version(PREFIX + "a.txt", file_id="other", sha1="b" * 40)], True),
-        ([file_version(PREFIX + "a.txt", file_id="other", mtime_ms=MTIME_MS + 1)], True),
-        ([file_version(PREFIX + "a.txt", file_id="other", mtime_ms=None)], True),
-        ([file_version(PREFIX + "a.txt", file_id="other", sha1=None)], True),
-        # only neighbours are there
-        ([file_version(PREFIX + "a.tx"), file_version(PREFIX + "a.txt0")], True),
-        ([file_version(PREFIX + "a.txt/b")], True),
-    ],
-    ids=[
-        "missing",
-        "same-version",
-        "same-id-other-sha1",
-        "same-id-no-mtime",
-        "other-id-same-content",
-        "other-sha1",
-        "other-mtime",
-        "other-id-no-mtime",
-        "other-id-no-sha1",
-        "neighbours-only",
-        "child-only",
-    ],
-)
-def test_one_entry(remote: list[FileVersion], is_stale: bool) -> None:
-    """An entry is stale when B2 lacks it or holds other bytes or mtime; else it is kept."""
-    entry = index_entry("a.txt", mtime_ns=MTIME_MS * 1_000_000 + 123, sha1=SHA)
-    assert stale([entry], remote) == (["a.txt"] if is_stale else [])
+class PagedStore:
+    """Serves a fixed version list in pages, counting calls by class like B2."""
+
+    def __init__(self, versions: list[FileVersion], page_size: int) -> None:
+        self.versions = versions
+        self.page_size = page_size
+        self.starts: list[tuple[str, str | None] | None] = []
+        self._counts = {"C": 0}
+
+    def versions_page(
+        self, bucket: Bucket, prefix: str, *, start: tuple[str, str | None] | None, page_size: int
+    ) -> VersionsPage:
+        """One page from ``start``."""
+        self.starts.append(start)
+        self._counts["C"] += 1
+        at = 0
+        if start is not None:
+            at = next(i for i, v in enumerate(self.versions) if (v.file_name, v.file_id) == start)
+        page = self.versions[at : at + self.page_size]
+        rest = self.versions[at + self.page_size :]
+        following = (rest[0].file_name, rest[0].file_id) if rest else None
+        return VersionsPage(versions=tuple(page), next_start=following)
+
+    def take_call_counts(self) -> dict[str, int]:
+        """Calls since the last take."""
+        counts, self._counts = self._counts, {"C": 0}
+        return counts
 
 
-def test_merge_join_over_many_names() -> None:
-    """The merge join yields exactly the missing and replaced entries, in index order."""
-    indexed = [index_entry(name, mtime_ns=MTIME_MS * 1_000_000) for name in "bcdefg"]
-    remote = [
-        file_version(PREFIX + "a"),  # unknown to the index
-        file_version(PREFIX + "b", file_id="id-b"),  # kept
-        # c missing
-        file_version(PREFIX + "d", file_id="new-d", sha1="f" * 40),  # replaced
-        file_version(PREFIX + "dd"),  # unknown
-        file_version(PREFIX + "e", file_id="new-e"),  # same content: kept
-        # f missing
-        file_version(PREFIX + "g", file_id="id-g"),  # kept
-        file_version(PREFIX + "h"),  # unknown, after the end of the index
-    ]
-    assert stale(indexed, remote) == ["c", "d", "f"]
+def reconciler(
+    journal: Journal, store: PagedStore, folder: FolderConfig, clock: FakeClock,
+    sink: list[LocalChange], budget: int | None = None,
+) -> Reconciler:  # fmt: skip
+    """A reconciler of the one folder over ``store``."""
+    runtime = FolderRuntime(config=folder, bucket=BUCKET, root=cast(RootGuard, None))
+
+    def record(changes: Sequence[LocalChange]) -> None:
+        sink.extend(changes)
+
+    return Reconciler(
+        journal=journal, client=cast(RemoteStore, store), folders={FOLDER: runtime},
+        clock=clock, sink=record, class_c_budget=budget,
+    )  # fmt: skip
 
 
-def test_remote_exhausted_early() -> None:
-    """Every entry after the last remote name is stale."""
-    indexed = [index_entry(name) for name in ("a", "b", "c")]
-    assert stale(indexed, [file_version(PREFIX + "a", file_id="id-a")]) == ["b", "c"]
+def tree(n: int) -> list[FileVersion]:
+    """``n`` names under the prefix, one version each (the index's file ids)."""
+    return [file_version(f"{PREFIX}f{i:04d}", file_id=f"id-f{i:04d}") for i in range(n)]
 
 
-def test_empty_index_yields_nothing() -> None:
-    """An empty index yields nothing, whatever B2 holds."""
-    assert stale([], [file_version(PREFIX + "a")]) == []
+def test_one_list_call_per_page_and_nothing_queued_when_in_step(
+    journal: Journal, folder: FolderConfig, clock: FakeClock
+) -> None:
+    """2,500 versions in pages of 1,000: three calls, and an index in step queues nothing."""
+    journal.put_index([index_entry(f"f{i:04d}") for i in range(2_500)])
+    store, sink = PagedStore(tree(2_500), 1_000), list[LocalChange]()
+    result = reconciler(journal, store, folder, clock, sink).reconcile(FOLDER)
+    assert (result.finished, result.calls, result.listed, result.queued) == (True, 3, 2_500, 0)
+    assert sink == []
 
 
-def test_names_compare_as_utf8_bytes() -> None:
-    """Non-ASCII names sorted by UTF-8 bytes join correctly with the index."""
-    names = sorted(["z.txt", "é.txt", "\u4e2d.txt", "\U0001f600.txt"], key=str.encode)
-    indexed = [index_entry(name) for name in names]
-    remote = [file_version(PREFIX + name, file_id="id-" + name) for name in names[::2]]
-    assert stale(indexed, remote) == names[1::2]
+def test_the_budget_defers_the_walk_and_the_next_day_resumes_it(
+    journal: Journal, folder: FolderConfig, clock: FakeClock
+) -> None:
+    """Past the day's class C budget the walk stops; the next day it resumes where it stood."""
+    journal.put_index([index_entry(f"f{i:04d}") for i in range(30)])
+    store, sink = PagedStore(tree(25), 10), list[LocalChange]()  # f0025..f0029 are gone from B2
+    rec = reconciler(journal, store, folder, clock, sink, budget=2)
+    first = rec.reconcile(FOLDER)
+    assert (first.finished, first.deferred, first.calls) == (False, True, 2)
+    assert rec.stale(FOLDER, max_age_ms=10**12)
+    clock.advance(86_400_000)
+    second = rec.reconcile(FOLDER)
+    assert (second.finished, second.calls) == (True, 1)
+    assert store.starts == [None, ("p/f0010", "id-f0010"), ("p/f0020", "id-f0020")]
+    assert sorted(c.rel_path for c in sink) == [RelPath(f"f{i:04d}") for i in range(25, 30)]
+    assert {c.kind for c in sink} == {ChangeKind.REMOTE}
+    today = journal.ledger.calls(utc_day(clock.now_ms()))
+    assert today.of("C") == 1
 
 
-def test_remote_is_read_lazily() -> None:
-    """The remote stream is consumed only as far as the index needs it."""
-    consumed: list[str] = []
+def test_a_stop_leaves_the_walk_resumable(
+    journal: Journal, folder: FolderConfig, clock: FakeClock
+) -> None:
+    """A stop before the next page leaves the walk running, to resume next time."""
+    store, sink = PagedStore(tree(5), 2), list[LocalChange]()
+    rec = reconciler(journal, store, folder, clock, sink)
+    rec._stop.set()
+    assert rec.reconcile(FOLDER).finished is False
+    walk = journal.remote.walk(FOLDER)
+    assert walk is not None
+    assert walk.running
 
-    def remote() -> Iterator[FileVersion]:
-        for name in ("a", "b", "c", "d"):
-            consumed.append(name)
-            yield file_version(PREFIX + name, file_id="id-" + name)
 
-    result = stale_entries(iter([index_entry("b")]), remote())
-    assert list(result) == []
-    assert consumed == ["a", "b"]
+def test_an_entry_met_before_is_not_queued_again(
+    journal: Journal, folder: FolderConfig, clock: FakeClock
+) -> None:
+    """A divergence already recorded as a conflict for that version is not queued twice."""
+    journal.put_index([index_entry("f0000")])
+    newer = file_version(f"{PREFIX}f0000", file_id="theirs", uploaded_ms=clock.now_ms() + 5)
+    store, sink = PagedStore([newer, *tree(1)], 10), list[LocalChange]()
+    rec = reconciler(journal, store, folder, clock, sink)
+    assert rec.reconcile(FOLDER).queued == 1
+    journal.record(sink, settle_ms=0, delete_hold_ms=0, max_deferral_ms=0)
+    [job] = journal.claim(worker="w", limit=1, lease_ms=1_000)
+    record = ConflictRecord(
+        folder=FOLDER, rel_path=RelPath("f0000"), remote_file_id="theirs",
+        kind=ConflictKind.REMOTE_UPDATE, resolution="left alone",
+    )  # fmt: skip
+    journal.complete(job, index=None, written=Written(conflict=record))
+    assert rec.reconcile(FOLDER).queued == 0

@@ -82,6 +82,8 @@ def test_as_dict_is_plain_json() -> None:
         "refreshed_files": 0,
         "adopted_files": 0,
         "requeued_files": 0,
+        "conflicts": 0,
+        "downloaded_files": 0,
         "skipped": [{"folder": "docs", "path": "pipe", "reason": "not a regular file"}],
         "failed": [{"folder": "docs", "path": "a.txt", "reason": "503"}],
         "paused": ["cap"],

@@ -61,6 +61,7 @@ class FakeClient:
         expected: LocalState,
         *,
         on_progress: Callable[[int], None] | None = None,
+        resume: object = None,
     ) -> UploadResult:
         self.uploads.append(b2_name)
         if self.on_upload is not None:

@@ -18,7 +18,7 @@ V3_FOLDER_STATE = """CREATE TABLE folder_state (
 
 
 def downgrade_to_v3(path: Path) -> None:
-    """Rewrite a fresh journal's folder_state in the v3 layout, keeping its rows."""
+    """Turn a fresh journal back into the v3 layout, keeping folder_state's rows."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
     conn.execute("ALTER TABLE folder_state RENAME TO v4")
@@ -28,6 +28,8 @@ def downgrade_to_v3(path: Path) -> None:
         " approved_deletes FROM v4"
     )
     conn.execute("DROP TABLE v4")
+    for table in ("remote_versions", "remote_walks", "conflicts", "b2_calls", "large_uploads"):
+        conn.execute(f"DROP TABLE {table}")  # the rest of v4: new tables
     conn.execute("PRAGMA user_version=3")
     conn.execute("COMMIT")
     conn.close()

@@ -1,0 +1,83 @@
+"""Kill -9 during a large upload: the restart resumes the same large file id from the
+journal's record and sends no part twice; another client's unfinished upload of the
+same name is never touched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from b2sdk.v2 import B2Api, InMemoryAccountInfo
+
+from syncd.emulator import EmulatorServer
+from tests.support.bucket_view import BucketView
+from tests.support.folder import KEY, KEY_ID
+from tests.support.harness import DaemonProcess, NotifySocket, Setup, sync_now, wait_until
+
+PART = 256 * 1024  # the emulator's recommended part size in these tests
+PARTS = 12
+
+
+def calls(emulator: EmulatorServer, name: str) -> int:
+    """How many ``name`` calls the emulator served."""
+    return int(emulator.stats()["calls"].get(name, 0))
+
+
+def test_kill9_mid_upload_resumes_the_same_large_file(
+    setup: Setup, view: BucketView, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """After kill -9, sync-now finishes the large file the dead daemon started; no part twice."""
+    data = os.urandom(PARTS * PART)
+    (setup.root / "big.bin").write_bytes(data)
+    emulator.set_faults_spec(["b2_upload_part:latency_ms=250"])
+    notify = NotifySocket(tmp_path / "n.sock")
+    daemon = DaemonProcess(setup, notify, tmp_path / "daemon.log")
+    try:
+        daemon.wait_ready()
+        assert wait_until(lambda: calls(emulator, "b2_upload_part") >= 4, 60), daemon.log()
+    finally:
+        daemon.kill()
+        notify.close()
+    emulator.set_faults_spec([])
+    unfinished = view.call(
+        "b2_list_unfinished_large_files", {"bucketId": view.bucket_id(setup.bucket)}
+    )
+    [first_id] = [f["fileId"] for f in unfinished["files"]]
+    parts_before = calls(emulator, "b2_upload_part")
+    starts_before = calls(emulator, "b2_start_large_file")
+    listings_before = calls(emulator, "b2_list_unfinished_large_files")
+    code, summary, err = sync_now(setup)
+    assert code == 0, err
+    assert summary["uploaded_files"] == 1
+    assert calls(emulator, "b2_start_large_file") == starts_before  # resumed, not restarted
+    # by the file id the journal recorded, not found again in a listing
+    assert calls(emulator, "b2_list_unfinished_large_files") == listings_before
+    stored = calls(emulator, "b2_upload_part") - parts_before
+    assert stored <= PARTS - 4 + 3  # the rest, plus at most the parts in flight at the kill
+    [version] = [v for v in view.versions(setup.bucket) if v.action == "upload"]
+    assert version.file_id == first_id
+    assert version.sha1 == hashlib.sha1(data).hexdigest()
+    assert view.unfinished(setup.bucket) == 0
+
+
+def test_another_clients_unfinished_upload_is_left_alone(
+    setup: Setup, view: BucketView, emulator: EmulatorServer
+) -> None:
+    """An unfinished large file another client started under syncd's name survives syncd."""
+    api: Any = B2Api(InMemoryAccountInfo())
+    api.authorize_account(emulator.base_url, KEY_ID, KEY)
+    bucket = api.get_bucket_by_name(setup.bucket)
+    theirs = api.services.large_file.start_large_file(
+        bucket.id_, setup.prefix + "big.bin", "b2/x-auto", {"large_file_sha1": "0" * 40}
+    )
+    (setup.root / "big.bin").write_bytes(os.urandom(4 * PART))
+    code, _, err = sync_now(setup)
+    assert code == 0, err
+    code, _, err = sync_now(setup, "--reconcile")
+    assert code == 0, err
+    unfinished = view.call(
+        "b2_list_unfinished_large_files", {"bucketId": view.bucket_id(setup.bucket)}
+    )
+    assert [f["fileId"] for f in unfinished["files"]] == [theirs.file_id]
