@@ -58,11 +58,13 @@ def test_status_shows_the_running_daemon_and_an_idle_folder(
     ).read_text()
     folder = status_json(setup)["folders"][0]
     assert folder["last_rescan_hints"] is not None
-    assert folder["last_reconcile_ms"] is None  # the daily reconcile has not run yet
+    assert folder["remote_index"]["last_listed_ms"] is not None  # the first start walks B2
+    assert folder["watch"]["dirs"] == folder["watch"]["watched_dirs"] == 1
     code, text = status(setup)
     assert code == 0
     assert f"pid {daemon.proc.pid}" in text
     assert "on B2: 5 files" in text
+    assert "remote index: last listed" in text
 
 
 def test_status_says_stopped_after_the_daemon_stops(setup: Setup, daemon: DaemonProcess) -> None:
