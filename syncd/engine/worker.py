@@ -149,6 +149,7 @@ class WorkerPool:
                 thread.join()
             self._journal.flush()  # records made durable can make rows due again (KEPT)
             paused = self._paused_until > self._clock.monotonic()
+            paused = paused or (self._hold is not None and self._hold())
             if self._stop.is_set() or self.fatal is not None or paused or not self._due_soon():
                 break
         self._finish()
