@@ -19,7 +19,7 @@ import structlog
 
 from syncd.app.build import App, build, lock_state
 from syncd.app.files import state_path
-from syncd.app.live import LIVE_NAME, remove_live, write_live
+from syncd.app.live import LIVE_NAME, LiveState, remove_live, write_live
 from syncd.app.live import TICK_S as LIVE_TICK_S
 from syncd.app.observe import sample_of, start_metrics
 from syncd.app.runtime import Runtime
@@ -81,30 +81,29 @@ class Daemon:
 
     def _serve(self, config: Config) -> int:
         self._notifier.status("starting")
-        app = build(config, stop=self._stop, meter=self._meter)
-        runtime = Runtime(app)
-        live = state_path(config, LIVE_NAME)
-        started_ms = app.clock.now_ms()
-        metrics = None
-        try:
-            runtime.start()
-            self._notifier.ready(runtime.status_line())
-            write_live(live, runtime.live_state(started_ms=started_ms))
-            metrics = start_metrics(
-                config,
-                lambda: sample_of(read_status(config), runtime.live_state(started_ms=started_ms)),
-            )
-            log.info("daemon_ready", folders=len(app.folders))
-            self._watch(
-                app, runtime, lambda: write_live(live, runtime.live_state(started_ms=started_ms))
-            )
-        finally:
-            self._notifier.stopping()
-            if metrics is not None:
-                metrics.stop()
-            runtime.shutdown(SHUTDOWN_S)
-            remove_live(live)
-            app.close()
+        with build(config, stop=self._stop, meter=self._meter) as app:
+            app.start()
+            runtime = Runtime(app)
+            live = state_path(config, LIVE_NAME)
+            started_ms = app.clock.now_ms()
+
+            def snapshot() -> LiveState:
+                return runtime.live_state(started_ms=started_ms)
+
+            metrics = None
+            try:
+                runtime.start()
+                self._notifier.ready(runtime.status_line())
+                write_live(live, snapshot())
+                metrics = start_metrics(config, lambda: sample_of(read_status(config), snapshot()))
+                log.info("daemon_ready", folders=len(app.folders))
+                self._watch(app, runtime, lambda: write_live(live, snapshot()))
+            finally:
+                self._notifier.stopping()
+                if metrics is not None:
+                    metrics.stop()
+                runtime.shutdown(SHUTDOWN_S)
+                remove_live(live)
         if app.pool.fatal is not None:
             log.error("daemon_stopped", error=str(app.pool.fatal))
             return app.pool.fatal.exit_code

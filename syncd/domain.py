@@ -86,6 +86,18 @@ class LocalState:
     dev: int
     inode: int
 
+    @classmethod
+    def from_stat(cls, rel_path: RelPath, st: os.stat_result) -> LocalState:
+        """The state of a stat result: the one place a stat becomes a LocalState."""
+        return cls(
+            rel_path=rel_path,
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            ctime_ns=st.st_ctime_ns,
+            dev=st.st_dev,
+            inode=st.st_ino,
+        )
+
     @property
     def mtime_ms(self) -> int:
         """The mtime as B2's ``src_last_modified_millis`` (see ``mtime_ms_of``)."""

@@ -29,11 +29,14 @@ from datetime import UTC, datetime
 import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 from syncd.clock import Clock
 
 log = structlog.get_logger(__name__)
 JUMP_TOLERANCE_S = 2.0
+# APScheduler only executes hand-offs: one at a time each, run however late they start
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
 
 
 def first_delay_s(now_ms: int, interval_s: float, offset_s: float) -> float:
@@ -182,7 +185,11 @@ class Scheduler:
         rng: random.Random | None = None,
         tick_s: float = 1.0,
         threads: int = 2,
+        runner: BaseScheduler | None = None,
     ) -> None:
+        """``runner`` is the APScheduler that executes the runs: by default a
+        BackgroundScheduler with ``threads`` threads; tests pass one they drive by hand
+        (with ``JOB_DEFAULTS`` and UTC)."""
         self._clock = clock
         self._tick_s = tick_s
         self._table = Timetable(rng or random.Random())
@@ -194,10 +201,14 @@ class Scheduler:
         self._stopping = threading.Event()
         self._driver: threading.Thread | None = None
         self._offset_ms = clock.now_ms() - int(clock.monotonic() * 1000)
-        self._aps = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(threads)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-            timezone=UTC,
+        self._aps = (
+            runner
+            if runner is not None
+            else BackgroundScheduler(
+                executors={"default": ThreadPoolExecutor(threads)},
+                job_defaults=JOB_DEFAULTS,
+                timezone=UTC,
+            )
         )
 
     def add_periodic(

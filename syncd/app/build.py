@@ -1,7 +1,8 @@
 """Build an ``App`` from a Config: journal, B2 client, folders, workers.
 
-Imports every layer below the app. Starts the embedded emulator when the realm is
-"embedded". ``App.run_once`` is sync-now; the daemon adds a ``Runtime``.
+``build`` only wires (and starts the embedded emulator when the realm is "embedded");
+``App.start`` does the start-up I/O. ``App.run_once`` is sync-now; the daemon adds a
+``Runtime``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
 
 import structlog
 
@@ -22,16 +24,24 @@ from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
 from syncd.b2 import B2Client, CallMeter, build_client, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
-from syncd.engine.adopt import adopt_folder
-from syncd.engine.dryrun import DryRun, PlannedItem
-from syncd.engine.guard import DeleteGuard, RootGuard
-from syncd.engine.health import remote_bound_s
-from syncd.engine.inbox import Inbox
-from syncd.engine.pause import PauseGate
-from syncd.engine.reconcile import CallLedger, Reconciler
-from syncd.engine.report import RunReport, Tally
-from syncd.engine.rescan import Rescanner, timing_of
-from syncd.engine.worker import FolderRuntime, WorkerPool
+from syncd.engine import (
+    CallLedger,
+    DeleteGuard,
+    DryRun,
+    FolderRuntime,
+    Inbox,
+    PauseGate,
+    PlannedItem,
+    Reconciler,
+    Rescanner,
+    RootGuard,
+    RunReport,
+    Tally,
+    WorkerPool,
+    adopt_folder,
+    remote_bound_s,
+    timing_of,
+)
 from syncd.errors import SafetyStopError
 from syncd.journal import Journal
 from syncd.journal.lock import InstanceLock
@@ -45,13 +55,14 @@ NEEDED_CAPABILITIES = frozenset({"listBuckets", "listFiles", "readFiles", "write
 
 @dataclass
 class App:
-    """syncd, built: the parts and the threads that connect them."""
+    """syncd, built: the parts and the threads that connect them. ``start()`` once
+    before anything runs; ``close()`` (or leaving ``with app:``) releases it all."""
 
     config: Config
     clock: Clock
     journal: Journal
     client: B2Client
-    folders: dict[str, FolderRuntime]
+    folders: dict[str, FolderRuntime]  # filled by start(): the folders whose root is there
     report: RunReport
     pool: WorkerPool
     rescanner: Rescanner
@@ -64,11 +75,43 @@ class App:
     emulator: EmulatorServer | None = None
     dry: bool = False  # built for a dry run: the journal is a private copy
     meter: CallMeter | None = None  # B2 calls of this process (status, metrics)
+    started: bool = False
+
+    def start(self) -> None:
+        """Start-up I/O: release dead leases, authorize, check each folder's bucket and
+        key, and check (or, first time, record) each root. A folder whose root is
+        unavailable is left out and reported. A dry run records nothing, not even a
+        root's identity."""
+        assert not self.started, "start() runs once"
+        self.started = True
+        # The caller holds the instance lock, so every lease left in the journal belongs
+        # to a process that died: its jobs are claimable again at once, not after lease_s.
+        # Their sends may have reached B2: the rows' maybe_sent mark makes the worker look
+        # first.
+        stale = self.journal.release_stale_leases()
+        if stale:
+            log.info("stale_leases_released", count=stale)
+        self.client.authorize()
+        for folder in self.config.folders:
+            need = NEEDED_CAPABILITIES
+            if self.config.sync.delete == "delete-all-versions" or folder.retention.is_configured:
+                need = need | {"deleteFiles"}  # hard deletes, or the daemon's scheduled prune
+            bucket = self.client.check_access(folder.bucket, folder.prefix, need=need)
+            guard = RootGuard(folder, self.journal)
+            try:
+                if not self.dry:
+                    guard.establish()
+            except SafetyStopError as exc:
+                self.report.pause(str(exc))
+                log.error("folder_unavailable", folder=folder.name, reason=str(exc))
+                continue
+            self.folders[folder.name] = FolderRuntime(config=folder, bucket=bucket, root=guard)
 
     def adopt_new_folders(self) -> set[str]:
         """Index what B2 already holds for folders never synced from this journal: one
         walk fills the remote index, and the index adopts from it. Returns the folders
         walked."""
+        assert self.started, "start() first"
         walked_names: set[str] = set()
         for name, runtime in self.folders.items():
             if self.journal.index_count(name) == 0:
@@ -126,6 +169,17 @@ class App:
         """Release everything, in reverse order of building."""
         self.resources.close()
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
 
 def start_embedded(config: Config) -> EmulatorServer:
     """Start the emulator in-process with its data under the state dir (imported here
@@ -157,7 +211,8 @@ def build(
     dry_run: bool = False,
     meter: CallMeter | None = None,
 ) -> App:
-    """Build syncd from ``config``; ``immediate`` skips the settle windows (sync-now).
+    """Wire syncd from ``config``; ``immediate`` skips the settle windows (sync-now).
+    Nothing talks to B2 or writes a root marker here: that is ``App.start()``.
     ``meter`` counts B2 calls (the daemon keeps one across reloads)."""
     clock = clock or SystemClock()
     meter = meter or CallMeter()
@@ -192,61 +247,56 @@ def build(
         )
         stack.callback(client.close)
         report = RunReport()
-        runtimes = _open_folders(config, journal, client, report, record_roots=not dry_run)
-        resources = stack.pop_all()
-    inbox = Inbox(journal, timing_of(config.sync, immediate=immediate))
-    rescanner = Rescanner(
-        journal=journal,
-        folders={name: rt.config for name, rt in runtimes.items()},
-        clock=clock,
-        inbox=inbox,
-        report=report,
-    )
-    pool = WorkerPool(
-        journal=journal,
-        client=client,
-        folders=runtimes,
-        sync=config.sync,
-        clock=clock,
-        report=report,
-        rescan=rescanner.rescan,
-        remote_bound_s=remote_bound_s(config.sync, config.b2),
-        rng=rng,
-        stop=stop,
-        inbox=inbox,
-        # `syncd pause` holds the daemon; sync-now (immediate) is an explicit request.
-        hold=None if immediate else PauseGate(journal, list(runtimes), clock).held,
-    )
-    calls = CallLedger(journal, client, clock)
-    reconciler = Reconciler(
-        journal=journal,
-        client=client,
-        folders=runtimes,
-        clock=clock,
-        sink=inbox.record,
-        calls=calls,
-        class_c_budget=config.b2.daily_class_c_budget,
-        stop=stop,
-    )
-    return App(
-        config=config,
-        clock=clock,
-        journal=journal,
-        client=client,
-        folders=runtimes,
-        report=report,
-        pool=pool,
-        rescanner=rescanner,
-        reconciler=reconciler,
-        calls=calls,
-        inbox=inbox,
-        stop=stop,
-        rng=rng,
-        resources=resources,
-        emulator=emulator,
-        dry=dry_run,
-        meter=meter,
-    )
+        runtimes: dict[str, FolderRuntime] = {}  # App.start() fills it
+        inbox = Inbox(journal, timing_of(config.sync, immediate=immediate))
+        rescanner = Rescanner(
+            journal=journal, folders=runtimes, clock=clock, inbox=inbox, report=report
+        )
+        pool = WorkerPool(
+            journal=journal,
+            client=client,
+            folders=runtimes,
+            sync=config.sync,
+            clock=clock,
+            report=report,
+            rescan=rescanner.rescan,
+            remote_bound_s=remote_bound_s(config.sync, config.b2),
+            rng=rng,
+            stop=stop,
+            inbox=inbox,
+            # `syncd pause` holds the daemon; sync-now (immediate) is an explicit request.
+            hold=None if immediate else PauseGate(journal, runtimes, clock).held,
+        )
+        calls = CallLedger(journal, client, clock)
+        reconciler = Reconciler(
+            journal=journal,
+            client=client,
+            folders=runtimes,
+            clock=clock,
+            sink=inbox.record,
+            calls=calls,
+            class_c_budget=config.b2.daily_class_c_budget,
+            stop=stop,
+        )
+        return App(
+            config=config,
+            clock=clock,
+            journal=journal,
+            client=client,
+            folders=runtimes,
+            report=report,
+            pool=pool,
+            rescanner=rescanner,
+            reconciler=reconciler,
+            calls=calls,
+            inbox=inbox,
+            stop=stop,
+            rng=rng,
+            resources=stack.pop_all(),
+            emulator=emulator,
+            dry=dry_run,
+            meter=meter,
+        )
 
 
 def client_tag(config: Config) -> str:
@@ -254,42 +304,6 @@ def client_tag(config: Config) -> str:
     directory, hashed (stable across restarts, distinct between clients)."""
     where = f"{platform.node()}:{config.state.dir.resolve()}"
     return hashlib.sha1(where.encode(), usedforsecurity=False).hexdigest()[:16]
-
-
-def _open_folders(
-    config: Config,
-    journal: Journal,
-    client: B2Client,
-    report: RunReport,
-    *,
-    record_roots: bool,
-) -> dict[str, FolderRuntime]:
-    """Start-up I/O: release dead leases, authorize, check each folder's bucket and key,
-    and check (or, first time, record) each root. A folder whose root is unavailable is
-    left out and reported."""
-    # The caller holds the instance lock, so every lease left in the journal belongs to a
-    # process that died: its jobs are claimable again at once, not after lease_s.
-    # Their sends may have reached B2: the rows' maybe_sent mark makes the worker look first.
-    stale = journal.release_stale_leases()
-    if stale:
-        log.info("stale_leases_released", count=stale)
-    client.authorize()
-    runtimes: dict[str, FolderRuntime] = {}
-    for folder in config.folders:
-        need = NEEDED_CAPABILITIES
-        if config.sync.delete == "delete-all-versions":
-            need = need | {"deleteFiles"}
-        bucket = client.check_access(folder.bucket, folder.prefix, need=need)
-        guard = RootGuard(folder, journal)
-        try:
-            if record_roots:  # a dry run records nothing, not even the root's identity
-                guard.establish()
-        except SafetyStopError as exc:
-            report.pause(str(exc))
-            log.error("folder_unavailable", folder=folder.name, reason=str(exc))
-            continue
-        runtimes[folder.name] = FolderRuntime(config=folder, bucket=bucket, root=guard)
-    return runtimes
 
 
 def lock_state(config: Config) -> InstanceLock:

@@ -17,7 +17,7 @@ from syncd.app.explain import locate
 from syncd.app.files import JOURNAL_NAME, state_path
 from syncd.app.restore import READ_CAPABILITIES, Remote
 from syncd.config import Config
-from syncd.engine.ports import RemoteStore
+from syncd.engine import RemoteStore
 from syncd.errors import UsageError
 from syncd.journal.peek import JournalPeek
 from syncd.remote import Bucket

@@ -19,7 +19,7 @@ from syncd.app.history import history
 from syncd.app.restore import RestoreRequest, restore
 from syncd.app.status import read_status
 from syncd.config import load_config
-from syncd.engine.restore_time import AtFileId
+from syncd.engine import AtFileId
 from syncd.errors import UsageError
 
 CONFIG_NAME = "syncd.toml"

@@ -1,10 +1,9 @@
 """Compose ``ls``, ``restore`` and ``undelete``: config in, rows or an outcome out.
 
-Imports the B2 client builder, the journal and the ``engine.restore_*`` modules.
-Reading needs only ``listFiles`` and ``readFiles``; a restore into a separate
-directory never touches the journal or writes to B2. In-place restores (``--in-place``,
-``undelete``, ``--since``) take the instance lock, so they never race a running
-daemon (stop it first: exit 75 otherwise), and record each restored file through
+Reading needs only ``listFiles`` and ``readFiles``; a restore into a separate directory
+never touches the journal or writes to B2. In-place restores (``--in-place``,
+``undelete``, ``--since``) take the instance lock, so they never race a running daemon
+(stop it first: exit 75 otherwise), and record each restored file through
 ``InPlaceRecorder``.
 """
 
@@ -23,21 +22,26 @@ from syncd.app.files import JOURNAL_NAME, state_path
 from syncd.b2 import B2Client, Bucket, FileVersion, build_client, make_http_client
 from syncd.clock import SystemClock
 from syncd.config import EMBEDDED_REALM, Config, FolderConfig
-from syncd.engine.restore_inplace import InPlaceRecorder
-from syncd.engine.restore_names import rel_problem
-from syncd.engine.restore_plan import (
+from syncd.engine import (
+    AtFileId,
+    AtTime,
+    InPlaceRecorder,
+    LsRow,
     Note,
+    ProgressHook,
+    RestoreOutcome,
     RestorePlan,
+    Restorer,
+    TargetDir,
     at_time,
     deleted_now,
+    histories,
+    ls_rows,
     one_version,
-    plan,
+    plan_restore,
+    rel_problem,
     undo_window,
 )
-from syncd.engine.restore_run import ProgressHook, RestoreOutcome, Restorer
-from syncd.engine.restore_time import AtFileId, AtTime
-from syncd.engine.restore_versions import LsRow, histories, ls_rows
-from syncd.engine.restore_write import TargetDir
 from syncd.errors import LocalAccessError, UsageError
 from syncd.journal import Journal
 
@@ -216,14 +220,14 @@ def make_plan(remote: Remote, sel: Selection, request: RestoreRequest) -> Restor
         if not _in_selection(version.file_name, prefix, sel.sub):
             raise UsageError(f"{request.at.file_id} is {version.file_name!r}, not under the PATH")
         same_name = remote.client.iter_versions(bucket, version.file_name)
-        return plan(same_name, prefix, sel.sub, one_version(version))
+        return plan_restore(same_name, prefix, sel.sub, one_version(version))
     listing = remote.client.iter_versions(bucket, prefix + sel.sub)
     if request.mode == "undelete":
-        return plan(listing, prefix, sel.sub, deleted_now())
+        return plan_restore(listing, prefix, sel.sub, deleted_now())
     if request.mode == "since":
-        return plan(listing, prefix, sel.sub, undo_window(request.since_ms))
+        return plan_restore(listing, prefix, sel.sub, undo_window(request.since_ms))
     at_ms = request.at.ms if isinstance(request.at, AtTime) else None
-    return plan(listing, prefix, sel.sub, at_time(at_ms))
+    return plan_restore(listing, prefix, sel.sub, at_time(at_ms))
 
 
 def restore(

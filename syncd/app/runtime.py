@@ -1,9 +1,8 @@
 """The daemon's moving parts around an App: watcher, scheduler and workers, started
 and stopped in order, plus the one-line status for systemd.
 
-Imports the app's ``build`` module, the watch and schedule adapters and the engine.
-Background passes run at a random offset within each period, chosen once per client
-and kept in the journal, so a fleet of clients never lists the bucket at one moment.
+Background passes run at a random offset within each period, chosen once per client and
+kept in the journal, so a fleet of clients never lists the bucket at one moment.
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ import structlog
 
 from syncd.app.build import App
 from syncd.app.live import FolderFacts, LiveState
+from syncd.app.prune import prune_app_folders
 from syncd.domain import ChangeKind, LocalChange, RelPath
-from syncd.engine.local import MARKER_NAME
+from syncd.engine import MARKER_NAME
 from syncd.schedule import Scheduler
 from syncd.watch import Watcher, WatchSettings
 
@@ -75,6 +75,9 @@ class Runtime:
         max_age_ms = int(self._app.config.sync.reconcile_interval_s * 1000)
         return any(self._reconciler.stale(name, max_age_ms) for name in self._app.folders)
 
+    def _prune_all(self) -> None:
+        prune_app_folders(self._app)
+
     def start(self) -> None:
         """Workers first, then the watcher (events are recorded from now on), then the
         scheduler with a rescan right away (it catches what happened while stopped)."""
@@ -97,6 +100,14 @@ class Runtime:
             jitter_s=sync.jitter_s,
             run_at_start=self._remote_stale(),  # older than a period, or a walk cut short
         )
+        if any(rt.config.retention.is_configured for rt in self._app.folders.values()):
+            self._scheduler.add_periodic(  # retention: on the reconcile period, own offset
+                "prune",
+                self._prune_all,
+                interval_s=sync.reconcile_interval_s,
+                offset_s=self._offset("prune", sync.reconcile_interval_s),
+                jitter_s=sync.jitter_s,
+            )
         self._scheduler.start()
         self._rescan_all()
 

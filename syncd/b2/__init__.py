@@ -8,6 +8,7 @@ httpx stays inside this package and ``syncd.app``.
 
 from syncd.b2.build import build_client, make_http_client
 from syncd.b2.client import B2Client
+from syncd.b2.lifecycle import LifecycleRule
 from syncd.b2.meter import CALL_CLASSES, CallMeter
 from syncd.b2.models import (
     Allowed,
@@ -31,6 +32,7 @@ __all__ = [
     "CallMeter",
     "DirEntry",
     "FileVersion",
+    "LifecycleRule",
     "PartInfo",
     "UploadResult",
     "UploadTarget",

@@ -20,6 +20,7 @@ from syncd.b2.access import check_access
 from syncd.b2.copy import copy_version
 from syncd.b2.download import Download
 from syncd.b2.large import LargeUpload, choose_part_size
+from syncd.b2.lifecycle import LifecycleRule, with_rule
 from syncd.b2.models import Authorization, Bucket, FileVersion, UploadResult
 from syncd.b2.session import B2Session
 from syncd.b2.upload import upload_small
@@ -194,6 +195,35 @@ class B2Client:
             )
         except RemoteNotFoundError as exc:
             log.info("delete_not_needed", file_id=version.file_id, code=exc.code)
+
+    def set_lifecycle_rule(self, bucket: Bucket, rule: LifecycleRule) -> tuple[LifecycleRule, ...]:
+        """Put ``rule`` on ``bucket`` in place of the rule for its prefix, leaving the
+        other rules alone; return the bucket's rules as B2 holds them now. The write is
+        guarded by ``ifRevisionIs``: a change made meanwhile gives RemoteConflictError
+        instead of being overwritten. Needs ``writeBuckets``."""
+        raw = self.session.raw
+        current, revision = self.session.call(
+            "list_buckets",
+            lambda a: raw.bucket_lifecycle(
+                a.api_url, a.authorization_token, account_id=a.account_id, bucket=bucket
+            ),
+        )
+        wanted = with_rule(current, rule)
+        if wanted == current:
+            return current
+        rules = [r.to_json() for r in wanted]
+        updated, _revision = self.session.call(
+            "update_bucket",
+            lambda a: raw.update_lifecycle(
+                a.api_url,
+                a.authorization_token,
+                account_id=a.account_id,
+                bucket=bucket,
+                rules=rules,
+                if_revision_is=revision,
+            ),
+        )
+        return updated
 
     # --- listings ---------------------------------------------------------------------
 

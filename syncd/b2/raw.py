@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from syncd.b2 import parse
+from syncd.b2.lifecycle import LifecycleRule, parse_rules
 from syncd.b2.models import (
     MAX_NAME_BYTES,
     Authorization,
@@ -39,6 +40,7 @@ from syncd.b2.transport import (
 )
 from syncd.b2.wire import TrackedBody, b2_quote, check_url
 from syncd.clock import Clock
+from syncd.errors import RemoteProtocolError
 
 AUTH_VERSION = "v4"
 
@@ -84,6 +86,36 @@ class RawB2:
             api_url, token, "list_buckets", {"accountId": account_id, "bucketName": bucket_name}
         )
         return tuple(parse.parse_bucket(b) for b in parse.get_list(obj, "buckets", max_len=10_000))
+
+    def bucket_lifecycle(
+        self, api_url: str, token: str, *, account_id: str, bucket: Bucket
+    ) -> tuple[tuple[LifecycleRule, ...], int]:
+        """``b2_list_buckets`` for one bucket: its lifecycle rules and revision."""
+        payload = {"accountId": account_id, "bucketId": bucket.bucket_id}
+        obj = self._t.post(api_url, token, "list_buckets", payload)
+        for item in parse.get_list(obj, "buckets", max_len=10_000):
+            if isinstance(item, dict) and item.get("bucketId") == bucket.bucket_id:
+                return parse_rules(item)
+        raise RemoteProtocolError(f"b2_list_buckets did not return bucket {bucket.bucket_name}")
+
+    def update_lifecycle(
+        self,
+        api_url: str,
+        token: str,
+        *,
+        account_id: str,
+        bucket: Bucket,
+        rules: list[dict[str, Any]],
+        if_revision_is: int,
+    ) -> tuple[tuple[LifecycleRule, ...], int]:
+        """``b2_update_bucket`` setting ``lifecycleRules`` (409 if the revision moved)."""
+        payload = {
+            "accountId": account_id,
+            "bucketId": bucket.bucket_id,
+            "lifecycleRules": rules,
+            "ifRevisionIs": if_revision_is,
+        }
+        return parse_rules(self._t.post(api_url, token, "update_bucket", payload))
 
     # --- simple uploads -------------------------------------------------------------------
 

@@ -20,12 +20,14 @@ from syncd.cli.explain_cmd import explain_cmd
 from syncd.cli.history_cmd import history_cmd
 from syncd.cli.ls_cmd import ls
 from syncd.cli.pause_cmd import pause, resume
+from syncd.cli.prune_cmd import prune
 from syncd.cli.quickstart_cmd import quickstart
 from syncd.cli.restore_cmd import restore_cmd, undelete
 from syncd.cli.run_cmd import approve, run
 from syncd.cli.service_cmd import service
 from syncd.cli.status_cmd import status
 from syncd.cli.sync_cmd import sync_now
+from syncd.cli.verify_cmd import verify
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -48,6 +50,8 @@ def cli() -> None:
       syncd ls --config FILE [PATH]  what B2 holds (--versions, --deleted, --at TIME)
       syncd restore --config FILE PATH   bring files back (--at TIME, --to, --in-place)
       syncd undelete --config FILE PATH  bring deleted files back in place
+      syncd prune --config FILE      delete old versions per [retention] (--dry-run)
+      syncd verify --config FILE     check B2 still holds the local bytes (a scrub)
       syncd service install          run syncd under systemd or launchd
       syncd auth set --config FILE   store the key in the OS keyring or the key file
       syncd emulator ...             a local B2-compatible server for tests and demos
@@ -70,6 +74,8 @@ for command in (
     ls,
     restore_cmd,
     undelete,
+    prune,
+    verify,
     service,
     auth,
     quickstart,

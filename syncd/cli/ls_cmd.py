@@ -69,7 +69,7 @@ def ls(
     Exit codes: 0 listed; 2 usage; 75 B2 unreachable; 77 key refused; 78 config.
     """
     from syncd.app.restore import list_rows
-    from syncd.engine.restore_time import parse_time
+    from syncd.engine import parse_time
     from syncd.logs import configure_logging
 
     def body() -> int:

@@ -40,7 +40,7 @@ def pause(config_path: Path, duration: str | None) -> None:
     written; 78 bad config.
     """
     from syncd.app.pause import FOREVER_MS, set_pause
-    from syncd.engine.restore_time import parse_duration_s
+    from syncd.engine import parse_duration_s
     from syncd.errors import SyncdError
 
     def body() -> int:

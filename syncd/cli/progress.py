@@ -6,7 +6,7 @@ from types import TracebackType
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from syncd.engine.report import RunReport
+from syncd.engine import RunReport
 
 
 def _mib(amount: int) -> str:

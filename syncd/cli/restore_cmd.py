@@ -20,7 +20,7 @@ from syncd.errors import UsageError
 if TYPE_CHECKING:
     from syncd.app.restore import RestoreRequest
     from syncd.config import Config
-    from syncd.engine.restore_run import RestoreOutcome
+    from syncd.engine import RestoreOutcome
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -190,7 +190,7 @@ def restore_cmd(
       78  the config is invalid
     """
     from syncd.app.restore import RestoreRequest
-    from syncd.engine.restore_time import parse_at, parse_duration_s
+    from syncd.engine import parse_at, parse_duration_s
 
     def asked(config: Config) -> tuple[list[str], RestoreRequest]:
         now = datetime.now().astimezone()

@@ -12,10 +12,10 @@ import click
 
 from syncd.cli.guard import run_guarded
 from syncd.config import load_config
-from syncd.engine.report import RunReport
+from syncd.engine import RunReport
 
 if TYPE_CHECKING:  # the engine and rich load only when a command runs (fast --help)
-    from syncd.engine.dryrun import PlannedItem
+    from syncd.engine import PlannedItem
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -60,7 +60,7 @@ def print_summary(report: RunReport) -> None:
 
 def print_plan(items: list[PlannedItem], folders: list[str], *, as_json: bool) -> int:
     """Print what a dry run would do, path by path; always exit 0."""
-    from syncd.engine.dryrun import counts
+    from syncd.engine import counts
 
     if as_json:
         rows = [{"folder": name, **counts(items, name)} for name in folders]
@@ -119,22 +119,16 @@ def sync_now(
     def body() -> int:
         config = load_config(config_path)
         configure_logging(config.log, secrets=[config.b2.application_key])
-        with lock_state(config):
-            app = build(config, immediate=True, dry_run=dry_run)
+        with lock_state(config), build(config, immediate=True, dry_run=dry_run) as app:
+            app.start()
             if dry_run:
-                try:
-                    names = [f.name for f in config.folders]
-                    return print_plan(app.dry_run(), names, as_json=as_json)
-                finally:
-                    app.close()
-            try:
-                show = sys.stdout.isatty() and not as_json if progress is None else progress
-                from syncd.cli.progress import JobProgress
+                names = [f.name for f in config.folders]
+                return print_plan(app.dry_run(), names, as_json=as_json)
+            show = sys.stdout.isatty() and not as_json if progress is None else progress
+            from syncd.cli.progress import JobProgress
 
-                with JobProgress(app.report, enabled=show):
-                    report = app.run_once(reconcile=reconcile)
-            finally:
-                app.close()
+            with JobProgress(app.report, enabled=show):
+                report = app.run_once(reconcile=reconcile)
         if as_json:
             click.echo(json.dumps({**report.as_dict(), "exit_code": exit_code(report)}, indent=2))
         else:

@@ -18,18 +18,21 @@ from syncd.config.model import (
     StateConfig,
     SyncConfig,
 )
+from syncd.config.retention import UNLIMITED, RetentionPolicy
 from syncd.config.urls import is_loopback_host, is_loopback_url
 
 __all__ = [
     "EMBEDDED_REALM",
     "PRODUCTION_REALM",
     "TEST_MODES",
+    "UNLIMITED",
     "B2Config",
     "Config",
     "FolderConfig",
     "FollowSymlinks",
     "LogConfig",
     "MetricsConfig",
+    "RetentionPolicy",
     "StateConfig",
     "SyncConfig",
     "is_loopback_host",

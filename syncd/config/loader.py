@@ -32,6 +32,7 @@ from syncd.config.model import (
     SyncConfig,
 )
 from syncd.config.reader import TableReader
+from syncd.config.retention import RetentionPolicy, read_retention
 from syncd.config.urls import is_loopback_url
 from syncd.errors import ConfigError
 
@@ -77,14 +78,22 @@ def parse_config(
     log = _log(top.table("log"))
     sync = _sync(top.table("sync"))
     metrics = _metrics(top.table("metrics"))
+    retention = read_retention(top.table("retention"))
     folder_tables = top.tables("folder")
     top.finish()
     if not folder_tables:
         raise ConfigError("folder: at least one [[folder]] table is required")
-    folders = tuple(_folder(t, i) for i, t in enumerate(folder_tables))
+    folders = tuple(_folder(t, i, retention) for i, t in enumerate(folder_tables))
     _check_folders(folders, state)
     return Config(
-        source=source, b2=b2, state=state, log=log, sync=sync, folders=folders, metrics=metrics
+        source=source,
+        b2=b2,
+        state=state,
+        log=log,
+        sync=sync,
+        folders=folders,
+        metrics=metrics,
+        retention=retention,
     )
 
 
@@ -295,7 +304,7 @@ def _metrics(t: TableReader) -> MetricsConfig:
     return MetricsConfig(host=host, port=int(port))
 
 
-def _folder(t: TableReader, index: int) -> FolderConfig:
+def _folder(t: TableReader, index: int, retention: RetentionPolicy) -> FolderConfig:
     path = t.absolute_path("path")
     assert path is not None  # required
     if not path.exists():
@@ -332,6 +341,7 @@ def _folder(t: TableReader, index: int) -> FolderConfig:
         max_size_bytes=t.integer("max_size_bytes", None, minimum=1),
         follow_symlinks=_follow(t.boolean_or("follow_symlinks", defaults.follow_symlinks, "all")),
         one_file_system=t.boolean("one_file_system", defaults.one_file_system),
+        retention=read_retention(t.table("retention"), retention),
     )
     t.finish()
     return config

@@ -1,7 +1,7 @@
 """The configuration as frozen dataclasses, filled and validated by ``loader``.
 
-Imports nothing. Defaults here are the documented defaults of
-``config.example.toml``; a test keeps the two in step.
+Imports only the sibling ``retention`` (its policy type). Defaults here are the
+documented defaults of ``config.example.toml``; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from syncd.config.retention import RetentionPolicy
 
 FollowSymlinks = bool | Literal["all"]
 """false: links are not followed; true: only links that resolve inside the folder;
@@ -105,6 +107,8 @@ class FolderConfig:
     max_size_bytes: int | None = None
     follow_symlinks: FollowSymlinks = False
     one_file_system: bool = True
+    # [retention] with [folder.retention] over it
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,3 +122,4 @@ class Config:
     sync: SyncConfig
     folders: tuple[FolderConfig, ...]
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)  # global [retention]

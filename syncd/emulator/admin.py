@@ -10,6 +10,9 @@
                                   (``{"mode": "fail_some_uploads"}`` or null)
 ``POST /_emulator/expire-tokens`` expire every account token now
 ``GET  /_emulator/info``          base URL, account id, master key id, buckets
+``GET|POST /_emulator/clock``     read / move the clock (``{"advanceMs": N}``);
+                                  moving it applies the lifecycle rules
+``POST /_emulator/apply-lifecycle`` apply the buckets' lifecycle rules now
 =========================  ==================================================
 
 No authentication: the server only binds loopback. Imports nothing from syncd outside the emulator.
@@ -25,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from syncd.emulator.faults import FaultRule, rule_from_json, rule_to_json
+from syncd.emulator.lifecycle import apply_lifecycle
 from syncd.emulator.problem import ApiError, bad_request, not_found
 from syncd.emulator.replies import json_reply
 from syncd.emulator.state import EmulatorState
@@ -61,6 +65,20 @@ def set_test_mode(state: EmulatorState, mode: str | None) -> None:
 def expire_tokens(state: EmulatorState) -> int:
     """Expire every account token; return how many were live."""
     return state.tokens.expire_all()
+
+
+def advance_clock(state: EmulatorState, ms: int) -> int:
+    """Move the emulator clock forward by ``ms`` and apply the lifecycle rules at the
+    new time; return the new time.
+
+    Raises:
+        ValueError: for a negative ``ms`` (B2 timestamps never go back).
+    """
+    if ms < 0:
+        raise ValueError("the emulator clock only moves forward")
+    state.clock_offset_ms += ms
+    apply_lifecycle(state)
+    return state.now_ms()
 
 
 def info(state: EmulatorState) -> dict[str, Any]:
@@ -111,6 +129,16 @@ async def _test_mode(state: EmulatorState, request: Request) -> Response:
     return json_reply({"mode": state.modes.global_mode})
 
 
+async def _clock(state: EmulatorState, request: Request) -> Response:
+    if request.method == "POST":
+        data = await _json_body(request)
+        advance = data.get("advanceMs") if isinstance(data, dict) else None
+        if not isinstance(advance, int) or isinstance(advance, bool) or advance < 0:
+            raise bad_request('expected {"advanceMs": <non-negative integer>}')
+        advance_clock(state, advance)
+    return json_reply({"nowMs": state.now_ms(), "offsetMs": state.clock_offset_ms})
+
+
 async def handle(state: EmulatorState, request: Request) -> Response:
     """Serve one admin request.
 
@@ -134,6 +162,13 @@ async def handle(state: EmulatorState, request: Request) -> Response:
         return json_reply({"expired": expire_tokens(state)})
     if action == "info" and method == "GET":
         return json_reply(info(state))
-    if action in ("stats", "reset-stats", "faults", "test-mode", "expire-tokens", "info"):
+    if action == "clock" and method in ("GET", "POST"):
+        return await _clock(state, request)
+    if action == "apply-lifecycle" and method == "POST":
+        return json_reply({"changed": apply_lifecycle(state)})
+    if action in (
+        *("stats", "reset-stats", "faults", "test-mode", "expire-tokens", "info"),
+        *("clock", "apply-lifecycle"),
+    ):
         raise ApiError(405, "method_not_allowed", f"{method} is not allowed on /_emulator/{action}")
     raise not_found(f"unknown admin path /_emulator/{action}")

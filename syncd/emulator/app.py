@@ -58,6 +58,7 @@ from syncd.emulator.calls_upload import (
 )
 from syncd.emulator.download import download_file_by_id, download_file_by_name
 from syncd.emulator.faults import FaultRule
+from syncd.emulator.lifecycle import apply_when_due
 from syncd.emulator.params import Params, read_params
 from syncd.emulator.problem import ApiError, not_found
 from syncd.emulator.protocol import drop_connection
@@ -166,6 +167,7 @@ class EmulatorApp:
     ) -> None:
         state = self.state
         state.stats.count_call(route.name, None if route.name == BY_NAME else route.version)
+        apply_when_due(state)
         fault = state.faults.pick(route.name)
         if fault is not None:
             if fault.latency_ms:

@@ -172,6 +172,15 @@ class EmulatorServer:
         """Expire every account token now; return how many were live."""
         return self._on_loop(admin.expire_tokens)
 
+    def advance_clock(self, ms: int) -> int:
+        """Move the emulator clock forward by ``ms`` (lifecycle rules run at the new
+        time); return the new time in ms."""
+        return self._on_loop(lambda state: admin.advance_clock(state, ms))
+
+    def now_ms(self) -> int:
+        """The emulator clock in ms (B2 upload timestamps come from it)."""
+        return self._on_loop(lambda state: state.now_ms())
+
 
 def serve_forever(options: EmulatorOptions, announce: Callable[[str], None]) -> None:
     """Serve in the foreground until SIGINT or SIGTERM, then return.

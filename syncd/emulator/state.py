@@ -56,6 +56,8 @@ class EmulatorState:
         self.faults.replace_rules(options.faults)
         self.stats = Stats()
         self.base_url = ""
+        self.clock_offset_ms = 0  # moved by the admin API: tests age versions by days
+        self.lifecycle_day = -1  # the emulated UTC day lifecycle rules last ran
         for name in options.buckets:
             try:
                 check_bucket_name(name)
@@ -73,8 +75,8 @@ class EmulatorState:
         return account_id
 
     def now_ms(self) -> int:
-        """The emulator clock."""
-        return now_ms()
+        """The emulator clock: the wall clock plus what tests advanced it by."""
+        return now_ms() + self.clock_offset_ms
 
     def collect(self, blobs: Iterable[str]) -> None:
         """Delete the blobs that no version or part references any more."""

@@ -1,11 +1,10 @@
 """First contact with a bucket: adopt what is already there.
 
-Imports the B2 and watch adapters, the journal and the domain. When a folder's index
-is empty (its first sync, or a lost journal), the visible versions under the prefix
-(from the remote index the reconcile walk just filled, else one listing) are merge-joined
-with a local scan; every file whose B2 version has the same size and
-``src_last_modified_millis`` (as ``b2 sync`` and rclone write it) is recorded in the
-index as already uploaded, so nothing they uploaded is sent again. One class C call
+When a folder's index is empty (its first sync, or a lost journal), the visible versions
+under the prefix (from the remote index the reconcile walk just filled, else one
+listing) are merge-joined with a local scan; every file whose B2 version has the same
+size and ``src_last_modified_millis`` (as ``b2 sync`` and rclone write it) is recorded in
+the index as already uploaded, so nothing they uploaded is sent again. One class C call
 per 1,000 versions, once per folder, shared with the reconcile walk.
 """
 

@@ -1,9 +1,8 @@
 """``sync-now --dry-run``: what each pending path would get, and why, changing nothing.
 
-Imports the journal adapter, the domain, the errors and the engine's planner and
-worker. It runs over a private copy of the journal (``Journal.open_copy``): the
-rescan records into the copy, and every due job of the copy is planned with the
-worker's own ``decide`` (the same stat, rename lookup, hash and ``plan``), never sent.
+It runs over a private copy of the journal (``Journal.open_copy``): the rescan records
+into the copy, and every due job of the copy is planned with the worker's own ``decide``
+(the same stat, rename lookup, hash and ``plan``), never sent.
 """
 
 from __future__ import annotations

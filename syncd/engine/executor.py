@@ -1,7 +1,7 @@
 """Carry out one planned action against B2 and say what the index must now hold.
 
-Imports the ``RemoteStore`` port (the task-level client), the domain and ``engine.plan``. The
-returned ``Outcome`` is written to the journal by the worker, only after B2 answered.
+The returned ``Outcome`` is written to the journal by the worker, only after B2
+answered.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """Safety guards in front of every hide: the root must be the root we know, and a
 pass may not hide more than a threshold of a folder without ``syncd approve``.
 
-Imports the journal adapter, ``syncd.config``, ``syncd.errors`` and ``engine.local``.
-A marker file carrying a random folder id is written into the root on first use and
-its id kept in the journal: an unmounted, emptied or replaced root has no marker (or
-another id, or another device) and so never turns into mass hides.
+A marker file carrying a random folder id is written into the root on first use and its
+id kept in the journal: an unmounted, emptied or replaced root has no marker (or another
+id, or another device) and so never turns into mass hides.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """One job, start to end: look (stat, index, rename candidates), plan, guard, send,
 record. The pool around it (``worker.py``) claims jobs and sorts their errors.
 
-Imports the journal and B2 adapters, the domain, ``syncd.paths`` and the engine's
-planner, executor, guards and local reads. ``decide`` only reads, so a dry run plans
-with it too.
+``decide`` only reads, so a dry run plans with it too.
 """
 
 from __future__ import annotations

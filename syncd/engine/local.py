@@ -1,10 +1,9 @@
-"""Safe reads of local files: lstat of the path the folder's symlink policy allows,
+"""Safe looks at local files: lstat of the path the folder's symlink policy allows,
 and a sha1 that is only returned when the file held still while it was read.
 
-Imports ``syncd.config``, ``syncd.domain``, ``syncd.errors`` and the symlink rule of
-``syncd.watch.filters`` (the scanner's rule: the two never disagree). "Could not read"
-is never "gone": only ENOENT/ENOTDIR mean absent; every other failure is a
-LocalAccessError.
+The symlink rule is the scanner's (``syncd.watch.filters``): the two never disagree.
+The reading is ``syncd.localfile``'s. "Could not read" is never "gone": only
+ENOENT/ENOTDIR mean absent; every other failure is a LocalAccessError.
 """
 
 from __future__ import annotations
@@ -18,26 +17,14 @@ from pathlib import Path
 
 from syncd.config import FollowSymlinks
 from syncd.domain import LocalState, RelPath
-from syncd.errors import FileChangedError, FileVanishedError, LocalAccessError, SpecialFileError
+from syncd.errors import LocalAccessError, SpecialFileError
+from syncd.localfile import HeldFile
 from syncd.watch.filters import symlink_problem
 
 MARKER_NAME = ".syncd-folder"  # the root marker; never synced
 CHUNK_BYTES = 1 << 20
 _ABSENT = (errno.ENOENT, errno.ENOTDIR)
 INT64_MAX = 2**63 - 1  # the journal keeps mtime_ns as a SQLite integer
-_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-
-
-def state_from_stat(rel_path: RelPath, st: os.stat_result) -> LocalState:
-    """The LocalState of a stat result."""
-    return LocalState(
-        rel_path=rel_path,
-        size=st.st_size,
-        mtime_ns=st.st_mtime_ns,
-        ctime_ns=st.st_ctime_ns,
-        dev=st.st_dev,
-        inode=st.st_ino,
-    )
 
 
 def source_path(root: Path, rel_path: RelPath, follow: FollowSymlinks = False) -> Path | None:
@@ -81,7 +68,7 @@ def stat_file(root: Path, rel_path: RelPath, follow: FollowSymlinks = False) -> 
                 "set a real date with touch",
                 rel_path=rel_path,
             )
-        return state_from_stat(rel_path, st)
+        return LocalState.from_stat(rel_path, st)
     if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
         return None
     raise SpecialFileError("not a regular file (FIFO, socket or device)", rel_path=rel_path)
@@ -96,33 +83,13 @@ def hash_file(
 ) -> str:
     """The sha1 of the file, read once; FileChangedError if it moved while read.
     ``on_progress`` is called after each chunk read."""
-    rel_path = expected.rel_path
     # not followed: O_NOFOLLOW on the path itself says what became of it
-    path = source_path(root, rel_path, follow) or root / rel_path
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        if exc.errno in _ABSENT:
-            raise FileVanishedError("vanished before it was read", rel_path=rel_path) from exc
-        if exc.errno == errno.ELOOP:
-            raise FileChangedError("became a symlink", rel_path=rel_path) from exc
-        raise LocalAccessError(f"cannot open: {exc.strerror}", rel_path=rel_path) from exc
-    try:
-        before = os.fstat(fd)
-        if not stat.S_ISREG(before.st_mode):
-            raise FileChangedError("is no longer a regular file", rel_path=rel_path)
-        if not state_from_stat(rel_path, before).same_identity(expected):
-            raise FileChangedError("changed before it was read", rel_path=rel_path)
-        digest = hashlib.sha1()  # noqa: S324  (B2's checksum, not a security use)
-        while chunk := os.read(fd, CHUNK_BYTES):
+    path = source_path(root, expected.rel_path, follow) or root / expected.rel_path
+    digest = hashlib.sha1(usedforsecurity=False)  # B2's checksum
+    with HeldFile(path, expected) as held:
+        for chunk in held.chunks(CHUNK_BYTES):
             digest.update(chunk)
             if on_progress is not None:
                 on_progress()
-        after = os.fstat(fd)
-    except OSError as exc:
-        raise LocalAccessError(f"cannot read: {exc.strerror}", rel_path=rel_path) from exc
-    finally:
-        os.close(fd)
-    if not state_from_stat(rel_path, after).same_identity(expected):
-        raise FileChangedError("changed while it was read", rel_path=rel_path)
+        held.check()
     return digest.hexdigest()

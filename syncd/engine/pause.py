@@ -10,7 +10,7 @@ the watcher and rescans keep recording, nothing new is sent.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection
 
 import structlog
 
@@ -24,9 +24,10 @@ REFRESH_S = 1.0
 class PauseGate:
     """``held()`` is True while ``syncd pause`` holds every folder of the pool."""
 
-    def __init__(self, journal: Journal, folders: Sequence[str], clock: Clock) -> None:
+    def __init__(self, journal: Journal, folders: Collection[str], clock: Clock) -> None:
+        """``folders`` is read at every check (the app fills its folders at start)."""
         self._journal = journal
-        self._folders = tuple(folders)
+        self._folders = folders
         self._clock = clock
         self._lock = threading.Lock()
         self._checked_s = float("-inf")
@@ -40,7 +41,7 @@ class PauseGate:
                 return self._held
             self._checked_s = now_s
             now_ms = self._clock.now_ms()
-            until = [self._journal.state.paused_until(name) for name in self._folders]
+            until = [self._journal.state.paused_until(name) for name in list(self._folders)]
             held = bool(until) and all(u > now_ms for u in until)
             if held != self._held:
                 if held:

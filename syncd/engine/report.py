@@ -1,8 +1,7 @@
 """What a run did, counted from many worker threads: the summary of ``sync-now`` and
 the figures behind ``status``.
 
-Imports ``syncd.domain`` only. A progress callback lets the CLI draw a bar without the
-engine knowing about terminals.
+A progress callback lets the CLI draw a bar without the engine knowing about terminals.
 """
 
 from __future__ import annotations
@@ -13,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ProgressHook = Callable[[str, int], None]
-"""Called with (what, amount): ("job", 1) per finished job, ("bytes", n) per chunk sent."""
+"""Called with (what, amount): a sync sends ("job", 1) per finished job and ("bytes", n)
+per chunk sent; a restore ("file", 1) per finished item and ("bytes", n) per chunk
+received."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,8 +1,7 @@
 """The local pass: walk a folder (or part of it), merge-join with the index, and
 record what differs as hints in the journal. No hashing, no network.
 
-Imports the journal and watch adapters, ``syncd.config`` and the domain. Items the
-scanner cannot sync are reported once each; an unreadable directory yields no
+Items the scanner cannot sync are reported once each; an unreadable directory yields no
 deletes for what is under it ("could not read" is never "gone").
 """
 
@@ -16,6 +15,7 @@ from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import LocalChange, LocalState, RelPath, SkippedItem, Timing
 from syncd.engine.inbox import Inbox
+from syncd.engine.job import FolderRuntime
 from syncd.engine.local import MARKER_NAME
 from syncd.engine.report import RunReport, Tally
 from syncd.journal import Journal
@@ -43,7 +43,7 @@ class Rescanner:
         self,
         *,
         journal: Journal,
-        folders: Mapping[str, FolderConfig],
+        folders: Mapping[str, FolderRuntime],
         clock: Clock,
         inbox: Inbox,
         report: RunReport,
@@ -78,7 +78,7 @@ class Rescanner:
     ) -> int:
         """Walk ``folder_name`` (below ``under``) and record every difference; return
         the number of hints recorded. ``progress`` is called for every entry walked."""
-        folder = self._folders[folder_name]
+        folder = self._folders[folder_name].config
         batch: list[LocalChange] = []
         count = 0
         for change in self._changes(folder, under, progress):

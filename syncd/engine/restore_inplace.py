@@ -1,13 +1,12 @@
 """After an in-place restore: make B2's newest version the restored one, and index it.
 
-Imports the ``RemoteStore`` port, ``syncd.journal``, ``syncd.domain`` and the executor's
-``entry_for``. A restored file must not be uploaded again by the next sync, and a
-hidden name must become visible again. Both come from one server-side copy of the
-restored version (``b2_copy_file``, no bytes sent, ``writeFiles`` only): it becomes
-the newest version of the name with the restored mtime, the hide marker stays in
-the history (nothing is ever deleted), and the index entry written here (same
-sha1, size, mtime and the copy's file id) makes the next sync skip the file. When
-B2's newest version already is these bytes with this mtime, no copy is made.
+A restored file must not be uploaded again by the next sync, and a hidden name must
+become visible again. Both come from one server-side copy of the restored version
+(``b2_copy_file``, no bytes sent, ``writeFiles`` only): it becomes the newest version of
+the name with the restored mtime, the hide marker stays in the history (nothing is ever
+deleted), and the index entry written here (same sha1, size, mtime and the copy's file
+id) makes the next sync skip the file. When B2's newest version already is these bytes
+with this mtime, no copy is made.
 """
 
 from __future__ import annotations

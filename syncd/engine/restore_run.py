@@ -1,10 +1,9 @@
 """Carry out a restore plan: check what is there, download, verify, place, record.
 
-Imports the ``RemoteStore`` port, ``syncd.errors`` and the ``restore_*`` modules.
-One item's failure never stops the others; a key refused (``AuthRejectedError``)
-does. What happens after a file is placed (in place: make B2's newest version match
-and write the index) is a seam, ``AfterPlace``, so a restore into a separate
-directory touches neither B2 nor the journal.
+One item's failure never stops the others; a key refused (``AuthRejectedError``) does.
+What happens after a file is placed (in place: make B2's newest version match and write
+the index) is a seam, ``AfterPlace``, so a restore into a separate directory touches
+neither B2 nor the journal.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Protocol
 import structlog
 
 from syncd.domain import LocalState, RelPath, mtime_ms_of
-from syncd.engine.local import state_from_stat
+from syncd.engine.report import ProgressHook
 from syncd.engine.restore_plan import Note, RestoreItem, RestorePlan, local_verdict
 from syncd.engine.restore_write import ANY, TargetDir
 from syncd.errors import (
@@ -30,8 +29,6 @@ from syncd.errors import (
 from syncd.remote import DirEntry, FileVersion
 
 log = structlog.get_logger(__name__)
-ProgressHook = Callable[[str, int], None]
-"""Called with ("file", 1) per finished item and ("bytes", n) per chunk received."""
 
 
 class Downloader(Protocol):
@@ -163,7 +160,7 @@ class Restorer:
         ):
             if self._after_place is not None and not dry_run:
                 # Already these bytes here; B2's newest version and the index may differ.
-                self._after_place(item, state_from_stat(rel, existing.stat))
+                self._after_place(item, LocalState.from_stat(rel, existing.stat))
             out.unchanged.append(item)
             return
         if verdict == "conflict" and not self._force:
@@ -195,7 +192,7 @@ class Restorer:
             self._target.discard(staged)
             raise
         if self._after_place is not None:
-            self._after_place(item, state_from_stat(rel, st))
+            self._after_place(item, LocalState.from_stat(rel, st))
         out.restored.append(item)
         out.restored_bytes += item.version.size
         log.info("file_restored", rel_path=rel, file_id=item.version.file_id, size=st.st_size)

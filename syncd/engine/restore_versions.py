@@ -1,9 +1,8 @@
 """Version histories: which version of a name counts at a time, and what ``ls`` shows.
 
-Imports ``syncd.remote`` (the ``FileVersion`` value only) and ``syncd.domain``; pure.
-A listing arrives sorted by name, newest first; ``histories`` groups it per name.
-At time T a name holds its newest version uploaded at or before T; when that is a
-hide marker (or there is none) the name did not exist at T.
+Pure. A listing arrives sorted by name, newest first; ``histories`` groups it per name.
+At time T a name holds its newest version uploaded at or before T; when that is a hide
+marker (or there is none) the name did not exist at T.
 """
 
 from __future__ import annotations

@@ -1,14 +1,13 @@
 """Write restored files below one target directory and nowhere else (reliability.md S11).
 
-Imports ``syncd.errors``, ``syncd.domain`` and ``syncd.remote`` (``DirEntry``). The
-target is opened once as a directory descriptor. Every directory below it is opened
-with ``O_NOFOLLOW`` relative to its parent's descriptor (and created the same way),
-so a symlink planted anywhere inside the target, or swapped in during the restore,
-is refused rather than followed. Bytes first land in a private staging directory
-inside the target (mode 0700), are verified there by the download (which reaches
-staging only through its descriptor, never by path), get their mtime, and are then
-renamed into their final directory by descriptor: ``rename`` replaces a final
-symlink, never follows it. Permission bits are never taken from remote metadata.
+The target is opened once as a directory descriptor. Every directory below it is opened
+with ``O_NOFOLLOW`` relative to its parent's descriptor (and created the same way), so a
+symlink planted anywhere inside the target, or swapped in during the restore, is refused
+rather than followed. Bytes first land in a private staging directory inside the target
+(``restore_staging``), are verified there by the download (which reaches staging only
+through its descriptor, never by path), get their mtime, and are then renamed into their
+final directory by descriptor: ``rename`` replaces a final symlink, never follows it.
+Permission bits are never taken from remote metadata.
 """
 
 from __future__ import annotations
@@ -17,25 +16,19 @@ import contextlib
 import errno
 import hashlib
 import os
-import secrets
-import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
-import structlog
-
 from syncd.domain import RelPath
+from syncd.engine.restore_staging import DIR_FLAGS, Staging, sweep
 from syncd.errors import LocalAccessError, RestoreConflictError, UnsafePathError
+from syncd.localfile import OPEN_FLAGS
 from syncd.remote import DirEntry
 
-log = structlog.get_logger(__name__)
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _HASH_CHUNK = 1024 * 1024
-STAGING_PREFIX = ".syncd-restore-"
-STAGING_MARKER = ".syncd-staging"  # inside every staging directory: only these are swept
 ANY: Literal["any"] = "any"
 _NS_MIN, _NS_MAX = -(2**63), 2**63 - 1
 
@@ -65,9 +58,7 @@ class TargetDir:
         folder is never recreated by a restore)."""
         self.root = root
         self._fd = -1
-        self._staging_fd = -1
-        self._staging_name = STAGING_PREFIX + secrets.token_hex(6)
-        self._count = 0
+        self._staging: Staging | None = None
         self._mode = 0o644 & ~_umask()
         if create:
             if not self._open_target(root, write=write):
@@ -83,15 +74,9 @@ class TargetDir:
             return
         try:
             if not create:
-                self._sweep()  # in place the instance lock is held: no other restore runs here
-            os.mkdir(self._staging_name, 0o700, dir_fd=self._fd)
-            self._staging_fd = os.open(self._staging_name, _DIR_FLAGS, dir_fd=self._fd)
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-            os.close(os.open(STAGING_MARKER, flags, 0o600, dir_fd=self._staging_fd))
+                sweep(self._fd)  # in place the instance lock is held: no other restore runs here
+            self._staging = Staging(self._fd)
         except OSError as exc:
-            if self._staging_fd < 0:
-                with contextlib.suppress(OSError):
-                    os.rmdir(self._staging_name, dir_fd=self._fd)
             self.close()
             raise LocalAccessError(
                 f"{root}: cannot make a staging directory: {exc.strerror}"
@@ -106,12 +91,12 @@ class TargetDir:
                 root.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
             elif not os.path.lexists(root):
                 return False
-            parent = os.open(root.parent, _DIR_FLAGS)
+            parent = os.open(root.parent, DIR_FLAGS)
             try:
                 if write:
                     with contextlib.suppress(FileExistsError):
                         os.mkdir(root.name, 0o755, dir_fd=parent)
-                self._fd = os.open(root.name, _DIR_FLAGS, dir_fd=parent)
+                self._fd = os.open(root.name, DIR_FLAGS, dir_fd=parent)
             finally:
                 os.close(parent)
         except OSError as exc:
@@ -135,67 +120,27 @@ class TargetDir:
         self.close()
 
     def close(self) -> None:
-        """Empty and remove the staging directory and close the descriptors. Its files
-        are removed through its descriptor; its name only while it is still ours."""
-        if self._staging_fd >= 0:
-            names: list[str] = []
-            with contextlib.suppress(OSError), os.scandir(self._staging_fd) as entries:
-                names = [e.name for e in entries]
-            for name in names:
-                with contextlib.suppress(OSError):
-                    os.unlink(name, dir_fd=self._staging_fd)
-            mine = os.fstat(self._staging_fd)
-            os.close(self._staging_fd)
-            self._staging_fd = -1
-            with contextlib.suppress(OSError):
-                now = os.stat(self._staging_name, dir_fd=self._fd, follow_symlinks=False)
-                if (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino):
-                    shutil.rmtree(self._staging_name, dir_fd=self._fd)
+        """Remove the staging directory and close the target's descriptor."""
+        if self._staging is not None:
+            self._staging.close()
+            self._staging = None
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-
-    def _sweep(self) -> None:
-        """Remove staging directories a killed restore left at the root: only those
-        holding the marker file (a user's own ``.syncd-restore-*`` directory stays)."""
-        with os.scandir(self._fd) as entries:
-            stale = [
-                e.name
-                for e in entries
-                if e.name.startswith(STAGING_PREFIX)
-                and e.is_dir(follow_symlinks=False)
-                and self._is_staging(e.name)
-            ]
-        for name in stale:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(name, dir_fd=self._fd)
-                log.info("restore_staging_swept", name=name)
-
-    def _is_staging(self, name: str) -> bool:
-        """True when the directory ``name`` at the root carries the staging marker."""
-        try:
-            fd = os.open(name, _DIR_FLAGS, dir_fd=self._fd)
-        except OSError:
-            return False
-        try:
-            st = os.stat(STAGING_MARKER, dir_fd=fd, follow_symlinks=False)
-        except OSError:
-            return False
-        finally:
-            os.close(fd)
-        return stat.S_ISREG(st.st_mode)
 
     # --- staging -----------------------------------------------------------------------
 
     def staging_entry(self) -> DirEntry:
         """A fresh name in the staging directory, bound to its descriptor, for one download."""
-        self._count += 1
-        return DirEntry(self._staging_fd, f"f{self._count}")
+        return self._staged().entry()
 
     def discard(self, staged: DirEntry) -> None:
         """Remove a staged file that will not be placed."""
-        with contextlib.suppress(OSError):
-            os.unlink(staged.name, dir_fd=self._staging_fd)
+        self._staged().discard(staged)
+
+    def _staged(self) -> Staging:
+        assert self._staging is not None, "opened with write=False: nothing is staged"
+        return self._staging
 
     def place(
         self,
@@ -220,7 +165,7 @@ class TargetDir:
             UnsafePathError: a symlink or a file stands where a directory should be.
             LocalAccessError: the move failed (a directory in the way, another device).
         """
-        name = staged.name
+        name, staging_fd = staged.name, self._staged().fd
         if not _NS_MIN <= mtime_ns <= _NS_MAX:
             raise LocalAccessError(
                 f"its mtime ({mtime_ns // 1_000_000} ms) is out of this system's range",
@@ -239,14 +184,12 @@ class TargetDir:
             if old is not None and stat.S_ISREG(old.st_mode):
                 mode = stat.S_IMODE(old.st_mode) & 0o755
             try:
-                os.chmod(name, mode, dir_fd=self._staging_fd)  # our own 0700 directory
-                os.utime(
-                    name, ns=(mtime_ns, mtime_ns), dir_fd=self._staging_fd, follow_symlinks=False
-                )
+                os.chmod(name, mode, dir_fd=staging_fd)  # our own 0700 directory
+                os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=staging_fd, follow_symlinks=False)
                 if was is None:
-                    self._move_no_replace(name, leaf, parent, rel_path)
+                    _move_no_replace(name, staging_fd, leaf, parent, rel_path)
                 else:
-                    os.rename(name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent)
+                    os.rename(name, leaf, src_dir_fd=staging_fd, dst_dir_fd=parent)
                 os.fsync(parent)
                 return os.stat(leaf, dir_fd=parent, follow_symlinks=False)
             except OSError as exc:
@@ -255,30 +198,6 @@ class TargetDir:
                 ) from exc
         finally:
             os.close(parent)
-
-    def _move_no_replace(self, name: str, leaf: str, parent: int, rel_path: RelPath) -> None:
-        """Move a staged file to ``leaf`` only if nothing is there: ``link`` fails with
-        EEXIST instead of replacing. Where hard links are not supported, one more lstat
-        right before the rename narrows the window to a few instructions."""
-        try:
-            os.link(
-                name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent, follow_symlinks=False
-            )
-        except FileExistsError:
-            raise RestoreConflictError(
-                "appeared while the restore ran; left alone (use --force)", rel_path=rel_path
-            ) from None
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
-                raise
-            if _lstat_at(leaf, parent, rel_path) is not None:
-                raise RestoreConflictError(
-                    "appeared while the restore ran; left alone (use --force)",
-                    rel_path=rel_path,
-                ) from None
-            os.rename(name, leaf, src_dir_fd=self._staging_fd, dst_dir_fd=parent)
-            return
-        os.unlink(name, dir_fd=self._staging_fd)
 
     # --- what is there now -------------------------------------------------------------
 
@@ -318,7 +237,7 @@ class TargetDir:
         try:
             fd = os.open(
                 rel_path.rsplit("/", 1)[-1],
-                os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,  # a FIFO: no wait
+                OPEN_FLAGS,  # the safe reader's: no link followed, a FIFO never waits
                 dir_fd=parent,
             )
         except OSError as exc:
@@ -346,7 +265,7 @@ class TargetDir:
                 if create:
                     with contextlib.suppress(FileExistsError):
                         os.mkdir(part, 0o777, dir_fd=fd)
-                nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                nxt = os.open(part, DIR_FLAGS, dir_fd=fd)
             except OSError as exc:
                 os.close(fd)
                 if isinstance(exc, FileNotFoundError) and not create:
@@ -383,3 +302,26 @@ def _identity(st: os.stat_result | Existing | None) -> tuple[int, ...] | None:
     if isinstance(st, Existing):
         st = st.stat
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _move_no_replace(name: str, staging_fd: int, leaf: str, parent: int, rel_path: RelPath) -> None:
+    """Move a staged file to ``leaf`` only if nothing is there: ``link`` fails with
+    EEXIST instead of replacing. Where hard links are not supported, one more lstat
+    right before the rename narrows the window to a few instructions."""
+    try:
+        os.link(name, leaf, src_dir_fd=staging_fd, dst_dir_fd=parent, follow_symlinks=False)
+    except FileExistsError:
+        raise RestoreConflictError(
+            "appeared while the restore ran; left alone (use --force)", rel_path=rel_path
+        ) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
+            raise
+        if _lstat_at(leaf, parent, rel_path) is not None:
+            raise RestoreConflictError(
+                "appeared while the restore ran; left alone (use --force)",
+                rel_path=rel_path,
+            ) from None
+        os.rename(name, leaf, src_dir_fd=staging_fd, dst_dir_fd=parent)
+        return
+    os.unlink(name, dir_fd=staging_fd)

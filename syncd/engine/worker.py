@@ -1,28 +1,20 @@
-"""The worker pool: N threads that take claimed jobs and run them, and the one place
-where a job's error is turned into what happens next.
-
-Imports the journal and B2 adapters, the domain and the engine's own modules. Errors
-are dispatched on their ``recovery`` (``syncd.errors.Recovery``): PER_JOB fails the job
-with a backoff (never dropped), SKIP reports the item once, REQUEUE looks again once
-the file settled, PAUSE fails the job with a long floor (a guard refused), PAUSE_POOL
-stops every worker for a while (a cap), FATAL stops syncd.
+"""The worker pool: N threads that take claimed jobs and run them (``job.py``), and
+hand each job's error to ``outcomes.py``, which says what happens next.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import platform
 import random
 import threading
 from collections.abc import Callable, Mapping
-from typing import assert_never
 
 import structlog
 
-from syncd.clock import Clock, backoff_s
+from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
-from syncd.domain import Job, SkippedItem
+from syncd.domain import Job
 from syncd.engine.claims import ClaimBuffer
 from syncd.engine.execute_remote import RemoteExecutor
 from syncd.engine.executor import Executor
@@ -30,25 +22,15 @@ from syncd.engine.guard import DeleteGuard
 from syncd.engine.health import Steps
 from syncd.engine.inbox import Inbox
 from syncd.engine.job import FolderRuntime, JobRunner, Recording, RescanFn
+from syncd.engine.outcomes import MAX_REQUEUES, Outcomes
 from syncd.engine.plan import Policy
 from syncd.engine.plan_remote import RemoteAction
 from syncd.engine.ports import RemoteStore
-from syncd.engine.report import RunReport, Tally
-from syncd.errors import (
-    CapExceededError,
-    JournalError,
-    Recovery,
-    RemoteTransientError,
-    SyncdError,
-)
+from syncd.engine.report import RunReport
+from syncd.errors import Recovery, SyncdError
 from syncd.journal import Journal
 
 log = structlog.get_logger(__name__)
-
-
-MAX_REQUEUES = 5  # a file that changes during this many reads in a row is failed instead
-GUARD_FLOOR_S = 60.0  # a job a guard refused is not looked at again sooner
-JOB_BACKOFF_MIN_SHARE = 0.5  # a failed job never comes back at once
 
 HOLD_POLL_S = 1.0  # how soon a held pool notices the end of a pause
 
@@ -81,7 +63,6 @@ class WorkerPool:
         self._sync = sync
         self._clock = clock
         self._report = report
-        self._rng = rng
         self._stop = stop
         # Idle workers wait for the inbox's "arrived": every producer's batch sets it.
         self._wake = inbox.arrived if inbox is not None else threading.Event()
@@ -89,9 +70,9 @@ class WorkerPool:
         self._busy = 0
         self._steps = Steps(clock)
         self._threads: list[threading.Thread] = []
-        self._paused_until = 0.0
-        self._changed: dict[tuple[str, str], int] = {}  # consecutive requeues per path
-        self._stalled: list[Job] = []  # jobs the journal could not record (a full disk)
+        self._outcomes = Outcomes(
+            journal=journal, sync=sync, clock=clock, report=report, rng=rng, stop=stop
+        )
         owner = f"pool-{os.getpid()}-{id(self):x}"
         lease_ms = int(sync.lease_s * 1000)
         recording = Recording()
@@ -121,10 +102,14 @@ class WorkerPool:
             rescan=rescan,
             remote_bound_s=sync.lease_s if remote_bound_s is None else remote_bound_s,
             lease_owner=owner,
-            on_record_failed=self._record_failed,
+            on_record_failed=self._outcomes.record_failed,
             recording=recording,
         )
-        self.fatal: SyncdError | None = None
+
+    @property
+    def fatal(self) -> SyncdError | None:
+        """The error that stopped the pool, if one did."""
+        return self._outcomes.fatal
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -148,7 +133,7 @@ class WorkerPool:
             for thread in threads:
                 thread.join()
             self._journal.flush()  # records made durable can make rows due again (KEPT)
-            paused = self._paused_until > self._clock.monotonic()
+            paused = self._outcomes.paused_until > self._clock.monotonic()
             paused = paused or (self._hold is not None and self._hold())
             if self._stop.is_set() or self.fatal is not None or paused or not self._due_soon():
                 break
@@ -163,9 +148,7 @@ class WorkerPool:
         but will not use given back."""
         self._journal.flush()
         self._claims.release()  # a stop or a fatal error can leave claimed, unstarted jobs
-        if self._stalled:
-            with contextlib.suppress(JournalError):
-                self._journal.release_jobs(self._stalled, maybe_sent=True)
+        self._outcomes.finish()
 
     def wake(self) -> None:
         """New work was recorded."""
@@ -193,7 +176,7 @@ class WorkerPool:
 
     def paused_reason(self) -> str | None:
         """Why the pool does not claim now (a full journal disk, a cap), or None."""
-        if self._paused_until <= self._clock.monotonic():
+        if self._outcomes.paused_until <= self._clock.monotonic():
             return None
         return self._report.paused[-1] if self._report.paused else "paused"
 
@@ -220,13 +203,13 @@ class WorkerPool:
     def _turns(self, name: str, draining: bool) -> None:
         while not self._stop.is_set() and self.fatal is None:
             self._steps.enter(name, "idle")
-            pause_s = self._paused_until - self._clock.monotonic()
+            pause_s = self._outcomes.paused_until - self._clock.monotonic()
             if pause_s > 0:
                 self._clock.wait(min(pause_s, 1.0), self._stop)
                 if draining:
                     return
                 continue
-            if self._stalled and not self._release_stalled():
+            if self._outcomes.stalled and not self._outcomes.release_stalled():
                 continue
             if self._hold is not None and self._hold():  # running jobs finish; none starts
                 self._claims.release()
@@ -242,7 +225,7 @@ class WorkerPool:
                 if exc.recovery is not Recovery.PAUSE_POOL:
                     raise
                 log.error("pool_paused", error=str(exc))
-                self._pause_pool(exc)
+                self._outcomes.pause_pool(exc)
                 continue
             if job is None:
                 if draining and self._idle():
@@ -271,7 +254,7 @@ class WorkerPool:
         self._wake.wait(min(1.0, max(0.02, timeout)))
         self._wake.clear()
 
-    # -- one job and its outcome ---------------------------------------------------
+    # -- one job ---------------------------------------------------------------------
 
     def _process(self, job: Job, worker: str) -> None:
         folder = self._folders.get(job.folder)
@@ -281,123 +264,10 @@ class WorkerPool:
         try:
             self._runner.run(job, folder, worker)
         except SyncdError as exc:
-            self._dispatch(job, exc, worker)
+            self._outcomes.dispatch(job, exc, worker)
             return
         except Exception as exc:
             log.exception("job_crashed", worker=worker, folder=job.folder, rel_path=job.rel_path)
-            self._fail(job, f"internal error: {exc!r}")
+            self._outcomes.crashed(job, exc)
             return
-        if self._changed:
-            with self._lock:
-                self._changed.pop((job.folder, job.rel_path), None)
-
-    def _dispatch(self, job: Job, exc: SyncdError, worker: str) -> None:
-        """What an error of a job leads to, by the error's own ``recovery``."""
-        bound = log.bind(worker=worker, folder=job.folder, rel_path=job.rel_path, job=job.id)
-        self._report.count_error(type(exc).__name__)
-        match exc.recovery:
-            case Recovery.REQUEUE:
-                self._requeue(job, exc, bound)
-            case Recovery.SKIP:
-                self._skip(job, str(exc))
-            case Recovery.PAUSE:
-                bound.warning("safety_stop", reason=str(exc))
-                self._report.pause(str(exc))
-                self._fail(job, str(exc), floor_s=GUARD_FLOOR_S)
-            case Recovery.PAUSE_POOL:
-                capped = isinstance(exc, CapExceededError)
-                bound.error("cap_exceeded" if capped else "pool_paused", error=str(exc))
-                self._report.capped = self._report.capped or capped
-                self._pause_pool(exc)
-                self._park(job, str(exc), floor_s=exc.pause_s)
-            case Recovery.FATAL:
-                bound.error("fatal_error", error=str(exc))
-                self.fatal = exc
-                self._report.fatal = str(exc)
-                self._report.fatal_exit_code = exc.exit_code
-                self._journal.requeue(job, due_ms=self._clock.now_ms())
-                self._stop.set()
-            case Recovery.PER_JOB | Recovery.BACKOFF | Recovery.REAUTH | Recovery.NEW_UPLOAD_TARGET:
-                if isinstance(exc, RemoteTransientError):
-                    self._report.remote_unavailable = True
-                bound.warning("job_failed", error=str(exc), attempts=job.attempts + 1)
-                self._fail(job, str(exc))
-            case unknown:  # mypy proves every Recovery is handled above
-                assert_never(unknown)
-
-    def _record_failed(self, job: Job, exc: JournalError) -> None:
-        """The journal's writer could not commit a job's record (on its thread): the job
-        was sent; keep it, to release it marked maybe_sent, and pause or stop."""
-        log.error("record_failed", folder=job.folder, rel_path=job.rel_path, error=str(exc))
-        with self._lock:
-            self._stalled.append(job)
-        if exc.recovery is Recovery.PAUSE_POOL:
-            self._pause_pool(exc)
-        else:
-            self.fatal = exc
-            self._report.fatal = str(exc)
-            self._report.fatal_exit_code = exc.exit_code
-            self._stop.set()
-
-    def _pause_pool(self, exc: SyncdError) -> None:
-        self._report.pause(str(exc))
-        self._paused_until = max(self._paused_until, self._clock.monotonic() + exc.pause_s)
-
-    def _park(self, job: Job, error: str, *, floor_s: float) -> None:
-        """Fail the job with a floor; if the journal cannot take even that (a full disk),
-        keep the job here and give its lease back once the pause is over."""
-        try:
-            self._fail(job, error, floor_s=floor_s)
-        except JournalError:
-            with self._lock:
-                self._stalled.append(job)
-
-    def _release_stalled(self) -> bool:
-        """Give back the leases of parked jobs; False (and pause again) if the journal
-        still cannot be written."""
-        with self._lock:
-            stalled, self._stalled = self._stalled, []
-        try:
-            self._journal.checkpoint()  # a full disk: a truncated WAL gives room back
-            self._journal.release_jobs(stalled, maybe_sent=True)  # sent, not recorded
-        except JournalError as exc:
-            with self._lock:
-                self._stalled.extend(stalled)
-            self._pause_pool(exc)
-            return False
-        return True
-
-    def _requeue(
-        self, job: Job, exc: SyncdError, bound: structlog.typing.FilteringBoundLogger
-    ) -> None:
-        key = (job.folder, job.rel_path)
-        with self._lock:
-            self._changed[key] = self._changed.get(key, 0) + 1
-            streak = self._changed[key]
-        if streak > MAX_REQUEUES:  # never quiet: a failure with backoff, shown per path
-            with self._lock:
-                del self._changed[key]
-            self._fail(job, f"kept changing while it was read ({streak} times)")
-            return
-        bound.info("requeued", reason=str(exc))
-        self._report.add(Tally.REQUEUED_FILES)
-        self._journal.requeue(job, due_ms=self._clock.now_ms() + int(self._sync.settle_s * 1000))
-
-    def _skip(self, job: Job, reason: str) -> None:
-        item = SkippedItem(folder=job.folder, rel_path=job.rel_path, reason=reason)
-        if self._journal.report_issue(item):
-            log.warning("item_skipped", folder=job.folder, rel_path=job.rel_path, reason=reason)
-        self._report.skip(job.folder, job.rel_path, reason)
-        self._journal.complete(job, index=None)
-
-    def _fail(self, job: Job, error: str, *, floor_s: float = 0.0) -> None:
-        delay = backoff_s(
-            job.attempts + 1,
-            base_s=self._sync.retry_base_s,
-            cap_s=self._sync.retry_cap_s,
-            rng=self._rng,
-            min_share=JOB_BACKOFF_MIN_SHARE,
-        )
-        delay = max(floor_s, delay)
-        self._journal.fail(job, error=error, retry_at_ms=self._clock.now_ms() + int(delay * 1000))
-        self._report.fail(job.folder, job.rel_path, error)
+        self._outcomes.done(job)

@@ -1,10 +1,10 @@
 """Group commit: durable writes from many threads share one transaction and one fsync.
 
-Imports the journal's ``db``. A caller hands in its work (a function of the open
-connection) and blocks until that work is durable, exactly as with its own ``FULL``
-commit; but while one batch commits, the writes that arrive queue up, and the next
-thread to take the lead commits all of them at once. Under load the fsyncs per job
-fall with the number of workers; a lone writer pays what it paid before.
+A caller hands in its work (a function of the open connection) and blocks until that
+work is durable, exactly as with its own ``FULL`` commit; but while one batch commits,
+the writes that arrive queue up, and the next thread to take the lead commits all of
+them at once. Under load the fsyncs per job fall with the number of workers; a lone
+writer pays what it paid before.
 
 Each piece of work runs inside its own SAVEPOINT, so one that fails is rolled back and
 raised to its own caller only; a failed COMMIT fails every caller of the batch.

@@ -1,10 +1,10 @@
 """The index of what was last uploaded: one ``files`` row per (folder, path).
 
-Imports the journal's ``schema`` and ``codec``. Functions run inside a transaction the
-caller opened. Rows come back as mappings; ``codec.index_entry`` makes IndexEntries.
-``files`` is clustered on (folder_id, path), so a page of ``iter_index`` is a
-sequential read that starts where the previous page ended (keyset pagination: no
-OFFSET, no long-lived cursor, no read transaction held between pages).
+Functions run inside a transaction the caller opened. Rows come back as mappings;
+``codec.index_entry`` makes IndexEntries. ``files`` is clustered on (folder_id, path),
+so a page of ``iter_index`` is a sequential read that starts where the previous page
+ended (keyset pagination: no OFFSET, no long-lived cursor, no read transaction held
+between pages).
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """The index half of ``Journal``'s API: what was last uploaded per path.
 
-Imports the journal's ``db``, ``folders``, ``index`` and ``codec``. A base class of
-``Journal`` (kept apart so that neither module passes 400 lines); each method is one
-short transaction and returns domain values.
+A base class of ``Journal`` (kept apart so that neither module passes 400 lines); each
+method is one short transaction and returns domain values.
 """
 
 from __future__ import annotations

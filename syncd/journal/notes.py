@@ -1,8 +1,8 @@
 """Per-path issues, each shown to the user once.
 
-Imports the journal's ``schema``. Functions run inside a transaction the caller
-opened. An issue is one row per path: the same reason again is not news; a different
-reason replaces the old one and is news again.
+Functions run inside a transaction the caller opened. An issue is one row per path: the
+same reason again is not news; a different reason replaces the old one and is news
+again.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """The pending-change queue: record hints, claim under a lease, finish, fail, requeue.
 
-Imports ``syncd.domain`` and the journal's ``schema``, ``codec`` and ``coalesce``.
-Functions here run inside a transaction the caller (``store.Journal``) opened; the
-rules of how rows change live in ``coalesce.py``, this module only reads and writes.
+Functions here run inside a transaction the caller (``store.Journal``) opened; the rules
+of how rows change live in ``coalesce.py``, this module only reads and writes.
 
 ``ready_ms`` = max(due, retry_at, lease_until) is kept on every row and indexed, so a
 claim is an index range scan, and ``next_due_ms`` a single index lookup, however long

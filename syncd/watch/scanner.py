@@ -81,18 +81,6 @@ def _is_dir(entry: os.DirEntry[bytes], *, follow: FollowSymlinks) -> bool:
         return False
 
 
-def state_of(rel_path: str, st: os.stat_result) -> LocalState:
-    """The LocalState of a stat result."""
-    return LocalState(
-        rel_path=RelPath(rel_path),
-        size=st.st_size,
-        mtime_ns=st.st_mtime_ns,
-        ctime_ns=st.st_ctime_ns,
-        dev=st.st_dev,
-        inode=st.st_ino,
-    )
-
-
 class Scanner:
     """Walks one folder; ``scan`` may be called again for another pass."""
 
@@ -274,4 +262,4 @@ class Scanner:
         if self._filters.too_large(st.st_size):
             unseen.add_file(rel)
             return self._skip(rel, f"larger than max_size_bytes ({st.st_size} bytes)")
-        return state_of(rel, st)
+        return LocalState.from_stat(RelPath(rel), st)

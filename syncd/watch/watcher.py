@@ -1,11 +1,10 @@
 """The watcher: watchdog observers turned into batched hints for a ChangeSink, plus
 the checks that catch what watchdog hides.
 
-Imports ``syncd.clock``, ``syncd.config``, ``syncd.domain`` and ``syncd.watch.*``;
-with them, the only importer of ``watchdog``. Callbacks only translate, filter and
-buffer; a flusher thread sends batches to the sink and a monitor thread checks the
-roots, the threads and the watch coverage. Events are hints: missing one costs a
-rescan, never a file, because every blind spot turns into a SUBTREE hint:
+Callbacks only translate, filter and buffer; a flusher thread sends batches to the sink
+and a monitor thread (``monitor.py``) checks the roots, the threads and the watch
+coverage. Events are hints: missing one costs a rescan, never a file, because every
+blind spot turns into a SUBTREE hint:
 
 * a kernel queue overflow (seen on watchdog's logger) -> rescan the root;
 * directories left unwatched (the watch limit) -> reported with the sysctl advice,
@@ -31,7 +30,8 @@ from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, ChangeSink, RelPath
 from syncd.watch.filters import Filters
 from syncd.watch.folder import FolderWatch
-from syncd.watch.inotify import MAX_LISTED, OVERFLOW_TAP, Coverage, watch_limit_advice
+from syncd.watch.inotify import OVERFLOW_TAP, Coverage, watch_limit_advice
+from syncd.watch.monitor import Monitor, MonitorHooks, MonitorTimes
 from syncd.watch.pending import Due, Pending, prune_subtrees
 from syncd.watch.sinklog import SinkFailures
 from syncd.watch.translate import ROOT_LOST, Hint, translate
@@ -84,8 +84,6 @@ class Watcher:
         self._sink = sink
         self._sink_failures = SinkFailures(clock)
         self._clock = clock
-        self._on_root_lost = on_root_lost
-        self._on_coverage_gap = on_coverage_gap
         self._on_rescan_needed = on_rescan_needed
         self._rescans: dict[tuple[str, str], None] = {}  # ordered set, drained by flush
         extra = self._settings.extra_excludes
@@ -100,6 +98,24 @@ class Watcher:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._overflows = 0
+        self._monitor = Monitor(
+            self._folders,
+            clock,
+            self._stopping,
+            MonitorTimes(
+                health_interval_s=self._settings.health_interval_s,
+                coverage_first_s=self._settings.coverage_first_s,
+                coverage_interval_s=self._settings.coverage_interval_s,
+                max_restarts=self._settings.max_restarts,
+            ),
+            MonitorHooks(
+                lose=self._lose,
+                rescan=self._rescan,
+                start_folder=self._start_folder,
+                on_root_lost=on_root_lost,
+                on_coverage_gap=on_coverage_gap,
+            ),
+        )
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -108,7 +124,7 @@ class Watcher:
         OVERFLOW_TAP.subscribe(self._on_log_record)
         for folder in self._folders.values():
             self._start_folder(folder)
-        for name, target in (("flush", self._flush_loop), ("monitor", self._monitor_loop)):
+        for name, target in (("flush", self._flush_loop), ("monitor", self._monitor.loop)):
             thread = threading.Thread(target=target, name=f"syncd-watch-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -298,70 +314,15 @@ class Watcher:
                     item.change.folder, hint, now_s=now_s, observed_ms=item.change.observed_ms
                 )
 
-    # -- the monitor: roots, threads, coverage --------------------------------------
-
-    def _monitor_loop(self) -> None:
-        next_coverage = self._clock.monotonic() + self._settings.coverage_first_s
-        while not self._clock.wait(self._settings.health_interval_s, self._stopping):
-            self.check_health()
-            if self._clock.monotonic() >= next_coverage:
-                for name in self._folders:
-                    self.check_coverage(name)
-                next_coverage = self._clock.monotonic() + self._settings.coverage_interval_s
+    # -- the monitor: roots, threads, coverage (``monitor.py``) -----------------------
 
     def check_health(self) -> None:
         """Check each root's identity and each folder's threads; restart dead emitters."""
-        for folder in self._folders.values():
-            if self._stopping.is_set():
-                return
-            if not folder.lost and not folder.root_intact():
-                self._lose(folder, "root missing, moved or replaced")
-            if folder.lost:
-                folder.stop(2.0)
-                if not folder.notified:
-                    folder.notified = True
-                    self._on_root_lost(folder.name)
-            elif folder.observer is not None and not folder.alive():
-                self._restart(folder)
-
-    def _restart(self, folder: FolderWatch) -> None:
-        folder.stop(2.0)
-        if folder.restarts >= self._settings.max_restarts:
-            if not folder.dead:
-                folder.dead = True
-                log.error("watch_died", folder=folder.name, restarts=folder.restarts)
-            return
-        folder.restarts += 1
-        log.warning("watch_restarted", folder=folder.name, restarts=folder.restarts)
-        self._start_folder(folder)
-        self._rescan(folder, [_ROOT])
+        self._monitor.check_health()
 
     def check_coverage(self, name: str) -> Coverage | None:
-        """Compare live inotify watches with the directories on disk; on a gap, report
-        it and queue rescans of the unwatched directories (the poll that stands in for
-        the missing watches). None when it cannot be measured (not inotify, lost)."""
-        folder = self._folders[name]
-        cov = None if folder.lost or folder.dead else folder.measure()
-        if cov is None:
-            return None
-        before, folder.coverage = folder.coverage, cov
-        if cov.gap:
-            whole = not cov.exact or not cov.unwatched or len(cov.unwatched) >= MAX_LISTED
-            targets = [_ROOT] if whole else list(cov.unwatched)
-            self._rescan(folder, targets)
-            if before is None or before.gap != cov.gap:
-                log.warning(
-                    "watch_coverage_gap",
-                    folder=name,
-                    watched=cov.watched,
-                    directories=cov.directories,
-                    unwatched=cov.gap,
-                    advice=watch_limit_advice(cov.directories),
-                )
-                self._on_coverage_gap(name, cov)
-        elif before is not None and before.gap:
-            log.info("watch_coverage_restored", folder=name, directories=cov.directories)
-        return cov
+        """Compare live inotify watches with the directories on disk (``Monitor``)."""
+        return self._monitor.check_coverage(name)
 
     def _lose(self, folder: FolderWatch, reason: str) -> None:
         """Mark the root lost and drop its pending hints; the monitor calls back."""

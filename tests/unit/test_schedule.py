@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import itertools
 import random
-import threading
-import time
-from collections.abc import Iterator
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, tzinfo
 
 import apscheduler.executors.base
 import apscheduler.schedulers.base
 import apscheduler.triggers.date
 import apscheduler.triggers.interval
 import pytest
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.executors.debug import DebugExecutor
+from apscheduler.schedulers.base import BaseScheduler
 
 import syncd.schedule
+from syncd.clock import SystemClock
 from syncd.schedule import Scheduler, Timetable, first_delay_s
-from tests.support.poll import wait_until
+from tests.support.fake_clock import FakeClock
 
 HOUR_MS = 3_600_000
 
@@ -129,43 +129,46 @@ def test_bad_or_duplicate_jobs_are_refused() -> None:
         tt.add("k", interval_s=1, offset_s=0, jitter_s=-1, now_s=0, now_ms=0)
 
 
-# -- the wall clock jumps; APScheduler really runs -----------------------------------
+# -- the wall clock jumps; APScheduler really runs, driven by hand on a fake clock ------
 
-_SHIFT = [timedelta(0)]
+_CLOCK: list[FakeClock] = []
 
 
-class ShiftedDatetime(datetime):
-    """datetime whose now() is off by the current test shift (a stepped wall clock)."""
+class FakeWallDatetime(datetime):
+    """datetime whose now() is the fake clock's wall time (which a test may step)."""
 
     @classmethod
-    def now(cls, tz: tzinfo | None = None) -> ShiftedDatetime:
-        """The real time plus the shift."""
-        real = datetime.now(tz) + _SHIFT[0]
-        return cls.fromtimestamp(real.timestamp(), tz)
+    def now(cls, tz: tzinfo | None = None) -> FakeWallDatetime:
+        """The fake clock's wall time."""
+        return cls.fromtimestamp(_CLOCK[0].now_ms() / 1000, tz)
 
 
-class SteppedClock:
-    """The Clock seam with the same stepped wall time and a true monotonic clock."""
+class HandDriven(BaseScheduler):  # type: ignore[misc]
+    """APScheduler with no thread of its own: due jobs run, in the caller's thread, when
+    the test calls ``run_due`` (what its loop does when it wakes)."""
 
-    def now_ms(self) -> int:
-        """Wall time, shifted."""
-        return time.time_ns() // 1_000_000 + int(_SHIFT[0].total_seconds() * 1000)
+    def __init__(self) -> None:
+        super().__init__(
+            executors={"default": DebugExecutor()},
+            job_defaults=syncd.schedule.JOB_DEFAULTS,
+            timezone=UTC,
+        )
 
-    def monotonic(self) -> float:
-        """The real monotonic clock."""
-        return time.monotonic()
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop it (nothing runs in the background)."""
+        super().shutdown(wait)
 
-    def wait(self, timeout_s: float, stop: threading.Event | None = None) -> bool:
-        """Wait on the event (or sleep)."""
-        if stop is None:
-            time.sleep(timeout_s)
-            return False
-        return stop.wait(timeout_s)
+    def wakeup(self) -> None:
+        """Nothing to wake: the test calls run_due."""
+
+    def run_due(self) -> None:
+        """Run every job that is due now."""
+        self._process_jobs()
 
 
 @pytest.fixture
-def stepped_wall(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Make APScheduler and syncd.schedule read the shifted wall clock."""
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    """One fake clock for syncd and for APScheduler's idea of the wall time."""
     for module in (
         apscheduler.schedulers.base,
         apscheduler.executors.base,
@@ -173,53 +176,72 @@ def stepped_wall(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         apscheduler.triggers.interval,
         syncd.schedule,
     ):
-        monkeypatch.setattr(module, "datetime", ShiftedDatetime)
-    _SHIFT[0] = timedelta(0)
-    yield
-    _SHIFT[0] = timedelta(0)
+        monkeypatch.setattr(module, "datetime", FakeWallDatetime)
+    _CLOCK[:] = [FakeClock()]
+    yield _CLOCK[0]
+    _CLOCK.clear()
 
 
-@pytest.mark.integration
-@pytest.mark.usefixtures("stepped_wall")
-def test_plain_apscheduler_stalls_when_the_wall_clock_steps_back() -> None:
+def step(clock: FakeClock, scheduler: Scheduler | None, aps: HandDriven, ms: int = 50) -> None:
+    """One turn of both loops: time passes, the driver hands over, APScheduler runs."""
+    clock.advance(ms)
+    if scheduler is not None:
+        scheduler.tick()
+    aps.run_due()
+
+
+def steps_until(
+    done: Callable[[], bool], clock: FakeClock, scheduler: Scheduler, aps: HandDriven
+) -> bool:
+    """Turn both loops until ``done`` (at most 5 fake seconds); whether it got there."""
+    for _ in range(100):
+        if done():
+            return True
+        step(clock, scheduler, aps)
+    return done()
+
+
+def test_plain_apscheduler_stalls_when_the_wall_clock_steps_back(clock: FakeClock) -> None:
     """The hazard itself: an APScheduler interval job stops after a -2 h step."""
     runs: list[float] = []
-    aps = BackgroundScheduler(timezone="UTC")
-    aps.add_job(lambda: runs.append(time.monotonic()), "interval", seconds=0.1)
+    aps = HandDriven()
+    aps.add_job(lambda: runs.append(clock.monotonic()), "interval", seconds=0.1)
     aps.start()
     try:
-        assert wait_until(lambda: len(runs) >= 3, 5.0)
-        _SHIFT[0] = timedelta(hours=-2)
-        time.sleep(0.15)  # let a run scheduled before the step drain
+        for _ in range(10):
+            step(clock, None, aps)
+        assert len(runs) >= 3
+        clock.step_wall(-2 * HOUR_MS)
+        step(clock, None, aps)  # let a run scheduled before the step drain
         before = len(runs)
-        time.sleep(0.8)
+        for _ in range(16):
+            step(clock, None, aps)
         assert len(runs) == before
     finally:
         aps.shutdown(wait=False)
 
 
-@pytest.mark.integration
-@pytest.mark.usefixtures("stepped_wall")
-def test_cadence_survives_wall_clock_steps_back_and_forward() -> None:
+def test_cadence_survives_wall_clock_steps_back_and_forward(clock: FakeClock) -> None:
     """Wall-clock steps of -2 h and +25 h neither stall nor burst the monotonic cadence."""
     starts: list[float] = []
-    scheduler = Scheduler(SteppedClock(), rng=random.Random(1), tick_s=0.05)
+    aps = HandDriven()
+    scheduler = Scheduler(clock, rng=random.Random(1), runner=aps)
     scheduler.add_periodic(
         "rescan",
-        lambda: starts.append(time.monotonic()),
+        lambda: starts.append(clock.monotonic()),
         interval_s=0.3,
         offset_s=0.0,
         jitter_s=0.0,
     )
-    scheduler.start()
+    aps.start()
     try:
-        t0 = time.monotonic()
-        assert wait_until(lambda: len(starts) >= 3, 5.0)
-        _SHIFT[0] = timedelta(hours=-2)
-        assert wait_until(lambda: len(starts) >= 7, 5.0)
-        _SHIFT[0] = timedelta(hours=-2 + 25)
-        assert wait_until(lambda: len(starts) >= 11, 5.0)
-        elapsed = time.monotonic() - t0
+        t0 = clock.monotonic()
+        assert steps_until(lambda: len(starts) >= 3, clock, scheduler, aps)
+        clock.step_wall(-2 * HOUR_MS)
+        assert steps_until(lambda: len(starts) >= 7, clock, scheduler, aps)
+        clock.step_wall(25 * HOUR_MS)
+        assert steps_until(lambda: len(starts) >= 11, clock, scheduler, aps)
+        elapsed = clock.monotonic() - t0
     finally:
         scheduler.shutdown(wait=True)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
@@ -229,25 +251,68 @@ def test_cadence_survives_wall_clock_steps_back_and_forward() -> None:
     assert scheduler.status()["rescan"].skipped_slots == 0
 
 
-@pytest.mark.integration
-def test_run_soon_runs_promptly_and_failures_keep_the_schedule() -> None:
+def test_a_hand_off_stuck_behind_a_step_back_is_handed_over_again_once(
+    clock: FakeClock,
+) -> None:
+    """A run handed over just before the wall clock stepped back still starts, once."""
+    starts: list[float] = []
+    aps = HandDriven()
+    scheduler = Scheduler(clock, runner=aps)
+    scheduler.add_periodic(
+        "rescan",
+        lambda: starts.append(clock.monotonic()),
+        interval_s=3600,
+        offset_s=0,
+        jitter_s=0,
+        run_at_start=True,
+    )
+    aps.start()
+    try:
+        assert scheduler.tick() == ["rescan"]
+        clock.step_wall(-2 * HOUR_MS)  # APScheduler now sees the run 2 h ahead
+        aps.run_due()
+        assert starts == []
+        assert steps_until(lambda: len(starts) == 1, clock, scheduler, aps)
+        for _ in range(20):
+            step(clock, scheduler, aps)
+        assert len(starts) == 1
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+def test_run_soon_runs_promptly_and_failures_keep_the_schedule(clock: FakeClock) -> None:
     """run_soon starts a run within a tick; a job that raises keeps running on cadence."""
     calls: list[float] = []
 
     def flaky() -> None:
-        calls.append(time.monotonic())
+        calls.append(clock.monotonic())
         raise RuntimeError("job fault")
 
-    scheduler = Scheduler(SteppedClock(), tick_s=0.05)
+    aps = HandDriven()
+    scheduler = Scheduler(clock, runner=aps)
     scheduler.add_periodic(
         "reconcile", flaky, interval_s=3600, offset_s=0, jitter_s=0, run_at_start=True
     )
+    aps.start()
+    try:
+        assert steps_until(lambda: len(calls) == 1, clock, scheduler, aps)
+        assert not scheduler.status()["reconcile"].running
+        scheduler.run_soon("reconcile")
+        step(clock, scheduler, aps)
+        assert len(calls) == 2
+        clock.advance(3600 * 1000)
+        step(clock, scheduler, aps)
+        assert len(calls) == 3
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+@pytest.mark.integration
+def test_the_driver_thread_is_healthy_until_shutdown() -> None:
+    """healthy() is True while the driver runs and False once shutdown returns."""
+    scheduler = Scheduler(SystemClock(), tick_s=60.0, runner=HandDriven())
     scheduler.start()
     try:
-        assert wait_until(lambda: len(calls) == 1, 5.0)
-        assert wait_until(lambda: not scheduler.status()["reconcile"].running, 5.0)
-        scheduler.run_soon("reconcile")
-        assert wait_until(lambda: len(calls) == 2, 5.0)
         assert scheduler.healthy()
     finally:
         scheduler.shutdown(wait=True)

@@ -15,6 +15,7 @@ from syncd.config import (
     Config,
     FolderConfig,
     LogConfig,
+    RetentionPolicy,
     SyncConfig,
     is_loopback_url,
     load_config,
@@ -297,6 +298,7 @@ def test_example_documents_the_defaults(tmp_path: Path, folder: Path) -> None:
     for section, cls, value in (
         ("sync", SyncConfig, config.sync),
         ("log", LogConfig, config.log),
+        ("retention", RetentionPolicy, config.retention),
     ):
         for key, shown in raw[section].items():
             assert getattr(value, key) == getattr(cls(), key) == shown, f"{section}.{key}"

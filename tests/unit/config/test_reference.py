@@ -14,7 +14,7 @@ from syncd.config.loader import parse_config
 
 ROOT = Path(__file__).parents[3]
 EXAMPLE = ROOT / "config.example.toml"
-_TABLE = re.compile(r"^\[\[?([a-z0-9_]+)\]\]?\s*$")
+_TABLE = re.compile(r"^(?:# )?\[\[?([a-z0-9_.]+)\]\]?\s*$")
 _KEY = re.compile(r"^#? ?([a-z0-9_]+) = (.+)$")
 
 
@@ -33,7 +33,7 @@ def example_keys() -> dict[str, Any]:
 def readme_keys() -> set[str]:
     """The keys of the README's reference table."""
     section = (ROOT / "README.md").read_text().split("### Configuration reference", 1)[1]
-    return set(re.findall(r"^\| `([a-z0-9_]+\.[a-z0-9_]+)` \|", section, re.MULTILINE))
+    return set(re.findall(r"^\| `([a-z0-9_]+(?:\.[a-z0-9_]+)+)` \|", section, re.MULTILINE))
 
 
 def test_readme_reference_lists_exactly_the_example_keys() -> None:
@@ -53,7 +53,8 @@ def test_loader_reads_each_example_key(key: str, tmp_path: Path) -> None:
         "state": {"dir": str(tmp_path / "state")},
         "folder": [{"path": str(tmp_path / "data"), "bucket": "my-bucket"}],
     }
-    table, name = key.split(".")
+    *tables, name = key.split(".")
+    table = tables[0]
     value = example_keys()[key]
     if key in KEY_SOURCES:
         del raw["b2"]["key_env"]
@@ -64,9 +65,13 @@ def test_loader_reads_each_example_key(key: str, tmp_path: Path) -> None:
     if key == "b2.key_file":
         value = str(tmp_path / "b2-key")
     where = raw["folder"][0] if table == "folder" else raw.setdefault(table, {})
+    for sub in tables[1:]:
+        where = where.setdefault(sub, {})
     where[name] = value
     config = parse_config(raw, source=Path("x"), environ={"KEY": "s"}, resolve_key=False)
     section = config.folders[0] if table == "folder" else getattr(config, table)
+    for sub in tables[1:]:
+        section = getattr(section, sub)
     if key in KEY_SOURCES:
         assert config.b2.key_source.endswith(str(value))
     elif key == "metrics.listen":

@@ -14,7 +14,6 @@ from syncd.b2 import B2Client, Bucket, FileVersion, UploadResult
 from syncd.config import FolderConfig
 from syncd.domain import B2Name, LocalState, RelPath
 from syncd.engine.executor import Executor, Outcome, entry_for
-from syncd.engine.local import state_from_stat
 from syncd.engine.plan import (
     CopyFrom,
     DeleteAllVersions,
@@ -267,7 +266,7 @@ def on_disk(root: Path) -> LocalState:
     path = root / "a.txt"
     path.write_bytes(DATA)
     os.utime(path, ns=(1_600_000_000_123_456_789,) * 2)
-    return state_from_stat(RelPath("a.txt"), os.lstat(path))
+    return LocalState.from_stat(RelPath("a.txt"), os.lstat(path))
 
 
 def stored(on_disk: LocalState, **changes: Any) -> FileVersion:

@@ -14,7 +14,7 @@ import pytest
 
 import syncd.engine.local as local_module
 from syncd.domain import LocalState, RelPath
-from syncd.engine.local import hash_file, stat_file, state_from_stat
+from syncd.engine.local import hash_file, stat_file
 from syncd.errors import FileChangedError, FileVanishedError, LocalAccessError, SpecialFileError
 
 
@@ -24,7 +24,7 @@ def write(root: Path, rel_path: str, data: bytes = b"hello\n") -> LocalState:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     os.utime(path, ns=(1_600_000_000_123_456_789, 1_600_000_000_123_456_789))
-    return state_from_stat(RelPath(rel_path), os.lstat(path))
+    return LocalState.from_stat(RelPath(rel_path), os.lstat(path))
 
 
 # -- stat_file -----------------------------------------------------------------------

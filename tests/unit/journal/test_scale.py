@@ -1,7 +1,8 @@
 """Scale: the journal's memory does not grow with the number of files.
 
 Measured in a subprocess (``rss_probe.py``) so the test runner's own memory does not
-blur the figures. No test asserts on wall time; rates are printed for the record.
+blur the figures. No test asserts on wall time; rates are printed for the record. Both
+run on demand only (``pytest -m soak``): building 100k rows takes ~20 s, 1M ~30 min.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def run_probe(tmp_path: Path, rows: int, hints: int, timeout_s: float) -> dict[s
     return figures
 
 
+@pytest.mark.soak
 def test_memory_stays_flat_at_100k_rows(tmp_path):
     """Doubling the index to 100k rows and iterating it adds less than one page cache."""
     figures = run_probe(tmp_path, rows=100_000, hints=10_000, timeout_s=100)

@@ -14,7 +14,8 @@ from syncd.b2.download import Download, temp_names
 from syncd.domain import LocalState, RelPath
 from syncd.engine.restore_plan import RestoreItem, RestorePlan
 from syncd.engine.restore_run import Restorer
-from syncd.engine.restore_write import STAGING_MARKER, STAGING_PREFIX, TargetDir
+from syncd.engine.restore_staging import STAGING_MARKER, STAGING_PREFIX
+from syncd.engine.restore_write import TargetDir
 from syncd.errors import LocalAccessError, RemoteProtocolError, RemoteTransientError
 from tests.unit.restore.helpers import OneFileSession, write_entry
 

@@ -11,7 +11,8 @@ import pytest
 
 from syncd.b2 import DirEntry
 from syncd.domain import RelPath
-from syncd.engine.restore_write import STAGING_MARKER, STAGING_PREFIX, TargetDir
+from syncd.engine.restore_staging import STAGING_MARKER, STAGING_PREFIX
+from syncd.engine.restore_write import TargetDir
 from syncd.errors import LocalAccessError, UnsafePathError
 from tests.unit.restore.helpers import write_entry
 

@@ -1,0 +1,72 @@
+"""What an idle day costs: the daemon's own Runtime (watcher, scheduler, workers,
+reconcile) on a clock that jumps ahead on every wait, over a synced folder that does
+not change. The only B2 calls allowed are the reconcile walk's listings: one per 1,000
+versions per reconcile, and nothing else. The default run uses 2,000 files
+(``SYNCD_IDLE_FILES`` changes it); ``-m soak`` runs 100,000."""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+
+import pytest
+
+from syncd.app.build import build
+from syncd.app.runtime import Runtime
+from syncd.config import load_config
+from syncd.emulator import EmulatorServer
+from tests.support.fake_clock import FakeClock
+from tests.support.harness import KEY_ENV, Setup, wait_until
+
+DAY_MS = 86_400_000
+pytestmark = pytest.mark.integration
+
+
+def idle_day(setup: Setup, emulator: EmulatorServer, files: int,
+             monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:  # fmt: skip
+    """Sync ``files`` files, then run the daemon's Runtime for a simulated day; the
+    B2 calls the day made, by name."""
+    for i in range(files):
+        sub = setup.root / f"d{i % 100:02d}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"f{i:06d}.txt").write_bytes(b"x%d\n" % i)
+    monkeypatch.setenv(KEY_ENV, setup.key)
+    config = load_config(setup.config)
+    clock = FakeClock()
+    app = build(config, clock=clock, rng=random.Random(7), stop=threading.Event(), immediate=True)
+    try:
+        app.start()
+        report = app.run_once()
+        assert report.uploaded_files == files
+        emulator.reset_stats()
+        start = clock.now_ms()
+        runtime = Runtime(app)
+        runtime.start()
+        try:
+            assert wait_until(lambda: clock.now_ms() - start >= DAY_MS, 600)
+        finally:
+            runtime.shutdown(timeout_s=30)
+        assert app.report.uploaded_files == files  # nothing more was sent all day
+    finally:
+        app.close()
+    return dict(emulator.stats()["calls"])
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        int(os.environ.get("SYNCD_IDLE_FILES", "2000")),
+        pytest.param(100_000, marks=[pytest.mark.soak, pytest.mark.timeout(3600)]),
+    ],
+)
+def test_an_idle_day_costs_only_the_reconcile_listing(
+    setup: Setup, emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, files: int
+) -> None:
+    """A day of an unchanged folder: at most one list call per 1,000 versions per reconcile."""
+    calls = idle_day(setup, emulator, files, monkeypatch)
+    listings = calls.pop("b2_list_file_versions", 0)
+    per_walk = -(-files // 1000)
+    print(f"idle day, {files} files: {listings} list calls ({per_walk} per walk), other {calls}")
+    assert listings in (per_walk, 2 * per_walk)  # the daily slot (twice if it straddles)
+    assert calls == {}
