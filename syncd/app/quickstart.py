@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from syncd.app.build import build
+from syncd.app.build import build, lock_state
 from syncd.app.history import history
 from syncd.app.restore import RestoreRequest, restore
 from syncd.app.status import read_status
@@ -97,9 +97,8 @@ def run_quickstart(directory: Path | None, say: Say) -> Path:
 
 
 def _sync(config_path: Path, say: Say, what: str) -> None:
-    app = build(load_config(config_path), immediate=True)
-    try:
+    config = load_config(config_path)
+    with lock_state(config), build(config, immediate=True) as app:
+        app.start()
         report = app.run_once()
-    finally:
-        app.close()
     say(f"{what}: uploaded {report.uploaded_files} file(s), {report.uploaded_bytes} bytes")

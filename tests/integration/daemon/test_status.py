@@ -59,7 +59,8 @@ def test_status_shows_the_running_daemon_and_an_idle_folder(
     folder = status_json(setup)["folders"][0]
     assert folder["last_rescan_hints"] is not None
     assert folder["remote_index"]["last_listed_ms"] is not None  # the first start walks B2
-    assert folder["watch"]["dirs"] == folder["watch"]["watched_dirs"] == 1
+    assert wait_until(lambda: status_json(setup)["folders"][0]["watch"]["dirs"] == 1, 15)
+    assert status_json(setup)["folders"][0]["watch"]["watched_dirs"] == 1  # measured after 2 s
     code, text = status(setup)
     assert code == 0
     assert f"pid {daemon.proc.pid}" in text
