@@ -5,7 +5,7 @@ rewritten every tick so that ``syncd status`` can show it without asking the dae
 Imports ``syncd.config`` and the standard library only (``status`` must start fast).
 The file is replaced atomically (write, fsync-free rename: losing it costs nothing, the
 next tick writes it again) and removed on a clean stop. A file whose pid is gone or
-that was not rewritten for three ticks means the daemon is not running.
+that was not rewritten for five ticks means the daemon is not running.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 LIVE_NAME = "daemon.json"
 TICK_S = 2.0  # how often the daemon rewrites the file
-STALE_TICKS = 3
+STALE_TICKS = 5  # a daemon whose file is older than this many ticks is not running
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
