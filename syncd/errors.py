@@ -21,6 +21,7 @@ with ``raise ... from exc``.
     │   └── SpecialFileError        SKIP     FIFO, socket, device: skipped, never opened
     ├── SafetyStopError             PAUSE    a guard refused (mass delete, root gone)
     ├── ServiceError                FATAL    a service unit cannot be written or started
+    ├── EncryptionKeyMissingError   SKIP     an SSE-C version whose key is not configured
     └── RemoteError                 carries ``status``, ``code``, ``retry_after_s``
         ├── RemoteTransientError    BACKOFF  5xx, 408, resets, timeouts
         │   ├── RateLimitedError    BACKOFF  429; honour ``retry_after_s``
@@ -32,6 +33,8 @@ with ``raise ... from exc``.
         ├── RemoteNotFoundError     PER_JOB
         ├── RemoteConflictError     PER_JOB  the remote changed under us (409, already hidden)
         ├── RemoteBadRequestError   PER_JOB  invalid name or request
+        │   └── AccessDeniedError   PER_JOB  403 access_denied: wrong SSE-C key, Object Lock
+        │       └── VersionLockedError SKIP  a delete refused: retention or legal hold
         └── RemoteProtocolError     BACKOFF  a response that is not what B2 sends
 """
 
@@ -153,6 +156,12 @@ class ServiceError(SyncdError):
     exit_code = 73  # EX_CANTCREAT
 
 
+class EncryptionKeyMissingError(SyncdError):
+    """An SSE-C version needs a key that is not configured: nothing is downloaded."""
+
+    recovery = Recovery.SKIP
+
+
 class RemoteError(SyncdError):
     """An error reported by B2 or met on the way to it."""
 
@@ -228,6 +237,16 @@ class RemoteBadRequestError(RemoteError):
     """B2 refused the request as invalid (bad name, bad file info, bad part)."""
 
     recovery = Recovery.PER_JOB
+
+
+class AccessDeniedError(RemoteBadRequestError):
+    """403 ``access_denied``: a wrong or missing SSE-C key, or Object Lock refused."""
+
+
+class VersionLockedError(AccessDeniedError):
+    """B2 refused to delete a version under retention or legal hold; it stays."""
+
+    recovery = Recovery.SKIP
 
 
 class RemoteProtocolError(RemoteError):

@@ -10,10 +10,13 @@ S3-compatible API) can produce the same values.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 LARGE_FILE_SHA1_KEY = "large_file_sha1"
 CLIENT_KEY = "syncd_client"  # file info of large files syncd starts: which client started it
+SSE_C_KEY_ID_KEY = "sse_c_key_id"  # b2sdk's file-info key naming a version's SSE-C key
+SSE_B2 = "SSE-B2"
+SSE_C = "SSE-C"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,6 +26,7 @@ class Bucket:
     bucket_id: str
     bucket_name: str
     bucket_type: str
+    file_lock_enabled: bool | None = None  # None: not known (the key cannot read it)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,11 +44,57 @@ class FileVersion:
     src_last_modified_ms: int | None
     file_info: Mapping[str, str]
     bucket_id: str | None = None
+    encryption: str | None = None  # None (plain), "SSE-B2" or "SSE-C", as the store reports
+    retention_mode: str | None = None  # "governance" | "compliance" | None
+    retain_until_ms: int | None = None
+    legal_hold: bool | None = None  # None: not set (or not readable)
+
+    @property
+    def sse_c_key_id(self) -> str | None:
+        """The id of the SSE-C key this version needs (from its file info), if recorded."""
+        return self.file_info.get(SSE_C_KEY_ID_KEY)
+
+    def is_locked(self, now_ms: int) -> bool:
+        """True while a retention date lies ahead or a legal hold is on."""
+        held = (self.retain_until_ms or 0) > now_ms and self.retention_mode is not None
+        return held or bool(self.legal_hold)
 
     @property
     def is_large(self) -> bool:
         """True for a file assembled from parts (B2 reports its contentSha1 as ``none``)."""
         return self.file_info.get(LARGE_FILE_SHA1_KEY) is not None or self.action == "start"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Encryption:
+    """How new versions are encrypted at rest.
+
+    ``mode`` is ``none``, ``SSE-B2`` or ``SSE-C``; for SSE-C, ``key`` is the 32-byte
+    customer key and ``key_id`` a short, non-secret name for it (never the key's MD5).
+    """
+
+    mode: str
+    key: bytes | None = field(default=None, repr=False)
+    key_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetentionLock:
+    """Object Lock retention given to every new version: ``mode`` until upload + ``days``."""
+
+    mode: str  # "governance" | "compliance"
+    days: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WritePolicy:
+    """What a folder's writes ask of the store besides bytes: encryption and retention.
+
+    ``encryption`` None leaves the bucket's default encryption in force.
+    """
+
+    encryption: Encryption | None = None
+    lock: RetentionLock | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

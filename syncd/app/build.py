@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Self
 import structlog
 
 from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
+from syncd.app.protection import check_lock, needed_capabilities, write_policies
 from syncd.b2 import B2Client, CallMeter, build_client, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
@@ -93,10 +94,11 @@ class App:
             log.info("stale_leases_released", count=stale)
         self.client.authorize()
         for folder in self.config.folders:
-            need = NEEDED_CAPABILITIES
+            need = NEEDED_CAPABILITIES | needed_capabilities(self.config)
             if self.config.sync.delete == "delete-all-versions" or folder.retention.is_configured:
                 need = need | {"deleteFiles"}  # hard deletes, or the daemon's scheduled prune
             bucket = self.client.check_access(folder.bucket, folder.prefix, need=need)
+            check_lock(self.config, folder, bucket)
             guard = RootGuard(folder, self.journal)
             try:
                 if not self.dry:
@@ -244,6 +246,7 @@ def build(
             rng=rng,
             stop=stop,
             client_tag=client_tag(config),
+            policies=write_policies(config),
         )
         stack.callback(client.close)
         report = RunReport()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from syncd.app.build import lock_state, start_embedded
 from syncd.app.files import JOURNAL_NAME, state_path
+from syncd.app.protection import write_policies
 from syncd.b2 import B2Client, Bucket, FileVersion, build_client, make_http_client
 from syncd.clock import SystemClock
 from syncd.config import EMBEDDED_REALM, Config, FolderConfig
@@ -123,7 +124,12 @@ class Remote:
                 realm = emulator.base_url
             http = make_http_client(config.b2)
             self.client: B2Client = build_client(
-                config.b2, realm_url=realm, http=http, clock=SystemClock(), rng=random.Random()
+                config.b2,
+                realm_url=realm,
+                http=http,
+                clock=SystemClock(),
+                rng=random.Random(),
+                policies=write_policies(config),
             )
             self._stack.callback(self.client.close)
             self.client.authorize()

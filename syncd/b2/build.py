@@ -1,7 +1,6 @@
 """Construct the B2 client from ``B2Config``: the two functions ``syncd.app`` calls.
 
-Imports the rest of ``syncd.b2``, ``syncd.config``, ``syncd.clock`` and
-``syncd.errors``. httpx is configured on purpose (reliability.md finding 9): explicit
+httpx is configured on purpose (reliability.md finding 9): explicit
 connect/read/write/pool timeouts, long read timeouts only for uploads, no proxy or
 ``.netrc`` from the environment (``trust_env=False``), no redirects.
 """
@@ -10,12 +9,14 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import httpx
 
 from syncd.b2.client import B2Client
 from syncd.b2.meter import CallMeter, MeteredTransport, TokenBucket
+from syncd.b2.protect import Sealer
 from syncd.b2.raw import RawB2
 from syncd.b2.retry import RetryPolicy
 from syncd.b2.session import B2Session
@@ -24,6 +25,7 @@ from syncd.b2.wire import user_agent
 from syncd.clock import Clock, SystemClock
 from syncd.config import B2Config, is_loopback_host
 from syncd.errors import ConfigError
+from syncd.remote import WritePolicy
 
 
 def make_http_client(
@@ -79,6 +81,7 @@ def build_client(
     rng: random.Random,
     stop: threading.Event | None = None,
     client_tag: str = "",
+    policies: Iterable[tuple[str, str, WritePolicy]] = (),
 ) -> B2Client:
     """A ready B2Client (not yet authorized; the first call or ``authorize()`` does it).
 
@@ -86,6 +89,8 @@ def build_client(
     client at once, a server-requested pause of up to 300 s included. Without one the
     client makes its own, which ``close()`` sets. ``client_tag`` marks the large files
     this client starts, so it never cancels or resumes another client's.
+    ``policies`` are the folders'
+    (bucket name, prefix, encryption and retention) write policies.
     """
     realm_url = realm_url.rstrip("/")
     allow_http = _check_realm(realm_url)
@@ -117,6 +122,13 @@ def build_client(
         clock=clock,
         stop=stop,
     )
+    sealer = Sealer(policies, clock=clock)
     return B2Client(
-        session, config, stop=stop, http=http, owns_stop=owns_stop, client_tag=client_tag
+        session,
+        config,
+        stop=stop,
+        http=http,
+        owns_stop=owns_stop,
+        sealer=sealer,
+        client_tag=client_tag,
     )

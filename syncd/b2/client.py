@@ -1,9 +1,8 @@
 """B2Client: the task-level API the engine codes against.
 
-Imports the rest of ``syncd.b2``, ``syncd.paths``, ``syncd.domain``,
-``syncd.config`` and ``syncd.errors``. Each method is one task (upload a file, hide
-a name, list a prefix); the retries, re-authorization, upload targets and probes
-below it are invisible here. The engine catches ``syncd.errors`` and nothing else.
+Each method is one task (upload a file, hide a name, list a prefix); the retries,
+re-authorization, upload targets and probes below it are invisible here. The engine
+catches ``syncd.errors`` and nothing else.
 """
 
 from __future__ import annotations
@@ -22,11 +21,18 @@ from syncd.b2.download import Download
 from syncd.b2.large import LargeUpload, choose_part_size
 from syncd.b2.lifecycle import LifecycleRule, with_rule
 from syncd.b2.models import Authorization, Bucket, FileVersion, UploadResult
+from syncd.b2.protect import Sealer, describe_lock
 from syncd.b2.session import B2Session
 from syncd.b2.upload import upload_small
 from syncd.config import B2Config
 from syncd.domain import LocalState
-from syncd.errors import LocalAccessError, RemoteConflictError, RemoteNotFoundError
+from syncd.errors import (
+    AccessDeniedError,
+    LocalAccessError,
+    RemoteConflictError,
+    RemoteNotFoundError,
+    VersionLockedError,
+)
 from syncd.paths import name_problem
 from syncd.remote import DirEntry, Resume, VersionsPage
 
@@ -46,8 +52,10 @@ class B2Client:
         http: httpx.Client,
         owns_stop: bool = True,
         client_tag: str = "",
+        sealer: Sealer | None = None,
     ) -> None:
         self.session = session
+        self._sealer = sealer or Sealer()  # encryption, retention and SSE-C keys
         self._config = config
         self._stop = stop
         self._owns_stop = owns_stop  # a stop event the caller gave is the caller's to set
@@ -104,6 +112,7 @@ class B2Client:
         is_large = expected.size > SIMPLE_UPLOAD_LIMIT or (
             expected.size >= threshold and expected.size > part_size
         )
+        seal = self._sealer.seal(bucket, b2_name)
         if not is_large:
             return upload_small(
                 self.session,
@@ -113,11 +122,13 @@ class B2Client:
                 expected,
                 content_type=content_type,
                 on_progress=on_progress,
+                seal=seal,
             )
         large = LargeUpload(
             self.session,
             threads=self._config.upload_threads,
             on_progress=on_progress,
+            seal=seal,
             client_tag=self.client_tag,
             resume=resume,
         )
@@ -137,6 +148,8 @@ class B2Client:
             b2_name,
             src_last_modified_ms=src_last_modified_ms,
             part_size=part_size,
+            seal=self._sealer.seal(bucket, b2_name),
+            source_key=self._sealer.key_for(source),
         )
 
     def copy_file_id(
@@ -181,7 +194,11 @@ class B2Client:
             return marker
 
     def delete_version(self, version: FileVersion) -> None:
-        """Delete one version for good; a version that is already gone counts as deleted."""
+        """Delete one version for good; a version that is already gone counts as deleted.
+
+        Raises:
+            VersionLockedError: B2 refused (403 access_denied): Object Lock keeps it.
+        """
         raw = self.session.raw
         try:
             self.session.call(
@@ -195,6 +212,21 @@ class B2Client:
             )
         except RemoteNotFoundError as exc:
             log.info("delete_not_needed", file_id=version.file_id, code=exc.code)
+        except AccessDeniedError as exc:
+            log.warning(
+                "delete_refused_locked",
+                b2_name=version.file_name,
+                file_id=version.file_id,
+                retention_mode=version.retention_mode,
+                retain_until_ms=version.retain_until_ms,
+                legal_hold=version.legal_hold,
+            )
+            raise VersionLockedError(
+                f"B2 refused to delete {version.file_name!r} (version {version.file_id}): "
+                f"it is under Object Lock ({describe_lock(version)}); it stays",
+                status=exc.status,
+                code=exc.code,
+            ) from exc
 
     def set_lifecycle_rule(self, bucket: Bucket, rule: LifecycleRule) -> tuple[LifecycleRule, ...]:
         """Put ``rule`` on ``bucket`` in place of the rule for its prefix, leaving the
@@ -282,6 +314,7 @@ class B2Client:
     ) -> None:
         """Download ``version`` to ``dest``: SHA-1 verified, renamed into place, resumable
         (a ``DirEntry`` is reached through its directory's descriptor only)."""
+        key = self._sealer.key_for(version)  # refuses an SSE-C version whose key is unknown
         Download(
             self.session,
             version,
@@ -289,6 +322,7 @@ class B2Client:
             threshold_bytes=self._config.download_parallel_threshold_bytes,
             threads=self._config.download_threads,
             on_progress=on_progress,
+            key=key,
         ).run()
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ A lost answer is probed for, so a retry never stores a second copy.
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import structlog
 
@@ -23,8 +24,10 @@ from syncd.b2.models import (
     FileVersion,
     PartInfo,
 )
+from syncd.b2.protect import NO_SEAL, Seal, source_fields
 from syncd.b2.session import B2Session
 from syncd.errors import LocalError, RemoteBadRequestError, RemoteError, RemoteProtocolError
+from syncd.remote import SSE_C_KEY_ID_KEY, Encryption
 
 log = structlog.get_logger(__name__)
 COPY_FILE_LIMIT = 5_000_000_000
@@ -49,10 +52,18 @@ def copy_version(
     *,
     src_last_modified_ms: int | None,
     part_size: int,
+    seal: Seal = NO_SEAL,
+    source_key: Encryption | None = None,
 ) -> FileVersion:
-    """Copy ``source`` to ``b2_name`` in ``bucket`` with ``src_last_modified_ms`` replaced."""
+    """Copy ``source`` to ``b2_name`` in ``bucket`` with ``src_last_modified_ms`` replaced.
+
+    ``source_key`` is the SSE-C key of an SSE-C source; ``seal`` gives the copy the
+    destination's encryption and retention (a copy is a new version like any upload).
+    """
     info = dict(source.file_info)
     info.pop(SRC_LAST_MODIFIED_KEY, None)
+    info.pop(SSE_C_KEY_ID_KEY, None)
+    info.update(seal.info)
     if src_last_modified_ms is not None:
         info[SRC_LAST_MODIFIED_KEY] = str(src_last_modified_ms)
     content_type = source.content_type or DEFAULT_CONTENT_TYPE
@@ -74,6 +85,7 @@ def copy_version(
                     bucket_id=bucket.bucket_id,
                     content_type=content_type,
                     file_info=info,
+                    extra={**source_fields(source_key), **seal.copy_fields()},
                 ),
                 probe=probe,
             )
@@ -91,6 +103,8 @@ def copy_version(
             content_type=content_type,
             info=info,
             part_size=part_size,
+            seal=seal,
+            source_key=source_key,
         )
     if not _same_copy(version, source, src_last_modified_ms):
         raise RemoteProtocolError(f"copy_file: the copy of {source.file_name!r} does not match it")
@@ -107,8 +121,11 @@ def _copy_in_parts(
     content_type: str,
     info: dict[str, str],
     part_size: int,
+    seal: Seal,
+    source_key: Encryption | None,
 ) -> FileVersion:
     part_size = max(part_size, -(-source.size // MAX_PARTS))
+    part_fields = {**source_fields(source_key), **seal.copy_part_fields()}
     started = session.call(
         "start_large_file",
         lambda a: session.raw.start_large_file(
@@ -118,6 +135,7 @@ def _copy_in_parts(
             file_name=b2_name,
             content_type=content_type,
             file_info=info,
+            extra=seal.start_fields(),
         ),
     )
     sha1s: list[str] = []
@@ -135,6 +153,7 @@ def _copy_in_parts(
                     number=number,
                     first=first,
                     last=last,
+                    extra=part_fields,
                 ),
             )
             sha1s.append(part.content_sha1)
@@ -153,6 +172,7 @@ def _copy_part(
     number: int,
     first: int,
     last: int,
+    extra: dict[str, Any],
 ) -> PartInfo:
     return session.raw.copy_part(
         auth.api_url,
@@ -162,4 +182,5 @@ def _copy_part(
         part_number=number,
         first=first,
         last=last,
+        extra=extra,
     )

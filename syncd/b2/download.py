@@ -1,11 +1,10 @@
 """Downloads: verified, parallel byte ranges for big files, resumable after a crash.
 
-Imports ``syncd.b2.session``/``models`` and ``syncd.errors``. Bytes go into a hidden
-temporary file next to the destination (created ``O_NOFOLLOW``, mode 0600, sized up
-front and written in place with ``pwrite``); a small JSON sidecar records which ranges
-are finished, so an interrupted download resumes where it stopped. Only when the
-SHA-1 of the whole temporary file equals the version's SHA-1 is it fsynced and
-renamed over the destination (reliability.md S16).
+Bytes go into a hidden temporary file next to the destination (created ``O_NOFOLLOW``,
+mode 0600, sized up front and written in place with ``pwrite``); a small JSON sidecar
+records which ranges are finished, so an interrupted download resumes where it stopped.
+Only when the SHA-1 of the whole temporary file equals the version's SHA-1 is it fsynced
+and renamed over the destination (reliability.md S16).
 
 Every file operation is relative to the destination directory's descriptor. A
 ``Path`` destination opens its parent once; a ``DirEntry`` destination (a restore's
@@ -30,9 +29,10 @@ from pathlib import Path
 import structlog
 
 from syncd.b2.models import Authorization, FileVersion
+from syncd.b2.protect import customer_headers
 from syncd.b2.session import B2Session
 from syncd.errors import LocalAccessError, RemoteNotFoundError, RemoteProtocolError
-from syncd.remote import DirEntry
+from syncd.remote import DirEntry, Encryption
 
 log = structlog.get_logger(__name__)
 MIN_RANGE_BYTES = 8 * 1024 * 1024
@@ -64,11 +64,13 @@ class Download:
         threshold_bytes: int,
         threads: int,
         on_progress: Callable[[int], None] | None,
+        key: Encryption | None = None,
     ) -> None:
         if version.action not in ("upload", "copy"):
             raise RemoteNotFoundError(f"{version.file_name!r}: a {version.action} has no content")
         self._session = session
         self._version = version
+        self._key_headers = customer_headers(key)  # an SSE-C version's key, on every range
         self._parent = dest.parent if isinstance(dest, Path) else None
         self._threshold = threshold_bytes
         self._threads = max(1, threads)
@@ -211,6 +213,7 @@ class Download:
                 file_id=self._version.file_id,
                 first=first if ranged else None,
                 last=last if ranged else None,
+                extra_headers=self._key_headers,
             ) as response:
                 if response.file_id and response.file_id != self._version.file_id:
                     raise RemoteProtocolError("download: B2 sent another file", code="bad_response")

@@ -1,7 +1,6 @@
 """Large-file uploads: parallel parts, resume, and never a torn or duplicate file.
 
-Imports ``syncd.b2.session``/``listing``/``models``/``source``, ``syncd.domain`` and
-``syncd.errors``. The sequence:
+The sequence:
 
 1. one pass over the file computes the whole-file SHA-1 *and* every part's SHA-1;
 2. the large file the journal recorded for this path (``Resume``) is resumed by its
@@ -43,6 +42,7 @@ from syncd.b2.models import (
     UploadResult,
     UploadTarget,
 )
+from syncd.b2.protect import NO_SEAL, Seal
 from syncd.b2.session import B2Session
 from syncd.b2.source import SourceFile
 from syncd.domain import LocalState
@@ -100,7 +100,9 @@ class LargeUpload:
         on_progress: Callable[[int], None] | None,
         client_tag: str = "",
         resume: Resume | None = None,
+        seal: Seal = NO_SEAL,
     ) -> None:
+        self._seal = seal  # encryption and retention: fixed at start, the key on every part
         self._session = session
         self._raw = session.raw
         self._threads = max(1, threads)
@@ -184,7 +186,11 @@ class LargeUpload:
                              file_id=found.file_id, parts_done=len(done))  # fmt: skip
                     return found.file_id, done
                 cancel_large(self._session, found.file_id, reason="parts_do_not_fit")
-        info = {SRC_LAST_MODIFIED_KEY: str(plan.mtime_ms), LARGE_FILE_SHA1_KEY: plan.sha1}
+        info = {
+            **self._seal.info,
+            SRC_LAST_MODIFIED_KEY: str(plan.mtime_ms),
+            LARGE_FILE_SHA1_KEY: plan.sha1,
+        }
         if self._tag:
             info[CLIENT_KEY] = self._tag
         started = self._session.call(
@@ -196,6 +202,7 @@ class LargeUpload:
                 file_name=plan.b2_name,
                 content_type=plan.content_type,
                 file_info=info,
+                extra=self._seal.start_fields(),
             ),
             probe=lambda: self._adopt_unfinished(plan),
         )
@@ -283,7 +290,12 @@ class LargeUpload:
         def attempt(target: UploadTarget) -> PartInfo:
             body = self._progress(source.read_range(offset, length))
             part = self._raw.upload_part(
-                target, part_number=number, size=length, sha1=sha1, body=body
+                target,
+                part_number=number,
+                size=length,
+                sha1=sha1,
+                body=body,
+                extra_headers=self._seal.part_headers(),
             )
             if (part.part_number, part.content_sha1, part.size) != (number, sha1, length):
                 raise RemoteProtocolError(f"upload_part: B2 stored something else as part {number}")

@@ -1,10 +1,10 @@
 """Lazy, defensive listings: versions, names, unfinished large files, parts.
 
-Imports ``syncd.b2.session``/``models`` and ``syncd.errors``. Every iterator holds one
-page at a time, so a bucket of millions of names costs one page of memory. Pages are
-checked as they arrive (reliability.md S14): names must be under the prefix and never
-go backwards, and a cursor must move on — a server that repeats or cycles a cursor,
-or sends empty pages forever, gets ``RemoteProtocolError`` instead of an endless loop.
+Every iterator holds one page at a time, so a bucket of millions of names costs one page
+of memory. Pages are checked as they arrive (reliability.md S14): names must be under
+the prefix and never go backwards, and a cursor must move on — a server that repeats or
+cycles a cursor, or sends empty pages forever, gets ``RemoteProtocolError`` instead of
+an endless loop.
 """
 
 from __future__ import annotations

@@ -164,7 +164,35 @@ def parse_file_version(obj: Any) -> FileVersion:
         src_last_modified_ms=parse_mtime_ms(info),
         file_info=info,
         bucket_id=get_opt_str(obj, "bucketId", max_len=200),
+        **_protection(obj),
     )
+
+
+def _readable_value(obj: Json, key: str) -> Any:
+    """``value`` of a ``{isClientAuthorizedToRead, value}`` field; None when unreadable."""
+    wrapper = obj.get(key)
+    if not isinstance(wrapper, dict) or not wrapper.get("isClientAuthorizedToRead"):
+        return None
+    return wrapper.get("value")
+
+
+def _protection(obj: Json) -> dict[str, Any]:
+    """Encryption, retention and legal hold of a file object (absent: all None)."""
+    sse = obj.get("serverSideEncryption")
+    mode = sse.get("mode") if isinstance(sse, dict) else None
+    retention = _readable_value(obj, "fileRetention")
+    if not isinstance(retention, dict):
+        retention = {}
+    hold = _readable_value(obj, "legalHold")
+    until = retention.get("retainUntilTimestamp")
+    return {
+        "encryption": mode if mode in ("SSE-B2", "SSE-C") else None,
+        "retention_mode": get_opt_str(retention, "mode", max_len=32),
+        "retain_until_ms": until
+        if isinstance(until, int) and not isinstance(until, bool)
+        else None,
+        "legal_hold": None if hold not in ("on", "off") else hold == "on",
+    }
 
 
 def parse_part(obj: Any) -> PartInfo:
@@ -190,7 +218,16 @@ def parse_bucket(obj: Any) -> Bucket:
         bucket_id=get_str(obj, "bucketId", max_len=200),
         bucket_name=get_str(obj, "bucketName", max_len=100),
         bucket_type=get_str(obj, "bucketType", max_len=100),
+        file_lock_enabled=_file_lock_enabled(obj),
     )
+
+
+def _file_lock_enabled(obj: Json) -> bool | None:
+    """``fileLockConfiguration.value.isFileLockEnabled``; None when not readable."""
+    value = _readable_value(obj, "fileLockConfiguration")
+    if not isinstance(value, dict) or not isinstance(value.get("isFileLockEnabled"), bool):
+        return None
+    return bool(value["isFileLockEnabled"])
 
 
 def parse_upload_target(obj: Json, owner_key: str) -> UploadTarget:

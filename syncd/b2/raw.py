@@ -1,9 +1,8 @@
 """RawB2: one method per B2 endpoint; URL and token explicit; no state, no retries.
 
-Imports ``syncd.clock``, ``syncd.b2.models``/``parse``/``transport``/``wire`` and
-httpx. Every exchange goes through ``B2Transport`` (which translates each failure,
-once, into ``syncd.errors``); every JSON answer is parsed here into ``models`` by
-``parse``. The shared ``httpx.Client`` is injected.
+Every exchange goes through ``B2Transport`` (which translates each failure, once, into
+``syncd.errors``); every JSON answer is parsed here into ``models`` by ``parse``. The
+shared ``httpx.Client`` is injected.
 
 Authorize uses API v4 (bucket-restricted keys need it); every other call uses v3.
 """
@@ -13,6 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -20,16 +20,13 @@ import httpx
 from syncd.b2 import parse
 from syncd.b2.lifecycle import LifecycleRule, parse_rules
 from syncd.b2.models import (
-    MAX_NAME_BYTES,
     Authorization,
     Bucket,
     FileVersion,
     PartInfo,
-    PartPage,
-    UnfinishedPage,
     UploadTarget,
-    VersionPage,
 )
+from syncd.b2.raw_listing import ListingCalls
 from syncd.b2.transport import (
     API_VERSION,
     B2Transport,
@@ -43,9 +40,10 @@ from syncd.clock import Clock
 from syncd.errors import RemoteProtocolError
 
 AUTH_VERSION = "v4"
+_NONE: Mapping[str, Any] = MappingProxyType({})
 
 
-class RawB2:
+class RawB2(ListingCalls):
     """The B2 native API, call by call."""
 
     def __init__(
@@ -139,8 +137,12 @@ class RawB2:
         sha1: str | None,
         file_info: Mapping[str, str],
         body: Iterable[bytes],
+        extra_headers: Mapping[str, str] = _NONE,
     ) -> FileVersion:
-        """``b2_upload_file``; ``sha1`` None means the body ends with 40 hex digits."""
+        """``b2_upload_file``; ``sha1`` None means the body ends with 40 hex digits.
+
+        ``extra_headers``: encryption and Object Lock headers (``syncd.b2.protect``).
+        """
         headers = self._t.headers(target.authorization_token)
         headers["X-Bz-File-Name"] = b2_quote(file_name)
         headers["Content-Type"] = content_type
@@ -148,6 +150,7 @@ class RawB2:
         headers["X-Bz-Content-Sha1"] = sha1 if sha1 is not None else "hex_digits_at_end"
         for key, value in file_info.items():
             headers[f"X-Bz-Info-{key}"] = b2_quote(value)
+        headers.update(extra_headers)
         obj = self._t.json("upload_file", "POST", target.upload_url, headers, TrackedBody(body))
         return parse.parse_file_version(obj)
 
@@ -162,6 +165,7 @@ class RawB2:
         file_name: str,
         content_type: str,
         file_info: Mapping[str, str],
+        extra: Mapping[str, Any] = _NONE,
     ) -> FileVersion:
         """``b2_start_large_file``; file info (sha1, mtime) is fixed from here on."""
         payload = {
@@ -169,6 +173,7 @@ class RawB2:
             "fileName": file_name,
             "contentType": content_type,
             "fileInfo": dict(file_info),
+            **extra,
         }
         return parse.parse_file_version(self._t.post(api_url, token, "start_large_file", payload))
 
@@ -178,13 +183,21 @@ class RawB2:
         return self._target(obj, "fileId")
 
     def upload_part(
-        self, target: UploadTarget, *, part_number: int, size: int, sha1: str, body: Iterable[bytes]
+        self,
+        target: UploadTarget,
+        *,
+        part_number: int,
+        size: int,
+        sha1: str,
+        body: Iterable[bytes],
+        extra_headers: Mapping[str, str] = _NONE,
     ) -> PartInfo:
         """``b2_upload_part`` with the part's SHA-1 known in advance."""
         headers = self._t.headers(target.authorization_token)
         headers["X-Bz-Part-Number"] = str(part_number)
         headers["Content-Length"] = str(size)
         headers["X-Bz-Content-Sha1"] = sha1
+        headers.update(extra_headers)
         obj = self._t.json("upload_part", "POST", target.upload_url, headers, TrackedBody(body))
         return parse.parse_part(obj)
 
@@ -199,105 +212,7 @@ class RawB2:
         """``b2_cancel_large_file``."""
         self._t.post(api_url, token, "cancel_large_file", {"fileId": file_id})
 
-    def list_parts(
-        self,
-        api_url: str,
-        token: str,
-        *,
-        file_id: str,
-        start_part_number: int | None,
-        max_part_count: int,
-    ) -> PartPage:
-        """``b2_list_parts``."""
-        payload = {
-            "fileId": file_id,
-            "startPartNumber": start_part_number,
-            "maxPartCount": max_part_count,
-        }
-        obj = self._t.post(api_url, token, "list_parts", payload)
-        parts = tuple(
-            parse.parse_part(p) for p in parse.get_list(obj, "parts", max_len=max_part_count)
-        )
-        return PartPage(
-            parts=parts, next_part_number=parse.get_opt_int(obj, "nextPartNumber", high=10_001)
-        )
-
-    def list_unfinished_large_files(
-        self,
-        api_url: str,
-        token: str,
-        *,
-        bucket_id: str,
-        name_prefix: str | None,
-        start_file_id: str | None,
-        max_file_count: int,
-    ) -> UnfinishedPage:
-        """``b2_list_unfinished_large_files`` (oldest first)."""
-        payload = {
-            "bucketId": bucket_id,
-            "namePrefix": name_prefix or None,
-            "startFileId": start_file_id,
-            "maxFileCount": max_file_count,
-        }
-        obj = self._t.post(api_url, token, "list_unfinished_large_files", payload)
-        files = parse.get_list(obj, "files", max_len=max_file_count)
-        return UnfinishedPage(
-            files=tuple(parse.parse_file_version(f) for f in files),
-            next_file_id=parse.get_opt_str(obj, "nextFileId", max_len=200),
-        )
-
-    # --- listing and per-file calls ---------------------------------------------------------
-
-    def list_file_versions(
-        self,
-        api_url: str,
-        token: str,
-        *,
-        bucket_id: str,
-        prefix: str,
-        start_file_name: str | None,
-        start_file_id: str | None,
-        max_file_count: int,
-    ) -> VersionPage:
-        """``b2_list_file_versions``: name ascending, then newest first."""
-        payload = {
-            "bucketId": bucket_id,
-            "prefix": prefix or None,
-            "startFileName": start_file_name,
-            "startFileId": start_file_id if start_file_name is not None else None,
-            "maxFileCount": max_file_count,
-        }
-        obj = self._t.post(api_url, token, "list_file_versions", payload)
-        return self._page(obj, max_file_count, with_ids=True)
-
-    def list_file_names(
-        self,
-        api_url: str,
-        token: str,
-        *,
-        bucket_id: str,
-        prefix: str,
-        start_file_name: str | None,
-        max_file_count: int,
-    ) -> VersionPage:
-        """``b2_list_file_names``: the newest visible version of each name."""
-        payload = {
-            "bucketId": bucket_id,
-            "prefix": prefix or None,
-            "startFileName": start_file_name,
-            "maxFileCount": max_file_count,
-        }
-        obj = self._t.post(api_url, token, "list_file_names", payload)
-        return self._page(obj, max_file_count, with_ids=False)
-
-    @staticmethod
-    def _page(obj: Mapping[str, Any], max_count: int, *, with_ids: bool) -> VersionPage:
-        files = parse.get_list(obj, "files", max_len=max_count)
-        return VersionPage(
-            files=tuple(parse.parse_file_version(f) for f in files),
-            next_file_name=parse.get_opt_str(obj, "nextFileName", max_len=MAX_NAME_BYTES),
-            next_file_id=parse.get_opt_str(obj, "nextFileId", max_len=200) if with_ids else None,
-        )
+    # --- per-file calls -----------------------------------------------------------------
 
     def get_file_info(self, api_url: str, token: str, file_id: str) -> FileVersion:
         """``b2_get_file_info``."""
@@ -328,6 +243,7 @@ class RawB2:
         bucket_id: str,
         content_type: str,
         file_info: Mapping[str, str],
+        extra: Mapping[str, Any] = _NONE,
     ) -> FileVersion:
         """``b2_copy_file`` with ``metadataDirective`` REPLACE (new file info)."""
         payload = {
@@ -337,6 +253,7 @@ class RawB2:
             "metadataDirective": "REPLACE",
             "contentType": content_type,
             "fileInfo": dict(file_info),
+            **extra,
         }
         return parse.parse_file_version(self._t.post(api_url, token, "copy_file", payload))
 
@@ -350,6 +267,7 @@ class RawB2:
         part_number: int,
         first: int,
         last: int,
+        extra: Mapping[str, Any] = _NONE,
     ) -> PartInfo:
         """``b2_copy_part``: bytes ``first..last`` (inclusive) of the source become a part."""
         payload = {
@@ -357,6 +275,7 @@ class RawB2:
             "largeFileId": large_file_id,
             "partNumber": part_number,
             "range": f"bytes={first}-{last}",
+            **extra,
         }
         return parse.parse_part(self._t.post(api_url, token, "copy_part", payload))
 
@@ -364,10 +283,18 @@ class RawB2:
 
     @contextmanager
     def download_file_by_id(
-        self, download_url: str, token: str, *, file_id: str, first: int | None, last: int | None
+        self,
+        download_url: str,
+        token: str,
+        *,
+        file_id: str,
+        first: int | None,
+        last: int | None,
+        extra_headers: Mapping[str, str] = _NONE,
     ) -> Iterator[DownloadResponse]:
         """Stream ``b2_download_file_by_id``, optionally bytes ``first..last`` (inclusive)."""
         headers = self._t.headers(token)
+        headers.update(extra_headers)
         if first is not None and last is not None:
             headers["Range"] = f"bytes={first}-{last}"
         url = f"{download_url}/b2api/{API_VERSION}/b2_download_file_by_id"

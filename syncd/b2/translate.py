@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from syncd.errors import (
+    AccessDeniedError,
     AmbiguousOutcomeError,
     AuthExpiredError,
     AuthRejectedError,
@@ -114,7 +115,7 @@ def error_from_response(
         if code.endswith("cap_exceeded"):
             error = CapExceededError(what, **kwargs)
         else:  # access_denied: SSE-C key or Object Lock; fatal for this version only
-            error = RemoteBadRequestError(what, **kwargs)
+            error = AccessDeniedError(what, **kwargs)
     elif status == 404:
         error = RemoteNotFoundError(what, **kwargs)
     elif status == 409:

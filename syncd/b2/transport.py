@@ -1,9 +1,8 @@
 """B2Transport: one HTTP exchange with B2, every failure translated once.
 
-Imports ``syncd.errors``, ``syncd.clock``, ``syncd.b2.wire``/``translate`` and httpx.
 Requests carry the User-Agent, the optional ``X-Bz-Test-Mode`` header and explicit
-per-phase timeouts; redirects are never followed; bodies are wrapped so a failure
-can be told apart as "before the request was complete" or "after" (ambiguous).
+per-phase timeouts; redirects are never followed; bodies are wrapped so a failure can be
+told apart as "before the request was complete" or "after" (ambiguous).
 """
 
 from __future__ import annotations

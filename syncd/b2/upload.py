@@ -23,6 +23,7 @@ from syncd.b2.models import (
     UploadResult,
     UploadTarget,
 )
+from syncd.b2.protect import NO_SEAL, Seal
 from syncd.b2.session import B2Session
 from syncd.b2.source import HashingBody, SourceFile
 from syncd.domain import LocalState
@@ -51,9 +52,10 @@ def upload_small(
     *,
     content_type: str,
     on_progress: Callable[[int], None] | None,
+    seal: Seal = NO_SEAL,
 ) -> UploadResult:
     """Upload a file in one request; never leave a duplicate after a lost answer."""
-    info = {SRC_LAST_MODIFIED_KEY: str(expected.mtime_ms)}
+    info = {**seal.info, SRC_LAST_MODIFIED_KEY: str(expected.mtime_ms)}
     with SourceFile(abs_path, expected) as source:
         last_body: list[HashingBody] = []
 
@@ -68,6 +70,7 @@ def upload_small(
                 sha1=None,
                 file_info=info,
                 body=body,
+                extra_headers=seal.upload_headers(),
             )
             if body.sha1 is None or not matches(
                 version, sha1=body.sha1, size=source.size, mtime_ms=expected.mtime_ms

@@ -1,7 +1,7 @@
 """Small wire-level pieces shared by ``raw``: encoding, headers, URL checks, bodies.
 
-Imports ``syncd`` (version), ``syncd.errors`` and httpx. Nothing here talks to the
-network; it only prepares what ``raw`` sends and checks what it gets back.
+Nothing here talks to the network; it only prepares what ``raw`` sends and checks what
+it gets back.
 """
 
 from __future__ import annotations

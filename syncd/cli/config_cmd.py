@@ -9,6 +9,16 @@ import click
 
 from syncd.cli.guard import run_guarded
 from syncd.config import load_config
+from syncd.remote import Encryption
+
+
+def _encryption(encryption: Encryption | None) -> str:
+    """A folder's encryption in words: never the key, at most its id."""
+    if encryption is None:
+        return "bucket default"
+    if encryption.key_id:
+        return f"{encryption.mode} (key {encryption.key_id})"
+    return encryption.mode
 
 
 @click.command("check-config")
@@ -34,9 +44,13 @@ def check_config(file: Path, as_json: bool) -> None:
                     "path": str(f.path),
                     "bucket": f.bucket,
                     "prefix": f.prefix,
+                    "encryption": _encryption(f.encryption),
                 }
                 for f in config.folders
             ],
+            "retention_lock": None
+            if config.lock is None
+            else {"mode": config.lock.mode, "days": config.lock.days},
         }
         if as_json:
             click.echo(json.dumps(summary, indent=2))
@@ -47,7 +61,12 @@ def check_config(file: Path, as_json: bool) -> None:
             )
             click.echo(f"  state in {config.state.dir}")
             for f in config.folders:
-                click.echo(f"  folder {f.name}: {f.path} -> b2://{f.bucket}/{f.prefix}")
+                click.echo(
+                    f"  folder {f.name}: {f.path} -> b2://{f.bucket}/{f.prefix}"
+                    f" (encryption: {_encryption(f.encryption)})"
+                )
+            if config.lock is not None:
+                click.echo(f"  object lock: {config.lock.mode} for {config.lock.days} days")
         return 0
 
     run_guarded(body)

@@ -55,6 +55,11 @@ def _announce(url: str) -> None:
     help="absoluteMinimumPartSize advertised and enforced.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for test modes.")
+@click.option(
+    "--custom-upload-timestamps",
+    is_flag=True,
+    help="Honour X-Bz-Custom-Upload-Timestamp (refused by default, as on most B2 accounts).",
+)
 def emulator(
     host: str,
     port: int,
@@ -68,6 +73,7 @@ def emulator(
     part_size: int,
     min_part_size: int,
     seed: int,
+    custom_upload_timestamps: bool,
 ) -> None:
     """Serve the B2 native API (v1-v4) on HOST:PORT for tests, demos and benchmarks.
 
@@ -95,6 +101,7 @@ def emulator(
         faults=rules,
         test_mode=test_mode,
         seed=seed,
+        custom_upload_timestamps=custom_upload_timestamps,
     )
     try:
         serve_forever(options, announce=_announce)

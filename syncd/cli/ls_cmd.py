@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from syncd.cli.guard import run_guarded
 from syncd.config import load_config
 from syncd.errors import UsageError
+
+if TYPE_CHECKING:
+    from syncd.engine import LsRow
 
 EXIT_OK = 0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -30,6 +34,31 @@ def _when(ms: int | None) -> str:
     except OverflowError:
         return f"{ms} ms"
     return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def protection_note(
+    encryption: str | None,
+    key_id: str | None,
+    retention_mode: str | None,
+    retain_until_ms: int | None,
+    legal_hold: bool | None,
+) -> str:
+    """``  [SSE-C syncd-1f.. | compliance until 2027-01-01 00:00:00 | legal hold]`` for a
+    version; empty for a plain, unlocked one."""
+    parts = []
+    if encryption is not None:
+        parts.append(f"{encryption} {key_id}" if key_id else encryption)
+    if retention_mode is not None:
+        parts.append(f"{retention_mode} until {_when(retain_until_ms)}")
+    if legal_hold:
+        parts.append("legal hold")
+    return f"  [{' | '.join(parts)}]" if parts else ""
+
+
+def _protection(r: LsRow) -> str:
+    return protection_note(
+        r.encryption, r.sse_c_key_id, r.retention_mode, r.retain_until_ms, r.legal_hold
+    )
 
 
 @click.command("ls")
@@ -64,7 +93,8 @@ def ls(
 
     \b
     Columns: upload time (UTC), mtime (UTC), size, sha1, name (relative to the
-    folder), file id. TIME: ISO 8601, 90m, 3d, '2 hours ago', 'yesterday 18:00'.
+    folder), file id, then [encryption, key id | retention | legal hold] when set.
+    TIME: ISO 8601, 90m, 3d, '2 hours ago', 'yesterday 18:00'.
     With --cached the listing comes from the journal (zero B2 calls).
     Exit codes: 0 listed; 2 usage; 75 B2 unreachable; 77 key refused; 78 config.
     """
@@ -95,6 +125,7 @@ def ls(
                 click.echo(
                     f"{_when(r.upload_ms)}  {_when(r.mtime_ms)}  {r.size:>12}  "
                     f"{(r.sha1 or '-')[:12]:12}  {shown}{kind}{mark}  {r.file_id}"
+                    f"{_protection(r)}"
                 )
         if as_json:
             click.echo(json.dumps({"files": out}, indent=2))

@@ -14,6 +14,7 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from syncd.cli.guard import run_guarded
+from syncd.cli.ls_cmd import protection_note
 from syncd.config import load_config
 from syncd.errors import UsageError
 
@@ -91,7 +92,11 @@ def print_outcome(outcome: RestoreOutcome, target: Path | None) -> None:
     )
     if outcome.dry_run:
         for item in outcome.restored:
-            click.echo(f"  restore {shown(item.rel_path)}  ({item.version.file_id})")
+            v = item.version
+            lock = protection_note(
+                v.encryption, v.sse_c_key_id, v.retention_mode, v.retain_until_ms, v.legal_hold
+            )
+            click.echo(f"  restore {shown(item.rel_path)}  ({v.file_id}){lock}")
     for note in outcome.conflicts:
         click.echo(f"  in the way {shown(note.name)}: {shown(note.reason)}")
     for note in outcome.refused:

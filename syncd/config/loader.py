@@ -31,10 +31,12 @@ from syncd.config.model import (
     StateConfig,
     SyncConfig,
 )
+from syncd.config.protection import read_encryption, read_lock
 from syncd.config.reader import TableReader
 from syncd.config.retention import RetentionPolicy, read_retention
 from syncd.config.urls import is_loopback_url
 from syncd.errors import ConfigError
+from syncd.remote import Encryption
 
 _BUCKET_RE = re.compile(r"^[a-z0-9-]{6,63}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -78,12 +80,22 @@ def parse_config(
     log = _log(top.table("log"))
     sync = _sync(top.table("sync"))
     metrics = _metrics(top.table("metrics"))
-    retention = read_retention(top.table("retention"))
+    retention_table = top.table("retention")
+    lock = read_lock(retention_table)
+    retention = read_retention(retention_table)
     folder_tables = top.tables("folder")
     top.finish()
     if not folder_tables:
         raise ConfigError("folder: at least one [[folder]] table is required")
-    folders = tuple(_folder(t, i, retention) for i, t in enumerate(folder_tables))
+    folders = tuple(
+        _folder(
+            t,
+            i,
+            retention,
+            read_encryption(t, environ, inherited=b2.encryption, resolve=resolve_key),
+        )
+        for i, t in enumerate(folder_tables)
+    )
     _check_folders(folders, state)
     return Config(
         source=source,
@@ -94,6 +106,7 @@ def parse_config(
         folders=folders,
         metrics=metrics,
         retention=retention,
+        lock=lock,
     )
 
 
@@ -144,6 +157,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
         backoff_base_s=t.number("backoff_base_s", defaults.backoff_base_s, minimum=0.0),
         backoff_cap_s=t.number("backoff_cap_s", defaults.backoff_cap_s, minimum=0.0),
         max_upload_bytes_per_s=t.integer("max_upload_bytes_per_s", None, minimum=1024),
+        encryption=read_encryption(t, environ, inherited=None, resolve=resolve_key),
     )
     t.finish()
     return config
@@ -304,7 +318,9 @@ def _metrics(t: TableReader) -> MetricsConfig:
     return MetricsConfig(host=host, port=int(port))
 
 
-def _folder(t: TableReader, index: int, retention: RetentionPolicy) -> FolderConfig:
+def _folder(
+    t: TableReader, index: int, retention: RetentionPolicy, encryption: Encryption | None
+) -> FolderConfig:
     path = t.absolute_path("path")
     assert path is not None  # required
     if not path.exists():
@@ -342,6 +358,7 @@ def _folder(t: TableReader, index: int, retention: RetentionPolicy) -> FolderCon
         follow_symlinks=_follow(t.boolean_or("follow_symlinks", defaults.follow_symlinks, "all")),
         one_file_system=t.boolean("one_file_system", defaults.one_file_system),
         retention=read_retention(t.table("retention"), retention),
+        encryption=encryption,
     )
     t.finish()
     return config

@@ -1,7 +1,8 @@
 """The configuration as frozen dataclasses, filled and validated by ``loader``.
 
-Imports only the sibling ``retention`` (its policy type). Defaults here are the
-documented defaults of ``config.example.toml``; a test keeps the two in step.
+Imports the sibling ``retention`` (its policy type) and ``syncd.remote`` (the Encryption
+and RetentionLock values). Defaults here are the documented defaults of
+``config.example.toml``; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from syncd.config.retention import RetentionPolicy
+from syncd.remote import Encryption, RetentionLock
 
 FollowSymlinks = bool | Literal["all"]
 """false: links are not followed; true: only links that resolve inside the folder;
@@ -47,6 +49,7 @@ class B2Config:
     backoff_cap_s: float = 64.0
     max_upload_bytes_per_s: int | None = None  # None: no limit; shared by every worker
     daily_class_c_budget: int | None = None  # reconcile listings wait past this many a day
+    encryption: Encryption | None = None  # None: the bucket's default encryption
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,6 +112,7 @@ class FolderConfig:
     one_file_system: bool = True
     # [retention] with [folder.retention] over it
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    encryption: Encryption | None = None  # resolved: the folder's own, else [b2]'s
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,3 +127,4 @@ class Config:
     folders: tuple[FolderConfig, ...]
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)  # global [retention]
+    lock: RetentionLock | None = None  # [retention.lock]

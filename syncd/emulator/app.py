@@ -50,6 +50,7 @@ from syncd.emulator.calls_large import (
     list_unfinished_large_files,
     start_large_file,
 )
+from syncd.emulator.calls_locks import update_file_legal_hold, update_file_retention
 from syncd.emulator.calls_upload import (
     get_upload_part_url,
     get_upload_url,
@@ -92,6 +93,8 @@ API_CALLS: dict[str, Handler] = {
     "b2_list_unfinished_large_files": list_unfinished_large_files,
     "b2_start_large_file": start_large_file,
     "b2_update_bucket": update_bucket,
+    "b2_update_file_legal_hold": update_file_legal_hold,
+    "b2_update_file_retention": update_file_retention,
 }
 UPLOAD_CALLS: dict[str, Handler] = {"b2_upload_file": upload_file, "b2_upload_part": upload_part}
 BY_NAME = "b2_download_file_by_name"

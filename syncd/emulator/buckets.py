@@ -16,7 +16,7 @@ from syncd.emulator.models import Bucket
 
 _COLUMNS = (
     "bucket_id, name, bucket_type, info, cors_rules, lifecycle_rules, revision, file_lock, "
-    "default_sse"
+    "default_sse, default_retention, replication"
 )
 NO_SSE: dict[str, Any] = {"mode": None, "algorithm": None}
 
@@ -32,6 +32,8 @@ def _row_to_bucket(row: tuple[Any, ...]) -> Bucket:
         revision=row[6],
         file_lock_enabled=bool(row[7]),
         default_sse=json.loads(row[8]),
+        default_retention=json.loads(row[9]),
+        replication=None if row[10] is None else json.loads(row[10]),
     )
 
 
@@ -51,6 +53,8 @@ class BucketStore:
         lifecycle_rules: list[Any] | None = None,
         file_lock_enabled: bool = False,
         default_sse: dict[str, Any] | None = None,
+        replication: dict[str, Any] | None = None,
+        default_retention: dict[str, Any] | None = None,
     ) -> Bucket:
         """Insert a bucket; the caller has checked the name is free."""
         bucket = Bucket(
@@ -63,9 +67,11 @@ class BucketStore:
             revision=1,
             file_lock_enabled=file_lock_enabled,
             default_sse=default_sse or dict(NO_SSE),
+            replication=replication,
+            default_retention=default_retention or {"mode": None, "period": None},
         )
         self._db.execute(
-            f"INSERT INTO buckets ({_COLUMNS}, name_folded) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO buckets ({_COLUMNS}, name_folded) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (*self._values(bucket), name.lower()),
         )
         return bucket
@@ -82,6 +88,8 @@ class BucketStore:
             bucket.revision,
             int(bucket.file_lock_enabled),
             json.dumps(bucket.default_sse),
+            json.dumps(bucket.default_retention),
+            None if bucket.replication is None else json.dumps(bucket.replication),
         )
 
     def by_id(self, bucket_id: str) -> Bucket | None:
@@ -118,7 +126,8 @@ class BucketStore:
         values = self._values(updated)
         self._db.execute(
             "UPDATE buckets SET bucket_type=?, info=?, cors_rules=?, lifecycle_rules=?, "
-            "revision=?, file_lock=?, default_sse=? WHERE bucket_id=?",
+            "revision=?, file_lock=?, default_sse=?, default_retention=?, replication=? "
+            "WHERE bucket_id=?",
             (*values[2:], updated.bucket_id),
         )
         return updated

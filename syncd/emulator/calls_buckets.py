@@ -10,6 +10,7 @@ from typing import Any
 from starlette.responses import Response
 
 from syncd.emulator.auth import Principal, authenticate
+from syncd.emulator.bucket_settings import guarded_changes
 from syncd.emulator.call import Call
 from syncd.emulator.models import Bucket
 from syncd.emulator.names import check_bucket_name
@@ -28,17 +29,6 @@ def _bucket_type(value: str | None, default: str | None) -> str | None:
     if value not in BUCKET_TYPES:
         raise bad_request(f"bucketType must be one of {', '.join(BUCKET_TYPES)}")
     return value
-
-
-def _sse(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    mode = value.get("mode")
-    if mode not in (None, "none", "SSE-B2"):
-        raise bad_request("defaultServerSideEncryption mode must be SSE-B2 or none")
-    if mode in (None, "none"):
-        return {"mode": None, "algorithm": None}
-    return {"mode": "SSE-B2", "algorithm": value.get("algorithm") or "AES256"}
 
 
 def owned_bucket(state: EmulatorState, principal: Principal, bucket_id: str) -> Bucket:
@@ -75,7 +65,8 @@ async def list_buckets(state: EmulatorState, call: Call) -> Response:
         and ("all" in types or bucket.bucket_type in types)
         and principal.allows_bucket(bucket.bucket_id)
     ]
-    return json_reply({"buckets": [bucket_json(b, state.account_id) for b in found]})
+    caps = principal.key.capabilities
+    return json_reply({"buckets": [bucket_json(b, state.account_id, caps) for b in found]})
 
 
 def _name_of(state: EmulatorState, bucket_id: str) -> str | None:
@@ -97,16 +88,19 @@ async def create_bucket(state: EmulatorState, call: Call) -> Response:
         raise bad_request(f"Bucket name is already in use: {name}", "duplicate_bucket_name")
     if state.buckets.count() >= MAX_BUCKETS:
         raise bad_request(f"an account may have at most {MAX_BUCKETS} buckets", "too_many_buckets")
+    guarded = guarded_changes(principal, call, file_lock_enabled=False)
     bucket = state.buckets.create(
         name,
         bucket_type,
         info=call.params.opt_dict("bucketInfo"),
         cors_rules=call.params.opt_list("corsRules"),
         lifecycle_rules=call.params.opt_list("lifecycleRules"),
-        file_lock_enabled=bool(call.params.opt_bool("fileLockEnabled")),
-        default_sse=_sse(call.params.opt_dict("defaultServerSideEncryption")),
+        file_lock_enabled=bool(guarded.get("file_lock_enabled")),
+        default_sse=guarded.get("default_sse"),
+        replication=guarded.get("replication"),
+        default_retention=guarded.get("default_retention"),
     )
-    return json_reply(bucket_json(bucket, state.account_id))
+    return json_reply(bucket_json(bucket, state.account_id, principal.key.capabilities))
 
 
 async def update_bucket(state: EmulatorState, call: Call) -> Response:
@@ -129,19 +123,9 @@ async def update_bucket(state: EmulatorState, call: Call) -> Response:
         rules = call.params.opt_list(param)
         if rules is not None:
             changes[field] = rules
-    sse = _sse(call.params.opt_dict("defaultServerSideEncryption"))
-    if sse is not None:
-        changes["default_sse"] = sse
-    lock = call.params.opt_bool("fileLockEnabled")
-    if lock is False and bucket.file_lock_enabled:
-        raise bad_request(
-            "fileLockEnabled value of false is not allowed when bucket is already file lock "
-            "enabled."
-        )
-    if lock:
-        changes["file_lock_enabled"] = True
+    changes.update(guarded_changes(principal, call, file_lock_enabled=bucket.file_lock_enabled))
     updated = state.buckets.update(bucket, **changes)
-    return json_reply(bucket_json(updated, state.account_id))
+    return json_reply(bucket_json(updated, state.account_id, principal.key.capabilities))
 
 
 async def delete_bucket(state: EmulatorState, call: Call) -> Response:
@@ -155,4 +139,4 @@ async def delete_bucket(state: EmulatorState, call: Call) -> Response:
             f"Cannot delete non-empty bucket {bucket.name}", "cannot_delete_non_empty_bucket"
         )
     state.buckets.delete(bucket.bucket_id)
-    return json_reply(bucket_json(bucket, state.account_id))
+    return json_reply(bucket_json(bucket, state.account_id, principal.key.capabilities))

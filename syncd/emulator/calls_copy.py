@@ -12,6 +12,7 @@ import hashlib
 
 from starlette.responses import Response
 
+from syncd.emulator import sse, writes
 from syncd.emulator.auth import Principal, authenticate
 from syncd.emulator.blobs import BlobStore, read_segments, slice_segments
 from syncd.emulator.call import Call
@@ -28,11 +29,14 @@ from syncd.emulator.state import EmulatorState
 MAX_COPY_BYTES = 5_000_000_000
 
 
-def _source(state: EmulatorState, principal: Principal, file_id: str) -> Version:
+def _source(state: EmulatorState, principal: Principal, call: Call) -> Version:
+    file_id = call.params.req_str("sourceFileId")
     version = state.versions.get(file_id)
     if version is None or version.action != UPLOAD:
         raise bad_request(f"Invalid sourceFileId: {file_id}")
     principal.require_file("readFiles", version.bucket_id, version.name)
+    field = "sourceServerSideEncryption"
+    sse.require_key(version.encryption, sse.from_json(call.params.opt_dict(field), field), file_id)
     return version
 
 
@@ -80,11 +84,14 @@ def _metadata(call: Call, source: Version, name: str) -> tuple[str | None, dict[
 async def copy_file(state: EmulatorState, call: Call) -> Response:
     """b2_copy_file: a new version made from (a range of) an existing one."""
     principal = authenticate(state, call.request)
-    source = _source(state, principal, call.params.req_str("sourceFileId"))
+    source = _source(state, principal, call)
     bucket_id = call.params.opt_str("destinationBucketId") or source.bucket_id
-    owned_bucket(state, principal, bucket_id)
+    bucket = owned_bucket(state, principal, bucket_id)
     name = check_file_name(call.params.req_str("fileName"))
     principal.require_file("writeFiles", bucket_id, name)
+    settings = writes.from_params(
+        state, principal, bucket, call.params, "destinationServerSideEncryption"
+    )
     check_test_modes(state, call, uploads=False)
     start, length = _span(call, source)
     content_type, info = _metadata(call, source, name)
@@ -105,16 +112,31 @@ async def copy_file(state: EmulatorState, call: Call) -> Response:
         is_large=False,
         now_ms=state.now_ms(),
         segments=segments,
+        encryption=settings.encryption,
+        lock=settings.lock,
+        custom_ms=settings.custom_ms,
     )
-    return json_reply(file_json(version, state.account_id, call.version, action="copy"))
+    return json_reply(
+        file_json(
+            version,
+            state.account_id,
+            call.version,
+            action="copy",
+            capabilities=principal.key.capabilities,
+        )
+    )
 
 
 async def copy_part(state: EmulatorState, call: Call) -> Response:
     """b2_copy_part: a part of an unfinished large file copied from an existing file."""
     principal = authenticate(state, call.request)
-    source = _source(state, principal, call.params.req_str("sourceFileId"))
+    source = _source(state, principal, call)
     large = unfinished_file(state, call.params.req_str("largeFileId"))
     principal.require_file("writeFiles", large.bucket_id, large.name)
+    field = "destinationServerSideEncryption"
+    sse.require_key(
+        large.encryption, sse.from_json(call.params.opt_dict(field), field), large.file_id
+    )
     number = call.params.opt_int("partNumber")
     if number is None or not 1 <= number <= 10_000:
         raise bad_request("partNumber must be 1..10000")
@@ -136,4 +158,4 @@ async def copy_part(state: EmulatorState, call: Call) -> Response:
     replaced = state.parts.put(part)
     if replaced is not None:
         state.collect([replaced])
-    return json_reply(part_json(part))
+    return json_reply(part_json(part, large.encryption))

@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from syncd.emulator import locks
 from syncd.emulator.auth import Principal, authenticate
 from syncd.emulator.call import Call
 from syncd.emulator.calls_buckets import owned_bucket
@@ -35,10 +36,12 @@ def _list_prefix(principal: Principal, prefix: str, api_version: int) -> str | N
 
 
 def _entry_json(
-    state: EmulatorState, entry: Entry, bucket_id: str, api_version: int
+    state: EmulatorState, entry: Entry, bucket_id: str, api_version: int, principal: Principal
 ) -> dict[str, Any]:
     if entry.version is not None:
-        return file_json(entry.version, state.account_id, api_version)
+        return file_json(
+            entry.version, state.account_id, api_version, capabilities=principal.key.capabilities
+        )
     assert entry.folder is not None
     return folder_json(entry.folder, state.account_id, bucket_id, api_version)
 
@@ -71,7 +74,9 @@ def _listing(state: EmulatorState, call: Call, *, latest_only: bool) -> Response
         latest_only=latest_only,
     )
     entries, following = page(walk(state.versions, query), limit)
-    body["files"] = [_entry_json(state, e, bucket.bucket_id, call.version) for e in entries]
+    body["files"] = [
+        _entry_json(state, e, bucket.bucket_id, call.version, principal) for e in entries
+    ]
     if following is not None:
         body["nextFileName"] = following.name
         if not latest_only and following.version is not None:
@@ -97,7 +102,9 @@ async def get_file_info(state: EmulatorState, call: Call) -> Response:
     if version is None or version.action == START:
         raise not_found(f"File not present: {file_id}")
     principal.require_file("readFiles", version.bucket_id, version.name)
-    return json_reply(file_json(version, state.account_id, call.version))
+    return json_reply(
+        file_json(version, state.account_id, call.version, capabilities=principal.key.capabilities)
+    )
 
 
 async def hide_file(state: EmulatorState, call: Call) -> Response:
@@ -127,7 +134,10 @@ async def hide_file(state: EmulatorState, call: Call) -> Response:
 
 
 async def delete_file_version(state: EmulatorState, call: Call) -> Response:
-    """b2_delete_file_version: remove one version (an unfinished large file is cancelled)."""
+    """b2_delete_file_version: remove one version (an unfinished large file is cancelled).
+
+    A version under Object Lock is refused with ``403 access_denied`` (see locks.py).
+    """
     principal = authenticate(state, call.request)
     file_id = call.params.req_str("fileId")
     name = call.params.req_str("fileName")
@@ -135,6 +145,8 @@ async def delete_file_version(state: EmulatorState, call: Call) -> Response:
     if version is None or version.name != name:
         raise bad_request(f"File not present: {name} {file_id}", "file_not_present")
     principal.require_file("deleteFiles", version.bucket_id, version.name)
+    bypass = bool(call.params.opt_bool("bypassGovernance"))
+    locks.check_delete(version.lock, principal, bypass, state.now_ms())
     with transaction(state.db):
         blobs = state.parts.remove_all(file_id) + state.versions.remove(file_id)
     state.collect(blobs)

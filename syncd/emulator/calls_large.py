@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from syncd.emulator import writes
 from syncd.emulator.auth import authenticate
 from syncd.emulator.call import Call
 from syncd.emulator.calls_buckets import owned_bucket
@@ -28,9 +29,10 @@ async def start_large_file(state: EmulatorState, call: Call) -> Response:
     bucket_id = call.params.req_str("bucketId")
     name = check_file_name(call.params.req_str("fileName"))
     principal.require_file("writeFiles", bucket_id, name)
-    owned_bucket(state, principal, bucket_id)
+    bucket = owned_bucket(state, principal, bucket_id)
     content_type = resolve_content_type(call.params.opt_str("contentType"), name)
     info = check_file_info(call.params.opt_dict("fileInfo"), name)
+    settings = writes.from_params(state, principal, bucket, call.params)
     check_test_modes(state, call, uploads=False)
     version = state.versions.add(
         bucket_id=bucket_id,
@@ -42,8 +44,13 @@ async def start_large_file(state: EmulatorState, call: Call) -> Response:
         info=info,
         is_large=True,
         now_ms=state.now_ms(),
+        encryption=settings.encryption,
+        lock=settings.lock,
+        custom_ms=settings.custom_ms,
     )
-    return json_reply(file_json(version, state.account_id, call.version))
+    return json_reply(
+        file_json(version, state.account_id, call.version, capabilities=principal.key.capabilities)
+    )
 
 
 def _check_parts(state: EmulatorState, parts: list[Part], sha1s: list[str]) -> None:
@@ -85,7 +92,9 @@ async def finish_large_file(state: EmulatorState, call: Call) -> Response:
         state.parts.remove_all(version.file_id)
     finished = state.versions.get(version.file_id)
     assert finished is not None
-    return json_reply(file_json(finished, state.account_id, call.version))
+    return json_reply(
+        file_json(finished, state.account_id, call.version, capabilities=principal.key.capabilities)
+    )
 
 
 async def cancel_large_file(state: EmulatorState, call: Call) -> Response:
@@ -117,7 +126,8 @@ async def list_parts(state: EmulatorState, call: Call) -> Response:
         raise bad_request("startPartNumber must be 1..10000 and maxPartCount 1..1000")
     parts = state.parts.page(version.file_id, start, limit + 1)
     following = parts[limit].number if len(parts) > limit else None
-    return json_reply({"parts": [part_json(p) for p in parts[:limit]], "nextPartNumber": following})
+    shown = [part_json(p, version.encryption) for p in parts[:limit]]
+    return json_reply({"parts": shown, "nextPartNumber": following})
 
 
 async def list_unfinished_large_files(state: EmulatorState, call: Call) -> Response:
@@ -140,7 +150,12 @@ async def list_unfinished_large_files(state: EmulatorState, call: Call) -> Respo
     following = files[limit].file_id if len(files) > limit else None
     return json_reply(
         {
-            "files": [file_json(v, state.account_id, call.version) for v in files[:limit]],
+            "files": [
+                file_json(
+                    v, state.account_id, call.version, capabilities=principal.key.capabilities
+                )
+                for v in files[:limit]
+            ],
             "nextFileId": following,
         }
     )

@@ -13,6 +13,7 @@ import secrets
 from starlette.requests import Request
 from starlette.responses import Response
 
+from syncd.emulator import sse, writes
 from syncd.emulator.auth import Principal, authenticate, authorization_header
 from syncd.emulator.call import Call
 from syncd.emulator.calls_buckets import owned_bucket
@@ -138,12 +139,14 @@ async def upload_file(state: EmulatorState, call: Call) -> Response:
             raise bad_request("Missing header: X-Bz-File-Name")
         name = check_file_name(decode_header_value(header, "X-Bz-File-Name"))
         principal.require_file("writeFiles", call.target, name)
-        if state.buckets.by_id(call.target) is None:
+        bucket = state.buckets.by_id(call.target)
+        if bucket is None:
             raise bad_request(f"Invalid bucketId: {call.target}", "bad_bucket_id")
         length = content_length(request, MAX_SIMPLE_BYTES + 40)
         content_type = resolve_content_type(request.headers.get("content-type"), name)
         claim = parse_sha1_header(request.headers.get("x-bz-content-sha1"))
         info = _file_info_headers(request, name)
+        settings = writes.from_headers(state, principal, bucket, request.headers)
         check_test_modes(state, call, uploads=True)
         received = await receive(request, state.blobs, length, claim)
         if received.size > MAX_SIMPLE_BYTES:
@@ -161,8 +164,13 @@ async def upload_file(state: EmulatorState, call: Call) -> Response:
             is_large=False,
             now_ms=state.now_ms(),
             segments=[Segment(blob=received.blob, offset=0, length=received.size)],
+            encryption=settings.encryption,
+            lock=settings.lock,
+            custom_ms=settings.custom_ms,
         )
-    return json_reply(file_json(version, state.account_id, call.version))
+    return json_reply(
+        file_json(version, state.account_id, call.version, capabilities=principal.key.capabilities)
+    )
 
 
 def _part_number(request: Request) -> int:
@@ -180,6 +188,7 @@ async def upload_part(state: EmulatorState, call: Call) -> Response:
         version = unfinished_file(state, call.target)
         principal.require_file("writeFiles", version.bucket_id, version.name)
         number = _part_number(request)
+        _check_part_encryption(version, request)
         length = content_length(request, MAX_PART_BYTES + 40)
         claim = parse_sha1_header(request.headers.get("x-bz-content-sha1"))
         check_test_modes(state, call, uploads=True)
@@ -202,4 +211,13 @@ async def upload_part(state: EmulatorState, call: Call) -> Response:
         replaced = state.parts.put(part)
         if replaced is not None:
             state.collect([replaced])
-    return json_reply(part_json(part))
+    return json_reply(part_json(part, version.encryption))
+
+
+def _check_part_encryption(large: Version, request: Request) -> None:
+    """Parts of an SSE-C large file must carry its key; other parts may only repeat SSE-B2."""
+    asked = sse.from_headers(request.headers)
+    if large.encryption.mode == sse.SSE_C:
+        sse.require_key(large.encryption, asked, large.file_id)
+    elif asked is not None and asked.mode != large.encryption.mode:
+        raise bad_request("a part's encryption must match its large file's")

@@ -15,6 +15,7 @@ import re
 
 from starlette.responses import Response
 
+from syncd.emulator import locks, sse
 from syncd.emulator.auth import Principal, key_for_token
 from syncd.emulator.blobs import read_segments
 from syncd.emulator.call import Call
@@ -76,9 +77,10 @@ def _unsatisfiable(size: int) -> ApiError:
 
 def _authorize(
     state: EmulatorState, call: Call, bucket: Bucket, name: str, *, by_name: bool
-) -> None:
+) -> tuple[str, ...]:
+    """Check the reader may read ``name``; return its key's capabilities (none if keyless)."""
     if bucket.bucket_type == "allPublic":
-        return
+        return ()
     token = call.request.headers.get("authorization")
     if token is None and by_name:
         token = call.request.query_params.get("Authorization")
@@ -90,10 +92,10 @@ def _authorize(
             raise expired_auth_token("download authorization has expired")
         if grant.bucket_id != bucket.bucket_id or not name.startswith(grant.name_prefix):
             raise unauthorized("download authorization does not cover this file")
-        return
-    Principal(state.account_id, key_for_token(state, token)).require_file(
-        "readFiles", bucket.bucket_id, name
-    )
+        return ()
+    principal = Principal(state.account_id, key_for_token(state, token))
+    principal.require_file("readFiles", bucket.bucket_id, name)
+    return principal.key.capabilities
 
 
 def _headers(call: Call, version: Version, length: int) -> list[tuple[str, str]]:
@@ -119,12 +121,25 @@ def _headers(call: Call, version: Version, length: int) -> list[tuple[str, str]]
     return headers
 
 
-def serve(state: EmulatorState, call: Call, version: Version) -> Response:
-    """The download reply for ``version``, honouring ``Range``."""
+def serve(
+    state: EmulatorState,
+    call: Call,
+    version: Version,
+    *,
+    locked_bucket: bool = False,
+    capabilities: tuple[str, ...] = (),
+) -> Response:
+    """The download reply for ``version``, honouring ``Range``.
+
+    An SSE-C version is only served (GET or HEAD) to a request carrying its key.
+    """
+    sse.require_key(version.encryption, sse.from_headers(call.request.headers), version.file_id)
     wanted = parse_range(call.request.headers.get("range"), version.size)
     start, end = wanted if wanted is not None else (0, version.size - 1)
     length = end - start + 1
-    headers = _headers(call, version, length)
+    headers = _headers(call, version, length) + sse.sse_headers(version.encryption)
+    if locked_bucket:
+        headers += locks.lock_headers(version.lock, capabilities)
     status = 200
     if wanted is not None:
         status = 206
@@ -148,8 +163,14 @@ async def download_file_by_id(state: EmulatorState, call: Call) -> Response:
     bucket = state.buckets.by_id(version.bucket_id)
     if bucket is None:
         raise not_found(f"File not present: {file_id}")
-    _authorize(state, call, bucket, version.name, by_name=False)
-    return serve(state, call, version)
+    capabilities = _authorize(state, call, bucket, version.name, by_name=False)
+    return serve(
+        state,
+        call,
+        version,
+        locked_bucket=bucket.file_lock_enabled,
+        capabilities=capabilities,
+    )
 
 
 async def download_file_by_name(state: EmulatorState, call: Call) -> Response:
@@ -159,8 +180,14 @@ async def download_file_by_name(state: EmulatorState, call: Call) -> Response:
     bucket = state.buckets.by_name(bucket_name)
     if bucket is None or not name:
         raise not_found(f"Bucket or file not found: {bucket_name}/{name}")
-    _authorize(state, call, bucket, name, by_name=True)
+    capabilities = _authorize(state, call, bucket, name, by_name=True)
     version = state.versions.newest(bucket.bucket_id, name)
     if version is None or version.action != UPLOAD:
         raise not_found(f"File with such name does not exist: {name}")
-    return serve(state, call, version)
+    return serve(
+        state,
+        call,
+        version,
+        locked_bucket=bucket.file_lock_enabled,
+        capabilities=capabilities,
+    )

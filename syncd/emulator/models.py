@@ -5,7 +5,7 @@ Imports nothing from syncd outside the emulator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 UPLOAD = "upload"
@@ -27,6 +27,35 @@ class Bucket:
     revision: int
     file_lock_enabled: bool
     default_sse: dict[str, Any]
+    default_retention: dict[str, Any] = field(
+        default_factory=lambda: {"mode": None, "period": None}
+    )
+    replication: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Encryption:
+    """How a version is encrypted at rest: mode None, ``SSE-B2`` or ``SSE-C``.
+
+    ``key_md5`` is the base64 MD5 of the SSE-C customer key (never the key itself).
+    """
+
+    mode: str | None = None
+    algorithm: str | None = None
+    key_md5: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileLock:
+    """Object Lock state of a version: retention (mode, until) and legal hold."""
+
+    mode: str | None = None
+    retain_until_ms: int | None = None
+    legal_hold: str | None = None
+
+
+NO_ENCRYPTION = Encryption()
+NO_LOCK = FileLock()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +73,8 @@ class Version:
     info: dict[str, str]
     upload_ms: int
     is_large: bool
+    encryption: Encryption = NO_ENCRYPTION
+    lock: FileLock = NO_LOCK
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

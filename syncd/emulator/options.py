@@ -29,6 +29,9 @@ class EmulatorOptions:
         faults: fault rules active from the start.
         test_mode: an ``X-Bz-Test-Mode`` behaviour applied to every request.
         seed: seeds test modes and fault rates, so runs repeat.
+        custom_upload_timestamps: honour ``X-Bz-Custom-Upload-Timestamp`` (and
+            ``customUploadTimestamp``); off by default, as on a B2 account where
+            Backblaze has not enabled the feature (400 bad_request then).
     """
 
     host: str = "127.0.0.1"
@@ -42,6 +45,7 @@ class EmulatorOptions:
     faults: tuple[FaultRule, ...] = ()
     test_mode: str | None = None
     seed: int = 0
+    custom_upload_timestamps: bool = False
 
     def check(self) -> None:
         """Reject options the emulator cannot honour.

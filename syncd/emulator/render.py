@@ -2,27 +2,55 @@
 
 Per API version: v1 file objects carry ``size`` as well as ``contentLength`` (rclone reads
 ``size`` from v1 lists and ``contentLength`` from upload replies) and v1 hide replies omit
-``bucketId``. File objects for ``upload``/``start``/``copy`` carry neutral
-``fileRetention``, ``legalHold`` and ``serverSideEncryption`` (b2sdk requires them).
+``bucketId``. File objects for ``upload``/``start``/``copy`` carry ``fileRetention``,
+``legalHold`` and ``serverSideEncryption`` (b2sdk requires them); the first two and the
+bucket's encryption, lock and replication settings are only readable with the matching
+``read*`` capability (``isClientAuthorizedToRead: false`` otherwise). ``capabilities=None``
+means "readable" (the admin API and internal callers).
 Imports nothing from syncd outside the emulator.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from syncd.emulator.models import HIDE, START, AppKey, Bucket, Part, Version
+from syncd.emulator.locks import legal_hold_json, retention_json
+from syncd.emulator.models import (
+    HIDE,
+    NO_ENCRYPTION,
+    START,
+    AppKey,
+    Bucket,
+    Encryption,
+    Part,
+    Version,
+)
+from syncd.emulator.sse import sse_json
 
-NO_RETENTION = {
-    "isClientAuthorizedToRead": True,
-    "value": {"mode": None, "retainUntilTimestamp": None},
-}
-NO_LEGAL_HOLD = {"isClientAuthorizedToRead": True, "value": None}
-NO_SSE = {"mode": None, "algorithm": None}
+Capabilities = Collection[str] | None
+HIDDEN = {"isClientAuthorizedToRead": False, "value": None}
 
 
-def bucket_json(bucket: Bucket, account_id: str) -> dict[str, Any]:
+def can_read(capabilities: Capabilities, capability: str) -> bool:
+    """True when ``capabilities`` (None: all) include ``capability``."""
+    return capabilities is None or capability in capabilities
+
+
+def _readable(capabilities: Capabilities, capability: str, value: Any) -> dict[str, Any]:
+    if not can_read(capabilities, capability):
+        return dict(HIDDEN)
+    return {"isClientAuthorizedToRead": True, "value": value}
+
+
+def bucket_json(
+    bucket: Bucket, account_id: str, capabilities: Capabilities = None
+) -> dict[str, Any]:
     """The full bucket object b2sdk insists on."""
+    lock = {
+        "defaultRetention": bucket.default_retention,
+        "isFileLockEnabled": bucket.file_lock_enabled,
+    }
     return {
         "accountId": account_id,
         "bucketId": bucket.bucket_id,
@@ -33,23 +61,22 @@ def bucket_json(bucket: Bucket, account_id: str) -> dict[str, Any]:
         "lifecycleRules": bucket.lifecycle_rules,
         "options": [],
         "revision": bucket.revision,
-        "defaultServerSideEncryption": {
-            "isClientAuthorizedToRead": True,
-            "value": bucket.default_sse,
-        },
-        "fileLockConfiguration": {
-            "isClientAuthorizedToRead": True,
-            "value": {
-                "defaultRetention": {"mode": None, "period": None},
-                "isFileLockEnabled": bucket.file_lock_enabled,
-            },
-        },
-        "replicationConfiguration": {"isClientAuthorizedToRead": True, "value": None},
+        "defaultServerSideEncryption": _readable(
+            capabilities, "readBucketEncryption", bucket.default_sse
+        ),
+        "fileLockConfiguration": _readable(capabilities, "readBucketRetentions", lock),
+        "replicationConfiguration": _readable(
+            capabilities, "readBucketReplications", bucket.replication
+        ),
     }
 
 
 def file_json(
-    version: Version, account_id: str, api_version: int, action: str | None = None
+    version: Version,
+    account_id: str,
+    api_version: int,
+    action: str | None = None,
+    capabilities: Capabilities = None,
 ) -> dict[str, Any]:
     """A file object as list, upload, info, hide and copy replies return it."""
     shown = action or version.action
@@ -69,9 +96,13 @@ def file_json(
         if api_version == 1:
             del data["bucketId"]
     else:
-        data["fileRetention"] = NO_RETENTION
-        data["legalHold"] = NO_LEGAL_HOLD
-        data["serverSideEncryption"] = NO_SSE
+        data["fileRetention"] = retention_json(
+            version.lock, can_read(capabilities, "readFileRetentions")
+        )
+        data["legalHold"] = legal_hold_json(
+            version.lock, can_read(capabilities, "readFileLegalHolds")
+        )
+        data["serverSideEncryption"] = sse_json(version.encryption)
     if api_version == 1:
         data["size"] = version.size
     return data
@@ -96,7 +127,7 @@ def folder_json(name: str, account_id: str, bucket_id: str, api_version: int) ->
     return data
 
 
-def part_json(part: Part) -> dict[str, Any]:
+def part_json(part: Part, encryption: Encryption = NO_ENCRYPTION) -> dict[str, Any]:
     """One part as b2_upload_part and b2_list_parts return it."""
     return {
         "fileId": part.file_id,
@@ -104,7 +135,7 @@ def part_json(part: Part) -> dict[str, Any]:
         "contentLength": part.size,
         "contentSha1": part.sha1,
         "uploadTimestamp": part.upload_ms,
-        "serverSideEncryption": NO_SSE,
+        "serverSideEncryption": sse_json(encryption),
     }
 
 

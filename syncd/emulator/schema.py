@@ -96,8 +96,30 @@ def open_db(path: Path | None) -> sqlite3.Connection:
         db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA busy_timeout=5000")
     db.executescript(DDL)
+    _add_columns(db)
     db.execute("INSERT OR IGNORE INTO meta (k, v) VALUES ('schema', ?)", (SCHEMA_VERSION,))
     return db
+
+
+# Encryption and Object Lock columns, added to the first release's tables on every open
+# (a database made before them keeps working).
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("buckets", "default_retention", 'TEXT NOT NULL DEFAULT \'{"mode": null, "period": null}\''),
+    ("buckets", "replication", "TEXT"),
+    ("versions", "sse_mode", "TEXT"),
+    ("versions", "sse_algorithm", "TEXT"),
+    ("versions", "sse_key_md5", "TEXT"),
+    ("versions", "lock_mode", "TEXT"),
+    ("versions", "lock_until_ms", "INTEGER"),
+    ("versions", "legal_hold", "TEXT"),
+)
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    for table, column, decl in ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
 @contextmanager

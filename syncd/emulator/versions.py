@@ -14,11 +14,20 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from syncd.emulator.ids import new_file_id
-from syncd.emulator.models import START, Segment, Version
+from syncd.emulator.models import (
+    NO_ENCRYPTION,
+    NO_LOCK,
+    START,
+    Encryption,
+    FileLock,
+    Segment,
+    Version,
+)
 from syncd.emulator.schema import transaction
 
 _COLUMNS = (
-    "seq, file_id, bucket_id, name, action, size, sha1, content_type, info, upload_ms, is_large"
+    "seq, file_id, bucket_id, name, action, size, sha1, content_type, info, upload_ms, is_large, "
+    "sse_mode, sse_algorithm, sse_key_md5, lock_mode, lock_until_ms, legal_hold"
 )
 _ORDER = "ORDER BY name, upload_ms DESC, seq DESC"
 
@@ -36,6 +45,8 @@ def _row_to_version(row: tuple[Any, ...]) -> Version:
         info=json.loads(row[8]),
         upload_ms=row[9],
         is_large=bool(row[10]),
+        encryption=Encryption(mode=row[11], algorithm=row[12], key_md5=row[13]),
+        lock=FileLock(mode=row[14], retain_until_ms=row[15], legal_hold=row[16]),
     )
 
 
@@ -67,14 +78,23 @@ class VersionStore:
         is_large: bool,
         now_ms: int,
         segments: Sequence[Segment] = (),
+        encryption: Encryption = NO_ENCRYPTION,
+        lock: FileLock = NO_LOCK,
+        custom_ms: int | None = None,
     ) -> Version:
-        """Insert a new version (and its content segments) in one transaction."""
+        """Insert a new version (and its content segments) in one transaction.
+
+        ``custom_ms`` (X-Bz-Custom-Upload-Timestamp) replaces the clock and is taken as is.
+        """
         with transaction(self._db):
-            upload_ms = self.next_timestamp(bucket_id, name, now_ms)
+            upload_ms = (
+                custom_ms if custom_ms is not None else self.next_timestamp(bucket_id, name, now_ms)
+            )
             file_id = new_file_id(bucket_id, upload_ms, large=is_large)
             cursor = self._db.execute(
                 "INSERT INTO versions (file_id, bucket_id, name, action, size, sha1, "
-                "content_type, info, upload_ms, is_large) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "content_type, info, upload_ms, is_large, sse_mode, sse_algorithm, sse_key_md5, "
+                "lock_mode, lock_until_ms, legal_hold) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     file_id,
                     bucket_id,
@@ -86,6 +106,12 @@ class VersionStore:
                     json.dumps(info),
                     upload_ms,
                     int(is_large),
+                    encryption.mode,
+                    encryption.algorithm,
+                    encryption.key_md5,
+                    lock.mode,
+                    lock.retain_until_ms,
+                    lock.legal_hold,
                 ),
             )
             self._put_segments(file_id, segments)
@@ -102,6 +128,8 @@ class VersionStore:
             info=info,
             upload_ms=upload_ms,
             is_large=is_large,
+            encryption=encryption,
+            lock=lock,
         )
 
     def _put_segments(self, file_id: str, segments: Sequence[Segment]) -> None:
@@ -146,6 +174,14 @@ class VersionStore:
             "UPDATE versions SET action = 'upload', size = ? WHERE file_id = ?", (size, file_id)
         )
         self._put_segments(file_id, segments)
+
+    def set_lock(self, file_id: str, lock: FileLock) -> None:
+        """Store a version's new retention and legal hold."""
+        self._db.execute(
+            "UPDATE versions SET lock_mode = ?, lock_until_ms = ?, legal_hold = ? "
+            "WHERE file_id = ?",
+            (lock.mode, lock.retain_until_ms, lock.legal_hold, file_id),
+        )
 
     def remove(self, file_id: str) -> list[str]:
         """Delete a version; return the blobs it referenced (caller collects unused ones)."""

@@ -28,6 +28,7 @@ from syncd.engine.plan import (
 )
 from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport, Tally
+from syncd.errors import EncryptionKeyMissingError, VersionLockedError
 from syncd.journal import Journal, Written
 from syncd.remote import Bucket, Resume
 
@@ -86,11 +87,18 @@ class Executor:
             case Upload():
                 return self._upload(action, folder, bucket, on_progress or self._report.sent)
             case CopyFrom():
-                return self._copy(action, folder, bucket)
+                try:
+                    return self._copy(action, folder, bucket)
+                except EncryptionKeyMissingError as exc:
+                    # The source needs an SSE-C key no longer configured (a rotated key):
+                    # send the local bytes instead, under today's key.
+                    log.info("copy_replaced_by_upload", b2_name=action.b2_name, reason=str(exc))
+                    upload = Upload(local=action.local, b2_name=action.b2_name)
+                    return self._upload(upload, folder, bucket, on_progress or self._report.sent)
             case Hide():
                 return self._hide(action, bucket)
             case DeleteAllVersions():
-                return self._delete_all(action, bucket)
+                return self._delete_all(action, folder, bucket)
             case Forget():
                 return Outcome(remove_index=True)
             case Refresh():
@@ -216,10 +224,24 @@ class Executor:
             log.info("orphan_hidden", b2_name=action.b2_name, file_id=version.file_id)
         return Outcome(remove_index=True)
 
-    def _delete_all(self, action: DeleteAllVersions, bucket: Bucket) -> Outcome:
+    def _delete_all(
+        self, action: DeleteAllVersions, folder: FolderConfig, bucket: Bucket
+    ) -> Outcome:
+        """Delete every version; those Object Lock keeps stay, hidden, and are reported."""
         name = action.indexed.b2_name
         versions = [v for v in self._client.iter_versions(bucket, name) if v.file_name == name]
+        kept: list[str] = []
         for version in versions:
-            self._client.delete_version(version)
+            try:
+                self._client.delete_version(version)
+            except VersionLockedError as exc:
+                kept.append(str(exc))
+                continue
             self._report.add(Tally.DELETED_VERSIONS)
+        if kept:
+            self._client.hide(bucket, name)  # B2 allows hiding a locked file
+            self._report.add(Tally.HIDDEN_FILES)
+            reason = f"{len(kept)} version(s) kept under Object Lock, name hidden: {kept[0]}"
+            self._report.skip(folder.name, str(action.indexed.rel_path), reason)
+            return Outcome(remove_index=True)  # the next walk sees what is left
         return Outcome(remove_index=True, written=Written(purged=name))

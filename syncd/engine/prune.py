@@ -95,19 +95,14 @@ def _name(folder: FolderConfig, group: list[FileVersion], indexed: frozenset[str
 
 
 def lock_dates(versions: Iterable[FileVersion]) -> dict[str, int]:
-    """Object Lock per fileId: the retain-until time, or forever under a legal hold.
-
-    Read from ``retention_until_ms`` / ``legal_hold`` when the version carries them
-    (Object Lock support adds them to ``FileVersion``); until then there are none.
-    Looked up by name so that a locked version is protected as soon as the fields
-    exist, with no second change here."""
+    """Object Lock per fileId: the retain-until time (when a retention mode is set), or
+    forever under a legal hold. Versions without either are not in the map."""
     dates: dict[str, int] = {}
     for version in versions:
-        until = getattr(version, "retention_until_ms", None)
-        if getattr(version, "legal_hold", False) is True:
-            until = LEGAL_HOLD_MS
-        if isinstance(until, int) and not isinstance(until, bool):
-            dates[version.file_id] = until
+        if version.legal_hold:
+            dates[version.file_id] = LEGAL_HOLD_MS
+        elif version.retention_mode is not None and version.retain_until_ms is not None:
+            dates[version.file_id] = version.retain_until_ms
     return dates
 
 

@@ -50,6 +50,10 @@ class RestoreItem:
             "sha1": v.content_sha1,
             "mtime_ms": self.mtime_ms,
             "upload_ms": v.upload_timestamp_ms,
+            "encryption": v.encryption,
+            "sse_c_key_id": v.sse_c_key_id,
+            "retention_mode": v.retention_mode,
+            "retain_until_ms": v.retain_until_ms,
         }
 
 

@@ -91,6 +91,11 @@ class LsRow:
     sha1: str | None
     file_id: str
     deleted_ms: int | None = None  # for --deleted: when the name was hidden
+    encryption: str | None = None  # "SSE-B2" | "SSE-C" | None
+    sse_c_key_id: str | None = None
+    retention_mode: str | None = None
+    retain_until_ms: int | None = None
+    legal_hold: bool | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The row for ``--json``."""
@@ -103,6 +108,11 @@ class LsRow:
             "sha1": self.sha1,
             "file_id": self.file_id,
             "deleted_ms": self.deleted_ms,
+            "encryption": self.encryption,
+            "sse_c_key_id": self.sse_c_key_id,
+            "retention_mode": self.retention_mode,
+            "retain_until_ms": self.retain_until_ms,
+            "legal_hold": self.legal_hold,
         }
 
 
@@ -118,6 +128,11 @@ def row(rel: str, version: FileVersion, *, deleted_ms: int | None = None) -> LsR
         sha1=version.content_sha1 if content else None,
         file_id=version.file_id,
         deleted_ms=deleted_ms,
+        encryption=version.encryption,
+        sse_c_key_id=version.sse_c_key_id,
+        retention_mode=version.retention_mode,
+        retain_until_ms=version.retain_until_ms,
+        legal_hold=version.legal_hold,
     )
 
 

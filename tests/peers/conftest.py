@@ -104,6 +104,7 @@ class Sdk:
 
 def _import_b2sdk(name: str) -> ModuleType:
     try:
+        importlib.import_module(f"b2sdk.{name}.exception")  # ``module.exception`` in tests
         return importlib.import_module(f"b2sdk.{name}")
     except ImportError as exc:
         unavailable(f"b2sdk (b2sdk.{name}) is not installed: {exc}")

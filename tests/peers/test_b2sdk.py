@@ -405,49 +405,6 @@ def test_public_bucket_and_download_authorization(sdk: Sdk) -> None:
 NOT_EMULATED = "the emulator deliberately does not emulate"
 
 
-@pytest.mark.skip(reason=f"{NOT_EMULATED} server-side encryption: SSE-B2 is accepted and ignored")
-def test_sse_b2_upload(sdk_v3: Sdk) -> None:
-    """An SSE-B2 upload reports SSE-B2 back (as B2 does)."""
-    module = sdk_v3.module
-    setting = module.EncryptionSetting(
-        mode=module.EncryptionMode.SSE_B2, algorithm=module.EncryptionAlgorithm.AES256
-    )
-    bucket = sdk_v3.api().get_bucket_by_name(BUCKET)
-    uploaded = bucket.upload_bytes(b"x", "sse.txt", encryption=setting)
-    assert uploaded.server_side_encryption == setting
-
-
-@pytest.mark.skip(
-    reason=f"{NOT_EMULATED} SSE-C: customer keys are ignored and content is served to any reader"
-)
-def test_sse_c_needs_the_key(sdk_v3: Sdk) -> None:
-    """An SSE-C file cannot be downloaded without its key (as on B2)."""
-    module = sdk_v3.module
-    key = module.EncryptionKey(secret=b"k" * 32, key_id="peer-key")
-    setting = module.EncryptionSetting(
-        mode=module.EncryptionMode.SSE_C, algorithm=module.EncryptionAlgorithm.AES256, key=key
-    )
-    bucket = sdk_v3.api().get_bucket_by_name(BUCKET)
-    bucket.upload_bytes(b"x", "ssec.txt", encryption=setting)
-    with pytest.raises(module.exception.B2Error):
-        read_all(bucket.download_file_by_name("ssec.txt"))
-
-
-@pytest.mark.skip(
-    reason=f"{NOT_EMULATED} Object Lock: retention and legal hold are accepted and ignored, "
-    "b2_update_file_retention / b2_update_file_legal_hold are unknown calls"
-)
-def test_object_lock_retention(sdk_v3: Sdk) -> None:
-    """A governance retention on a file-lock bucket is stored and reported (as on B2)."""
-    module = sdk_v3.module
-    api = sdk_v3.api()
-    bucket = api.create_bucket("peer-locked", "allPrivate", is_file_lock_enabled=True)
-    retention = module.FileRetentionSetting(module.RetentionMode.GOVERNANCE, 4_102_444_800_000)
-    uploaded = bucket.upload_bytes(b"x", "r.txt", file_retention=retention)
-    assert uploaded.file_retention == retention
-    api.update_file_legal_hold(uploaded.id_, uploaded.file_name, module.LegalHold.ON)
-
-
 @pytest.mark.skip(
     reason=f"{NOT_EMULATED} bucket event notifications (unknown calls, no capability)"
 )

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from syncd.app.build import build
+from syncd.app.build import App, build
 from syncd.app.runtime import Runtime
 from syncd.config import load_config
 from syncd.emulator import EmulatorServer
@@ -24,15 +24,17 @@ pytestmark = pytest.mark.integration
 
 
 def idle_day(setup: Setup, emulator: EmulatorServer, files: int,
-             monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:  # fmt: skip
-    """Sync ``files`` files, then run the daemon's Runtime for a simulated day; the
-    B2 calls the day made, by name."""
+             monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, int], int]:  # fmt: skip
+    """Sync ``files`` files, then run the daemon's Runtime for a simulated day (and
+    until a walk that is under way ends); the B2 calls made, by name, and the number of
+    reconcile walks that ran."""
     for i in range(files):
         sub = setup.root / f"d{i % 100:02d}"
         sub.mkdir(exist_ok=True)
         (sub / f"f{i:06d}.txt").write_bytes(b"x%d\n" % i)
     monkeypatch.setenv(KEY_ENV, setup.key)
     config = load_config(setup.config)
+    [folder] = [f.name for f in config.folders]
     clock = FakeClock()
     app = build(config, clock=clock, rng=random.Random(7), stop=threading.Event(), immediate=True)
     try:
@@ -41,16 +43,31 @@ def idle_day(setup: Setup, emulator: EmulatorServer, files: int,
         assert report.uploaded_files == files
         emulator.reset_stats()
         start = clock.now_ms()
+        walks_before = walk_number(app, folder)
         runtime = Runtime(app)
         runtime.start()
         try:
-            assert wait_until(lambda: clock.now_ms() - start >= DAY_MS, 600)
+            assert wait_until(lambda: clock.now_ms() - start >= DAY_MS, 1800)
+            assert wait_until(lambda: not walking(app, folder), 1800)
         finally:
             runtime.shutdown(timeout_s=30)
         assert app.report.uploaded_files == files  # nothing more was sent all day
+        walks = walk_number(app, folder) - walks_before
     finally:
         app.close()
-    return dict(emulator.stats()["calls"])
+    return dict(emulator.stats()["calls"]), walks
+
+
+def walk_number(app: App, folder: str) -> int:
+    """The number of the folder's latest reconcile walk."""
+    walk = app.journal.remote.walk(folder)
+    return 0 if walk is None else walk.walk
+
+
+def walking(app: App, folder: str) -> bool:
+    """True while a reconcile walk of the folder is under way."""
+    walk = app.journal.remote.walk(folder)
+    return walk is not None and walk.running
 
 
 @pytest.mark.parametrize(
@@ -64,9 +81,10 @@ def test_an_idle_day_costs_only_the_reconcile_listing(
     setup: Setup, emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, files: int
 ) -> None:
     """A day of an unchanged folder: at most one list call per 1,000 versions per reconcile."""
-    calls = idle_day(setup, emulator, files, monkeypatch)
+    calls, walks = idle_day(setup, emulator, files, monkeypatch)
     listings = calls.pop("b2_list_file_versions", 0)
     per_walk = -(-files // 1000)
-    print(f"idle day, {files} files: {listings} list calls ({per_walk} per walk), other {calls}")
-    assert listings in (per_walk, 2 * per_walk)  # the daily slot (twice if it straddles)
+    print(f"idle day, {files} files: {walks} walks, {listings} list calls, other {calls}")
+    assert walks in (1, 2)  # the daily slot (twice if the day straddles two slots)
+    assert listings == walks * per_walk
     assert calls == {}

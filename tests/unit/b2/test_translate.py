@@ -9,6 +9,7 @@ import pytest
 
 from syncd.b2.translate import error_from_response, error_from_transport, parse_retry_after
 from syncd.errors import (
+    AccessDeniedError,
     AmbiguousOutcomeError,
     AuthExpiredError,
     AuthRejectedError,
@@ -57,7 +58,7 @@ def err(status, code="", *, call="list_file_names", is_upload=False, retry_after
         (403, "transaction_cap_exceeded", False, CapExceededError),
         (403, "download_cap_exceeded", False, CapExceededError),
         (403, "cap_exceeded", False, CapExceededError),
-        (403, "access_denied", False, RemoteBadRequestError),
+        (403, "access_denied", False, AccessDeniedError),
         (404, "not_found", False, RemoteNotFoundError),
         (408, "request_timeout", False, RemoteTransientError),
         (408, "request_timeout", True, UploadTargetError),

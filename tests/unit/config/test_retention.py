@@ -54,9 +54,11 @@ def test_folder_overrides_key_by_key(tmp_path: Path) -> None:
 
 def test_lock_sub_table_is_left_to_its_own_parser(tmp_path: Path) -> None:
     """A [retention.lock] sub-table is accepted (Object Lock parses it elsewhere)."""
-    top = '[retention]\nkeep_days = 3\n[retention.lock]\nmode = "governance"\n'
+    top = '[retention]\nkeep_days = 3\n[retention.lock]\nmode = "governance"\ndays = 9\n'
     config = load_config(config_text(tmp_path, top), environ={})
     assert config.retention.keep_days == 3
+    assert config.lock is not None
+    assert (config.lock.mode, config.lock.days) == ("governance", 9)
 
 
 def test_lifecycle_days_only_for_keep_days_alone() -> None:

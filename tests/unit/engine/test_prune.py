@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from syncd.config import FolderConfig, RetentionPolicy
@@ -24,14 +24,6 @@ def version(name: str, n: int, action: str = "upload") -> FileVersion:
         is_sha1_verified=True, content_type=None, upload_timestamp_ms=n,
         src_last_modified_ms=None, file_info={},
     )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LockedVersion(FileVersion):
-    """A version as Object Lock support will describe it."""
-
-    retention_until_ms: int | None = None
-    legal_hold: bool = False
 
 
 def test_names_are_grouped_newest_first_with_local_presence(tmp_path: Path) -> None:
@@ -60,10 +52,10 @@ def test_exists_locally_refuses_names_outside_the_folder(tmp_path: Path) -> None
 def test_lock_dates_read_object_lock_fields_when_present() -> None:
     """Retain-until dates and legal holds become lock dates; plain versions have none."""
     plain = version("a", 1)
-    base = {f: getattr(plain, f) for f in FileVersion.__dataclass_fields__}
-    held = LockedVersion(**{**base, "file_id": "held"}, legal_hold=True)
-    until = LockedVersion(**{**base, "file_id": "until"}, retention_until_ms=99)
-    assert lock_dates([plain, held, until]) == {"held": LEGAL_HOLD_MS, "until": 99}
+    held = replace(plain, file_id="held", legal_hold=True)
+    until = replace(plain, file_id="until", retention_mode="governance", retain_until_ms=99)
+    released = replace(plain, file_id="off", legal_hold=False, retain_until_ms=5)
+    assert lock_dates([plain, held, until, released]) == {"held": LEGAL_HOLD_MS, "until": 99}
 
 
 class Recorder:
