@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python bench/compare.py [--quick] [--json OUT] [--tools syncd,b2,rclone-deb,rclone-pip]
+    python bench/compare.py --tools syncd-s3,rclone-deb-s3   # over the S3-compatible API
 
 One ``syncd emulator --data DIR`` process (persistent storage, like a real server, in its
 own process so it is never the measured tool's bottleneck) serves every tool. For each
@@ -85,7 +86,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else "")
     parser.add_argument("--quick", action="store_true", help="small trees, one repetition")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write all numbers here")
-    parser.add_argument("--tools", help="comma list of syncd,b2,rclone-deb,rclone-pip")
+    parser.add_argument(
+        "--tools", help="comma list of syncd,b2,rclone-deb,rclone-pip,syncd-s3,rclone-deb-s3"
+    )
     parser.add_argument(
         "--scenarios", help="comma list of small,medium,large,lat30,many,huge,daemon (default all)"
     )
@@ -158,7 +161,10 @@ class Bench:
                 local = manifest(source)
             sample = self.measure(tool, source, prefix, tool_dir, scenario.latency_ms)
             problems, notes = check(
-                local, self.emulator.list_files(prefix), prefix, strict=tool.slug == "syncd"
+                local,
+                self.emulator.list_files(prefix),
+                prefix,
+                strict=tool.slug.startswith("syncd"),
             )
             sample.problems = problems
             where = f"{spec.name} r{rep + 1} {tool.label} {step}"
@@ -268,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     plan, with_daemon = choose_plan(args)
     settings = Settings(KEY_ID, KEY, BUCKET, args.transfers, plan.part_size, args.rclone_fast_list)
-    tools = all_tools(settings)
+    tools = all_tools(settings, with_s3=bool(args.tools))
     if args.tools:
         wanted = args.tools.split(",")
         unknown = set(wanted) - {t.slug for t in tools}

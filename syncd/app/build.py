@@ -22,7 +22,8 @@ import structlog
 
 from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
 from syncd.app.protection import check_lock, needed_capabilities, write_policies
-from syncd.b2 import B2Client, CallMeter, build_client, make_http_client
+from syncd.app.remote import RemoteClient, build_remote
+from syncd.b2 import CallMeter, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
 from syncd.engine import (
@@ -62,7 +63,7 @@ class App:
     config: Config
     clock: Clock
     journal: Journal
-    client: B2Client
+    client: RemoteClient
     folders: dict[str, FolderRuntime]  # filled by start(): the folders whose root is there
     report: RunReport
     pool: WorkerPool
@@ -238,9 +239,11 @@ def build(
         )
         stack.callback(journal.close)
         http = make_http_client(config.b2, meter=meter, clock=clock, stop=stop)
-        client = build_client(
+        s3_url = emulator.s3_url if emulator is not None else None
+        client = build_remote(
             config.b2,
             realm_url=realm_url,
+            s3_url=s3_url,
             http=http,
             clock=clock,
             rng=rng,

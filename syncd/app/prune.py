@@ -20,7 +20,7 @@ from syncd.app.restore import READ_CAPABILITIES, Remote
 from syncd.b2 import B2Client, LifecycleRule
 from syncd.clock import Clock, SystemClock
 from syncd.config import Config, FolderConfig
-from syncd.engine import PruneOutcome, VersionSource, listed_versions, prune_folder
+from syncd.engine import PruneOutcome, RemoteStore, VersionSource, listed_versions, prune_folder
 from syncd.errors import SafetyStopError, UsageError
 from syncd.journal import Journal
 
@@ -30,7 +30,7 @@ PRUNE_CAPABILITIES = READ_CAPABILITIES | {"deleteFiles"}
 LIFECYCLE_CAPABILITIES = frozenset({"listBuckets", "writeBuckets"})
 
 
-def version_source(client: B2Client) -> VersionSource:
+def version_source(client: RemoteStore) -> VersionSource:
     """Where prune's versions come from: a listing now. The one line to change when
     the journal's remote index serves them."""
     return listed_versions(client)
@@ -159,7 +159,10 @@ def set_lifecycle_rules(config: Config, folder: str | None = None) -> list[Lifec
     rules = [(f, lifecycle_rule_of(f)) for f in folders]  # refuse before any change
     outcomes = []
     with Remote(config, need=LIFECYCLE_CAPABILITIES) as remote:
+        client = remote.client
+        if not isinstance(client, B2Client):
+            raise UsageError('--as-lifecycle-rule needs [b2] api = "native"')
         for f, rule in rules:
-            bucket_rules = remote.client.set_lifecycle_rule(remote.bucket(f), rule)
+            bucket_rules = client.set_lifecycle_rule(remote.bucket(f), rule)
             outcomes.append(LifecycleOutcome(folder=f.name, rule=rule, bucket_rules=bucket_rules))
     return outcomes

@@ -20,7 +20,8 @@ from pathlib import Path
 from syncd.app.build import lock_state, start_embedded
 from syncd.app.files import JOURNAL_NAME, state_path
 from syncd.app.protection import write_policies
-from syncd.b2 import B2Client, Bucket, FileVersion, build_client, make_http_client
+from syncd.app.remote import RemoteClient, build_remote
+from syncd.b2 import Bucket, FileVersion, make_http_client
 from syncd.clock import SystemClock
 from syncd.config import EMBEDDED_REALM, Config, FolderConfig
 from syncd.engine import (
@@ -117,15 +118,16 @@ class Remote:
         self._need = need
         self._buckets: dict[str, Bucket] = {}
         try:
-            realm = config.b2.realm
+            realm, s3_url = config.b2.realm, None
             if realm == EMBEDDED_REALM:
                 emulator = start_embedded(config)
                 self._stack.callback(emulator.stop)
-                realm = emulator.base_url
+                realm, s3_url = emulator.base_url, emulator.s3_url
             http = make_http_client(config.b2)
-            self.client: B2Client = build_client(
+            self.client: RemoteClient = build_remote(
                 config.b2,
                 realm_url=realm,
+                s3_url=s3_url,
                 http=http,
                 clock=SystemClock(),
                 rng=random.Random(),

@@ -17,6 +17,13 @@ def _announce(url: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8180, show_default=True, type=int, help="Port; 0 picks one.")
 @click.option(
+    "--s3-port",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Port of the S3-compatible API; 0 picks one (it is the s3ApiUrl of every authorize).",
+)
+@click.option(
     "--data",
     "data_dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -63,6 +70,7 @@ def _announce(url: str) -> None:
 def emulator(
     host: str,
     port: int,
+    s3_port: int,
     data_dir: Path | None,
     memory: bool,
     key_id: str,
@@ -92,6 +100,7 @@ def emulator(
     options = EmulatorOptions(
         host=host,
         port=port,
+        s3_port=s3_port,
         data_dir=data_dir,
         key_id=key_id,
         key=key,

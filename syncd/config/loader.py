@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from syncd.config.keystore import read_key, split_entry
 from syncd.config.model import (
@@ -119,6 +120,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
     if t.has("key") or t.has("application_key"):
         name = "key" if t.has("key") else "application_key"
         raise t.fail(name, "the application key never goes in the config; use key_env or key_file")
+    api, s3_endpoint, region = _s3(t, realm)
     test_mode = t.optional_string("test_mode")
     if test_mode is not None and test_mode not in TEST_MODES:
         raise t.fail("test_mode", f'must be one of {", ".join(TEST_MODES)}; got "{test_mode}"')
@@ -135,6 +137,9 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
     defaults = B2Config(realm=realm, key_id="", application_key="", key_source="")
     config = B2Config(
         realm=realm.rstrip("/"),
+        api=api,
+        s3_endpoint=s3_endpoint,
+        region=region,
         key_id=key_id,
         application_key=key,
         key_source=source,
@@ -161,6 +166,39 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
     )
     t.finish()
     return config
+
+
+_B2_S3_HOST = re.compile(r"^s3\.([a-z0-9-]+)\.backblazeb2\.com$")
+
+
+def _s3(t: TableReader, realm: str) -> tuple[str, str | None, str | None]:
+    """``api``, ``s3_endpoint`` and ``region``: the endpoint is an http(s) URL without
+    a path (plain http on loopback only), required for s3 unless the realm is embedded;
+    the region comes from B2's ``s3.<region>.backblazeb2.com`` hosts when not given."""
+    api = t.choice("api", "native", ("native", "s3"))
+    endpoint = t.optional_string("s3_endpoint")
+    region = t.optional_string("region")
+    if endpoint is not None:
+        if not re.match(r"^https?://[^/\s]+/?$", endpoint):
+            raise t.fail(
+                "s3_endpoint",
+                f'must be a URL like https://s3.us-west-004.backblazeb2.com; got "{endpoint}"',
+            )
+        if endpoint.startswith("http://") and not is_loopback_url(endpoint):
+            raise t.fail(
+                "s3_endpoint", "plain http is only allowed for loopback addresses; use https"
+            )
+        endpoint = endpoint.rstrip("/")
+        host = urlsplit(endpoint).hostname or ""
+        derived = _B2_S3_HOST.match(host)
+        if region is None and derived is not None:
+            region = derived[1]
+    if api == "s3" and endpoint is None and realm != EMBEDDED_REALM:
+        raise t.fail(
+            "s3_endpoint",
+            'is required with api = "s3" (e.g. https://s3.us-west-004.backblazeb2.com)',
+        )
+    return api, endpoint, region
 
 
 def _int(t: TableReader, key: str, default: int, minimum: int, maximum: int | None = None) -> int:

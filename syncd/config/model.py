@@ -31,6 +31,9 @@ class B2Config:
     """How to reach B2 and with which key. ``application_key`` is already resolved."""
 
     realm: str = PRODUCTION_REALM  # a URL, or "embedded"
+    api: str = "native"  # "native" | "s3": B2's native API or its S3-compatible API
+    s3_endpoint: str | None = None  # the S3 API's URL (None: the embedded emulator's)
+    region: str | None = None  # SigV4 region; derived from B2's S3 endpoints
     key_id: str
     application_key: str = field(repr=False)
     key_source: str  # "env:NAME", "file:/path", "credential:NAME", "keyring:S/U", "embedded"

@@ -81,6 +81,7 @@ async def authorize_account(state: EmulatorState, call: Call) -> Response:
             buckets=_restriction(state, key),
             recommended_part_size=state.options.recommended_part_size,
             absolute_minimum_part_size=state.options.absolute_minimum_part_size,
+            s3_url=state.s3_url,
         )
     )
 

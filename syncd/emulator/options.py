@@ -20,6 +20,7 @@ class EmulatorOptions:
     Attributes:
         host: loopback address to bind (the admin API has no auth, so nothing else).
         port: TCP port; 0 picks a free one.
+        s3_port: TCP port of the S3-compatible API (same host); 0 picks a free one.
         data_dir: keep metadata (SQLite) and contents here; None keeps all in memory.
         key_id: the master application key id (all capabilities).
         key: the master application key.
@@ -36,6 +37,7 @@ class EmulatorOptions:
 
     host: str = "127.0.0.1"
     port: int = 0
+    s3_port: int = 0
     data_dir: Path | None = None
     key_id: str
     key: str

@@ -172,6 +172,7 @@ def authorize_json(
     buckets: list[dict[str, Any]] | None,
     recommended_part_size: int,
     absolute_minimum_part_size: int,
+    s3_url: str = "",
 ) -> dict[str, Any]:
     """The b2_authorize_account reply in the shape of the requested API version.
 
@@ -180,7 +181,7 @@ def authorize_json(
     """
     capabilities = list(key.capabilities)
     first = buckets[0] if buckets else {"id": None, "name": None}
-    urls = {"apiUrl": base_url, "downloadUrl": base_url, "s3ApiUrl": base_url}
+    urls = {"apiUrl": base_url, "downloadUrl": base_url, "s3ApiUrl": s3_url or base_url}
     sizes = {
         "recommendedPartSize": recommended_part_size,
         "absoluteMinimumPartSize": absolute_minimum_part_size,

@@ -14,6 +14,7 @@ import socket
 from types import FrameType
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from syncd.emulator.app import EmulatorApp
 from syncd.emulator.options import EmulatorOptions
@@ -98,10 +99,11 @@ def url_for(options: EmulatorOptions, sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-def make_server(state: EmulatorState) -> PromptServer:
-    """A uvicorn server for ``state`` (httptools, asyncio loop, quiet logs)."""
+def make_server(state: EmulatorState, app: ASGIApp | None = None) -> PromptServer:
+    """A uvicorn server for ``state`` (httptools, asyncio loop, quiet logs) serving the
+    native API, or ``app`` (the S3-compatible API) on the same state."""
     config = uvicorn.Config(
-        EmulatorApp(state),
+        app or EmulatorApp(state),
         http=AbortableHttpToolsProtocol,
         loop="asyncio",
         lifespan="off",

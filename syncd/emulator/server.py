@@ -13,6 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from types import FrameType, TracebackType
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from syncd.emulator import admin
 from syncd.emulator.faults import FaultRule, parse_fault
 from syncd.emulator.options import EmulatorOptions
 from syncd.emulator.runner import PromptServer, bind, make_server, url_for
+from syncd.emulator.s3 import S3App
 from syncd.emulator.state import EmulatorState
 
 T = TypeVar("T")
@@ -37,6 +39,7 @@ class EmulatorServer:
         self.options = options
         self._state: EmulatorState | None = None
         self._server: PromptServer | None = None
+        self._s3_server: PromptServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._base_url = ""
@@ -47,6 +50,12 @@ class EmulatorServer:
         if not self._base_url:
             raise RuntimeError("the emulator is not running")
         return self._base_url
+
+    @property
+    def s3_url(self) -> str:
+        """``http://127.0.0.1:PORT`` of the S3-compatible API, once started."""
+        self._running_state()
+        return self._running_state().s3_url
 
     @property
     def key_id(self) -> str:
@@ -69,31 +78,38 @@ class EmulatorServer:
             raise RuntimeError("the emulator is already running")
         state = EmulatorState(self.options)
         sock = bind(self.options)
+        s3_sock = bind(replace(self.options, port=self.options.s3_port))
         state.base_url = url_for(self.options, sock)
+        state.s3_url = url_for(self.options, s3_sock)
         server = make_server(state)
+        s3_server = make_server(state, S3App(state))
         loop = asyncio.new_event_loop()
         failure: list[BaseException] = []
 
         def run() -> None:
             asyncio.set_event_loop(loop)
             try:
-                loop.run_until_complete(server.serve(sockets=[sock]))
+                loop.run_until_complete(
+                    asyncio.gather(server.serve(sockets=[sock]), s3_server.serve(sockets=[s3_sock]))
+                )
             except Exception as exc:
                 logging.getLogger(__name__).exception("the emulator thread failed")
                 failure.append(exc)
             finally:
                 sock.close()
+                s3_sock.close()
                 loop.run_until_complete(loop.shutdown_default_executor())
                 loop.close()
 
         thread = threading.Thread(target=run, name="b2-emulator", daemon=True)
         thread.start()
-        while not server.started and thread.is_alive():
+        while not (server.started and s3_server.started) and thread.is_alive():
             thread.join(0.005)
-        if not server.started:
+        if not (server.started and s3_server.started):
             state.close()
             raise RuntimeError(f"the emulator did not start: {failure[:1]}")
         self._state, self._server, self._loop, self._thread = state, server, loop, thread
+        self._s3_server = s3_server
         self._base_url = state.base_url
 
     def stop(self) -> None:
@@ -101,13 +117,18 @@ class EmulatorServer:
         server, thread, state = self._server, self._thread, self._state
         if server is None or thread is None or state is None:
             return
-        server.request_stop()
+        s3_server = self._s3_server
+        for each in (server, s3_server):
+            if each is not None:
+                each.request_stop()
         thread.join(STOP_TIMEOUT_S)
         if thread.is_alive():
-            server.force_exit = True
+            for each in (server, s3_server):
+                if each is not None:
+                    each.force_exit = True
             thread.join(STOP_TIMEOUT_S)
         state.close()
-        self._state = self._server = self._loop = self._thread = None
+        self._state = self._server = self._s3_server = self._loop = self._thread = None
         self._base_url = ""
 
     def __enter__(self) -> EmulatorServer:
@@ -190,8 +211,11 @@ def serve_forever(options: EmulatorOptions, announce: Callable[[str], None]) -> 
     options.check()
     state = EmulatorState(options)
     sock = bind(options)
+    s3_sock = bind(replace(options, port=options.s3_port))
     state.base_url = url_for(options, sock)
+    state.s3_url = url_for(options, s3_sock)
     server = make_server(state)
+    s3_server = make_server(state, S3App(state))
 
     def ignore(signum: int, frame: FrameType | None) -> None:
         """uvicorn re-raises the stop signal after shutdown; swallow it here."""
@@ -199,8 +223,8 @@ def serve_forever(options: EmulatorOptions, announce: Callable[[str], None]) -> 
     previous = {sig: signal.signal(sig, ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     async def main() -> None:
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started and not task.done():
+        task = asyncio.gather(server.serve(sockets=[sock]), s3_server.serve(sockets=[s3_sock]))
+        while not (server.started and s3_server.started) and not task.done():
             await asyncio.sleep(0.005)
         if server.started:
             announce(state.base_url)
@@ -212,5 +236,6 @@ def serve_forever(options: EmulatorOptions, announce: Callable[[str], None]) -> 
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         sock.close()
+        s3_sock.close()
         state.close()
         logging.getLogger(__name__).debug("emulator stopped")

@@ -58,6 +58,7 @@ class EmulatorState:
         self.base_url = ""
         self.clock_offset_ms = 0  # moved by the admin API: tests age versions by days
         self.lifecycle_day = -1  # the emulated UTC day lifecycle rules last ran
+        self.s3_url = ""  # the S3-compatible API's own port (syncd.emulator.s3)
         for name in options.buckets:
             try:
                 check_bucket_name(name)

@@ -367,3 +367,27 @@ def test_follow_symlinks_refuses_other_words(tmp_path: Path, folder: Path) -> No
     """Any other value of follow_symlinks is one readable error."""
     message = error_of(write(tmp_path, base(tmp_path, folder, fold='follow_symlinks = "yes"')))
     assert message == 'folder[0].follow_symlinks: expected true, false or "all", got "yes"'
+
+
+def test_s3_api_keys(tmp_path: Path, folder: Path) -> None:
+    """api = "s3" takes an https endpoint and derives B2's region from its host."""
+    text = base(tmp_path, folder).replace(
+        "[b2]", '[b2]\napi = "s3"\ns3_endpoint = "https://s3.eu-central-003.backblazeb2.com"'
+    )
+    config = load_config(write(tmp_path, text), environ=ENV)
+    assert (config.b2.api, config.b2.region) == ("s3", "eu-central-003")
+
+
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        ('api = "s3"', "s3_endpoint"),
+        ('api = "s3"\ns3_endpoint = "http://s3.example.com"', "plain http"),
+        ('api = "ftp"', "api"),
+    ],
+)
+def test_s3_api_bad_keys(tmp_path: Path, folder: Path, lines: str, problem: str) -> None:
+    """A missing endpoint, plain http off loopback or an unknown api is one readable error."""
+    text = base(tmp_path, folder).replace("[b2]", f"[b2]\n{lines}")
+    with pytest.raises(ConfigError, match=problem):
+        load_config(write(tmp_path, text), environ=ENV)
