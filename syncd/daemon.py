@@ -11,13 +11,20 @@ import faulthandler
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 import structlog
 
 from syncd.app.build import App, build, lock_state
+from syncd.app.files import state_path
+from syncd.app.live import LIVE_NAME, LiveState, remove_live, write_live
+from syncd.app.live import TICK_S as LIVE_TICK_S
+from syncd.app.observe import sample_of, start_metrics
 from syncd.app.runtime import Runtime
+from syncd.app.status import read_status
+from syncd.b2 import CallMeter
 from syncd.config import Config, load_config
 from syncd.errors import ConfigError
 from syncd.logs import configure_logging
@@ -25,7 +32,7 @@ from syncd.notify import ServiceNotifier
 
 log = structlog.get_logger(__name__)
 SHUTDOWN_S = 30.0
-TICK_S = 5.0
+TICK_S = LIVE_TICK_S  # the live-state file is rewritten every tick
 
 
 class Daemon:
@@ -36,6 +43,7 @@ class Daemon:
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._notifier = ServiceNotifier()
+        self._meter = CallMeter()  # B2 calls, counted across reloads (metrics)
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         if signum == signal.SIGHUP:
@@ -73,23 +81,35 @@ class Daemon:
 
     def _serve(self, config: Config) -> int:
         self._notifier.status("starting")
-        with build(config, stop=self._stop) as app:
+        with build(config, stop=self._stop, meter=self._meter) as app:
             app.start()
             runtime = Runtime(app)
+            live = state_path(config, LIVE_NAME)
+            started_ms = app.clock.now_ms()
+
+            def snapshot() -> LiveState:
+                return runtime.live_state(started_ms=started_ms)
+
+            metrics = None
             try:
                 runtime.start()
                 self._notifier.ready(runtime.status_line())
+                write_live(live, snapshot())
+                metrics = start_metrics(config, lambda: sample_of(read_status(config), snapshot()))
                 log.info("daemon_ready", folders=len(app.folders))
-                self._watch(app, runtime)
+                self._watch(app, runtime, lambda: write_live(live, snapshot()))
             finally:
                 self._notifier.stopping()
+                if metrics is not None:
+                    metrics.stop()
                 runtime.shutdown(SHUTDOWN_S)
+                remove_live(live)
         if app.pool.fatal is not None:
             log.error("daemon_stopped", error=str(app.pool.fatal))
             return app.pool.fatal.exit_code
         return 0
 
-    def _watch(self, app: App, runtime: Runtime) -> None:
+    def _watch(self, app: App, runtime: Runtime, publish: Callable[[], None] | None = None) -> None:
         interval = self._notifier.watchdog_interval_s()
         tick = min(TICK_S, interval) if interval else TICK_S
         while not self._stop.wait(tick):
@@ -99,3 +119,8 @@ class Daemon:
             else:
                 log.error("daemon_unhealthy", watcher=runtime.healthy())
             self._notifier.status(runtime.status_line())
+            try:
+                if publish is not None:
+                    publish()
+            except OSError as exc:  # a full state disk: status shows the daemon stopped
+                log.warning("live_state_unwritable", error=str(exc))

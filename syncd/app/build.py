@@ -23,7 +23,7 @@ import structlog
 from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
 from syncd.app.protection import check_lock, needed_capabilities, write_policies
 from syncd.app.remote import RemoteClient, build_remote
-from syncd.b2 import make_http_client
+from syncd.b2 import CallMeter, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
 from syncd.engine import (
@@ -32,6 +32,7 @@ from syncd.engine import (
     DryRun,
     FolderRuntime,
     Inbox,
+    PauseGate,
     PlannedItem,
     Reconciler,
     Rescanner,
@@ -75,6 +76,7 @@ class App:
     resources: contextlib.ExitStack
     emulator: EmulatorServer | None = None
     dry: bool = False  # built for a dry run: the journal is a private copy
+    meter: CallMeter | None = None  # B2 calls of this process (status, metrics)
     started: bool = False
 
     def start(self) -> None:
@@ -210,10 +212,13 @@ def build(
     stop: threading.Event | None = None,
     immediate: bool = False,
     dry_run: bool = False,
+    meter: CallMeter | None = None,
 ) -> App:
     """Wire syncd from ``config``; ``immediate`` skips the settle windows (sync-now).
-    Nothing talks to B2 or writes a root marker here: that is ``App.start()``."""
+    Nothing talks to B2 or writes a root marker here: that is ``App.start()``.
+    ``meter`` counts B2 calls (the daemon keeps one across reloads)."""
     clock = clock or SystemClock()
+    meter = meter or CallMeter()
     rng = rng or random.Random()
     stop = stop or threading.Event()
     config.state.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -233,7 +238,7 @@ def build(
             else Journal.open(path, clock=clock)
         )
         stack.callback(journal.close)
-        http = make_http_client(config.b2)
+        http = make_http_client(config.b2, meter=meter, clock=clock, stop=stop)
         s3_url = emulator.s3_url if emulator is not None else None
         client = build_remote(
             config.b2,
@@ -265,6 +270,8 @@ def build(
             rng=rng,
             stop=stop,
             inbox=inbox,
+            # `syncd pause` holds the daemon; sync-now (immediate) is an explicit request.
+            hold=None if immediate else PauseGate(journal, runtimes, clock).held,
         )
         calls = CallLedger(journal, client, clock)
         reconciler = Reconciler(
@@ -294,6 +301,7 @@ def build(
             resources=stack.pop_all(),
             emulator=emulator,
             dry=dry_run,
+            meter=meter,
         )
 
 

@@ -7,9 +7,12 @@ kept in the journal, so a fleet of clients never lists the bucket at one moment.
 
 from __future__ import annotations
 
+import os
+
 import structlog
 
 from syncd.app.build import App
+from syncd.app.live import FolderFacts, LiveState
 from syncd.app.prune import prune_app_folders
 from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.engine import MARKER_NAME
@@ -130,6 +133,39 @@ class Runtime:
         if report.paused:
             parts.append("paused: " + report.paused[-1])
         return "; ".join(parts)
+
+    def live_state(self, *, started_ms: int) -> LiveState:
+        """What ``syncd status`` shows of this process (the live-state file)."""
+        report = self._app.report
+        return LiveState(
+            pid=os.getpid(),
+            started_ms=started_ms,
+            updated_ms=self._app.clock.now_ms(),
+            uploaded_files=report.uploaded_files,
+            uploaded_bytes=report.uploaded_bytes,
+            failed_jobs=len(report.failed),
+            max_upload_bytes_per_s=self._app.config.b2.max_upload_bytes_per_s,
+            b2_calls_by_class=self._app.meter.by_class() if self._app.meter else {},
+            pool_paused=self._app.pool.paused_reason(),
+            lost_roots=tuple(sorted(self._lost)),
+            errors_by_class=report.errors_by_class(),
+            folders=self._folder_facts(),
+        )
+
+    def _folder_facts(self) -> dict[str, FolderFacts]:
+        coverage = self._watcher.coverage()
+        rescans = self._app.rescanner.last_full
+        facts = {}
+        for name in self._app.folders:
+            rescan = rescans.get(name, (0, 0))
+            watched, dirs = coverage.get(name, (0, 0))
+            facts[name] = FolderFacts(
+                last_rescan_ms=rescan[0],
+                rescan_hints=rescan[1],
+                watched_dirs=watched,
+                dirs=dirs,
+            )
+        return facts
 
     def shutdown(self, timeout_s: float) -> None:
         """Producers first, then workers (bounded), then leases released."""

@@ -15,20 +15,37 @@ from urllib.parse import urlsplit
 import httpx
 
 from syncd.b2.client import B2Client
+from syncd.b2.meter import CallMeter, MeteredTransport, TokenBucket
 from syncd.b2.protect import Sealer
 from syncd.b2.raw import RawB2
 from syncd.b2.retry import RetryPolicy
 from syncd.b2.session import B2Session
 from syncd.b2.transport import Timeouts
 from syncd.b2.wire import user_agent
-from syncd.clock import Clock
+from syncd.clock import Clock, SystemClock
 from syncd.config import B2Config, is_loopback_host
 from syncd.errors import ConfigError
 from syncd.remote import WritePolicy
 
 
-def make_http_client(config: B2Config) -> httpx.Client:
-    """The one ``httpx.Client`` every B2 request shares (it is thread-safe)."""
+def make_http_client(
+    config: B2Config,
+    *,
+    meter: CallMeter | None = None,
+    clock: Clock | None = None,
+    stop: threading.Event | None = None,
+) -> httpx.Client:
+    """The one ``httpx.Client`` every B2 request shares (it is thread-safe). With a
+    ``meter``, every call is counted and uploads keep to ``max_upload_bytes_per_s``
+    (paced on ``clock``, a wait ended by ``stop``)."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=32, keepalive_expiry=30.0)
+    transport: httpx.BaseTransport = httpx.HTTPTransport(limits=limits, trust_env=False)
+    if meter is not None:
+        rate = config.max_upload_bytes_per_s
+        bucket = None
+        if rate is not None:
+            bucket = TokenBucket(rate, clock or SystemClock(), stop or threading.Event())
+        transport = MeteredTransport(transport, meter, bucket)
     return httpx.Client(
         timeout=httpx.Timeout(
             connect=config.connect_timeout_s,
@@ -36,9 +53,7 @@ def make_http_client(config: B2Config) -> httpx.Client:
             write=config.read_timeout_s,
             pool=config.connect_timeout_s,
         ),
-        limits=httpx.Limits(
-            max_connections=100, max_keepalive_connections=32, keepalive_expiry=30.0
-        ),
+        transport=transport,
         headers={"User-Agent": user_agent()},
         trust_env=False,
         follow_redirects=False,

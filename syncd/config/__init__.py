@@ -14,6 +14,7 @@ from syncd.config.model import (
     FolderConfig,
     FollowSymlinks,
     LogConfig,
+    MetricsConfig,
     StateConfig,
     SyncConfig,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "FolderConfig",
     "FollowSymlinks",
     "LogConfig",
+    "MetricsConfig",
     "RetentionPolicy",
     "StateConfig",
     "SyncConfig",

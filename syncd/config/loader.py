@@ -1,8 +1,9 @@
 """Load a TOML config file into ``Config``; every problem is one readable line.
 
 Imports ``syncd.errors`` and its sibling modules. This is the only place that reads
-the config file, environment variables (``key_env``), key files (``key_file``) and
-systemd credentials (``key_credential``, read from ``$CREDENTIALS_DIRECTORY``).
+the config file, environment variables (``key_env``), key files (``key_file``),
+systemd credentials (``key_credential``, read from ``$CREDENTIALS_DIRECTORY``) and,
+through ``keystore``, the OS keyring (``key_keyring``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from syncd.config.keystore import read_key, split_entry
 from syncd.config.model import (
     EMBEDDED_REALM,
     PRODUCTION_REALM,
@@ -26,6 +28,7 @@ from syncd.config.model import (
     FolderConfig,
     FollowSymlinks,
     LogConfig,
+    MetricsConfig,
     StateConfig,
     SyncConfig,
 )
@@ -77,6 +80,7 @@ def parse_config(
     state = _state(top.table("state"))
     log = _log(top.table("log"))
     sync = _sync(top.table("sync"))
+    metrics = _metrics(top.table("metrics"))
     retention_table = top.table("retention")
     lock = read_lock(retention_table)
     retention = read_retention(retention_table)
@@ -101,6 +105,7 @@ def parse_config(
         log=log,
         sync=sync,
         folders=folders,
+        metrics=metrics,
         retention=retention,
         lock=lock,
     )
@@ -125,6 +130,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
         t.optional_string("key_env")
         t.optional_string("key_file")
         t.optional_string("key_credential")
+        t.optional_string("key_keyring")
     else:
         key_id = t.string("key_id", required=True)
         key, source = _application_key(t, environ, resolve=resolve_key)
@@ -155,6 +161,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
         max_attempts=_int(t, "max_attempts", defaults.max_attempts, 1, 100),
         backoff_base_s=t.number("backoff_base_s", defaults.backoff_base_s, minimum=0.0),
         backoff_cap_s=t.number("backoff_cap_s", defaults.backoff_cap_s, minimum=0.0),
+        max_upload_bytes_per_s=t.integer("max_upload_bytes_per_s", None, minimum=1024),
         encryption=read_encryption(t, environ, inherited=None, resolve=resolve_key),
     )
     t.finish()
@@ -206,19 +213,22 @@ def _application_key(
     key_env = t.optional_string("key_env")
     key_file = t.absolute_path("key_file", required=False)
     key_credential = t.optional_string("key_credential")
+    key_keyring = t.optional_string("key_keyring")
     given = [
         k
         for k, v in (
             ("key_env", key_env),
             ("key_file", key_file),
             ("key_credential", key_credential),
+            ("key_keyring", key_keyring),
         )
         if v
     ]
     if len(given) > 1:
         raise t.fail(
             given[1],
-            f"give only one of key_env, key_file, key_credential; got {' and '.join(given)}",
+            f"give only one of key_env, key_file, key_credential, key_keyring; "
+            f"got {' and '.join(given)}",
         )
     if key_env:
         value = environ.get(key_env, "").strip() if resolve else ""
@@ -232,9 +242,13 @@ def _application_key(
             raise t.fail("key_credential", f'"{key_credential}" is not a valid credential name')
         value = _read_credential(t, key_credential, environ) if resolve else ""
         return value, f"credential:{key_credential}"
+    if key_keyring:
+        split_entry(key_keyring)
+        return (read_key(key_keyring) if resolve else ""), f"keyring:{key_keyring}"
     raise t.fail(
         "key_env",
-        "missing: say where the application key comes from (key_env, key_file or key_credential)",
+        "missing: say where the application key comes from "
+        "(key_env, key_file, key_credential or key_keyring)",
     )
 
 
@@ -328,6 +342,18 @@ def _sync(t: TableReader) -> SyncConfig:
     if config.max_deferral_s < config.settle_s:
         raise ConfigError("sync.max_deferral_s: must be at least sync.settle_s")
     return config
+
+
+def _metrics(t: TableReader) -> MetricsConfig:
+    listen = t.optional_string("listen")
+    t.finish()
+    if listen is None:
+        return MetricsConfig()
+    host, sep, port = listen.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise t.fail("listen", f'must be "HOST:PORT" like "127.0.0.1:9464"; got "{listen}"')
+    return MetricsConfig(host=host, port=int(port))
 
 
 def _folder(

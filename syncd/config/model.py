@@ -36,7 +36,7 @@ class B2Config:
     region: str | None = None  # SigV4 region; derived from B2's S3 endpoints
     key_id: str
     application_key: str = field(repr=False)
-    key_source: str  # "env:NAME", "file:/path", "credential:NAME", "embedded"; never the key
+    key_source: str  # "env:NAME", "file:/path", "credential:NAME", "keyring:S/U", "embedded"
     test_mode: str | None = None
     content_type: str = "b2/x-auto"
     large_file_threshold_bytes: int | None = None  # None: 2 x recommendedPartSize
@@ -50,6 +50,7 @@ class B2Config:
     max_attempts: int = 8
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 64.0
+    max_upload_bytes_per_s: int | None = None  # None: no limit; shared by every worker
     daily_class_c_budget: int | None = None  # reconcile listings wait past this many a day
     encryption: Encryption | None = None  # None: the bucket's default encryption
 
@@ -92,6 +93,14 @@ class SyncConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MetricsConfig:
+    """The Prometheus endpoint of the daemon; off unless ``listen`` is given."""
+
+    host: str | None = None  # None: no metrics endpoint
+    port: int = 9464
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FolderConfig:
     """One local folder and where it goes in B2."""
 
@@ -119,5 +128,6 @@ class Config:
     log: LogConfig
     sync: SyncConfig
     folders: tuple[FolderConfig, ...]
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)  # global [retention]
     lock: RetentionLock | None = None  # [retention.lock]

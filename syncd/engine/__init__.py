@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from syncd.engine.inbox import Inbox
     from syncd.engine.job import FolderRuntime
     from syncd.engine.local import MARKER_NAME
+    from syncd.engine.pause import PauseGate
     from syncd.engine.ports import RemoteStore
     from syncd.engine.prune import PruneOutcome, VersionSource, listed_versions, prune_folder
     from syncd.engine.reconcile import CallLedger, Reconciler
@@ -63,6 +64,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Inbox": ("inbox", "Inbox"),
     "LsRow": ("restore_versions", "LsRow"),
     "Note": ("restore_plan", "Note"),
+    "PauseGate": ("pause", "PauseGate"),
     "PlannedItem": ("dryrun", "PlannedItem"),
     "ProgressHook": ("report", "ProgressHook"),
     "Reconciler": ("reconcile", "Reconciler"),
@@ -115,6 +117,7 @@ __all__ = [
     "LsRow",
     "NameSource",
     "Note",
+    "PauseGate",
     "PlannedItem",
     "ProgressHook",
     "PruneOutcome",

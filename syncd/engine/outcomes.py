@@ -77,6 +77,7 @@ class Outcomes:
     def dispatch(self, job: Job, exc: SyncdError, worker: str) -> None:
         """What an error of a job leads to, by the error's own ``recovery``."""
         bound = log.bind(worker=worker, folder=job.folder, rel_path=job.rel_path, job=job.id)
+        self._report.count_error(type(exc).__name__)
         match exc.recovery:
             case Recovery.REQUEUE:
                 self._requeue(job, exc, bound)

@@ -67,6 +67,7 @@ class RunReport:
     remote_unavailable: bool = False
     capped: bool = False  # B2 refused work for a storage, download or transaction cap
     progress: ProgressHook | None = None
+    errors: dict[str, int] = field(default_factory=dict)  # failed attempts by error class
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, counter: Tally, amount: int = 1) -> None:
@@ -93,6 +94,16 @@ class RunReport:
         """An item that failed in this run (kept in the journal and retried)."""
         with self._lock:
             self.failed.append(Failure(folder=folder, rel_path=rel_path, error=error))
+
+    def count_error(self, error_class: str) -> None:
+        """One failed attempt, counted by the error's class (for status and metrics)."""
+        with self._lock:
+            self.errors[error_class] = self.errors.get(error_class, 0) + 1
+
+    def errors_by_class(self) -> dict[str, int]:
+        """Failed attempts so far, by error class."""
+        with self._lock:
+            return dict(self.errors)
 
     def pause(self, reason: str) -> None:
         """A guard stopped part of the work."""

@@ -53,6 +53,7 @@ class Rescanner:
         self._clock = clock
         self._inbox = inbox
         self._report = report
+        self.last_full: dict[str, tuple[int, int]] = {}  # folder -> (finished ms, hints)
 
     def record(self, changes: Sequence[LocalChange]) -> None:
         """Record hints through the inbox (which wakes the workers)."""
@@ -89,6 +90,8 @@ class Rescanner:
         self.record(batch)
         count += len(batch)
         log.info("rescan_finished", folder=folder.name, under=under or "", hints=count)
+        if not under:
+            self.last_full[folder.name] = (self._clock.now_ms(), count)
         return count
 
     def _locals(

@@ -32,6 +32,8 @@ from syncd.journal import Journal
 
 log = structlog.get_logger(__name__)
 
+HOLD_POLL_S = 1.0  # how soon a held pool notices the end of a pause
+
 __all__ = ["MAX_REQUEUES", "FolderRuntime", "RescanFn", "WorkerPool"]
 
 
@@ -52,9 +54,11 @@ class WorkerPool:
         stop: threading.Event,
         remote_bound_s: float | None = None,
         inbox: Inbox | None = None,
+        hold: Callable[[], bool] | None = None,
         host: str = "",
     ) -> None:
         self._journal = journal
+        self._hold = hold  # True while the user paused uploads (engine.pause.PauseGate)
         self._folders = folders
         self._sync = sync
         self._clock = clock
@@ -130,6 +134,7 @@ class WorkerPool:
                 thread.join()
             self._journal.flush()  # records made durable can make rows due again (KEPT)
             paused = self._outcomes.paused_until > self._clock.monotonic()
+            paused = paused or (self._hold is not None and self._hold())
             if self._stop.is_set() or self.fatal is not None or paused or not self._due_soon():
                 break
         self._finish()
@@ -169,6 +174,12 @@ class WorkerPool:
             log.error("worker_hung", worker=worker, step=step, since_progress_s=since_s)
         return alive and not hung
 
+    def paused_reason(self) -> str | None:
+        """Why the pool does not claim now (a full journal disk, a cap), or None."""
+        if self._outcomes.paused_until <= self._clock.monotonic():
+            return None
+        return self._report.paused[-1] if self._report.paused else "paused"
+
     @property
     def busy(self) -> int:
         """Jobs being worked on now."""
@@ -199,6 +210,12 @@ class WorkerPool:
                     return
                 continue
             if self._outcomes.stalled and not self._outcomes.release_stalled():
+                continue
+            if self._hold is not None and self._hold():  # running jobs finish; none starts
+                self._claims.release()
+                self._clock.wait(HOLD_POLL_S, self._stop)
+                if draining:
+                    return
                 continue
             try:
                 with self._lock:

@@ -21,13 +21,14 @@ Schema history:
 * **v2**: folders by id, BLOB paths, generations, issues, the inode index; in-flight
   marks (``inflight:<folder>:<hex path>``), root identities (``root:<folder>``, JSON) and
   the mass-delete state (``deletes_paused:`` / ``deletes_approved:``) as ``meta`` keys.
-* **v3**: the layout of ``schema.py``: the in-flight mark is the ``maybe_sent`` column
+* **v3**: the in-flight mark is the ``maybe_sent`` column
   of the pending row, the root identity and the delete guard's counts are the typed
   ``folder_state`` table; ``meta`` keeps only the schedule offsets.
-* **v4**: the layout of ``schema.py``: new tables only — the remote index
+* **v4**: the layout of ``schema.py``: new tables — the remote index
   (``remote_versions``, ``remote_walks``), the ``conflicts`` record, the per-day
   ``b2_calls`` ledger and the ``large_uploads`` in progress. A migrated journal's
-  remote index starts empty, so its first walk lists the bucket.
+  remote index starts empty, so its first walk lists the bucket. Operations step:
+  ``folder_state`` gains ``paused_until_ms`` (``syncd pause``; the table is rebuilt).
 """
 
 from __future__ import annotations
@@ -155,8 +156,8 @@ V2_TO_V3 = (
         OR "key" GLOB 'deletes_paused:*' OR "key" GLOB 'deletes_approved:*'""",
 )
 
-# v3 -> v4: new tables only.
-V3_TO_V4 = (
+# v3 -> v4, remote index part: new tables only.
+V3_TO_V4_REMOTE = (
     """CREATE TABLE remote_versions (
         folder_id INTEGER NOT NULL, name TEXT NOT NULL, file_id TEXT NOT NULL,
         action TEXT NOT NULL, size INTEGER NOT NULL, sha1 TEXT, src_mtime_ms INTEGER,
@@ -183,6 +184,24 @@ V3_TO_V4 = (
         started_ms INTEGER NOT NULL, PRIMARY KEY (folder_id, path),
         FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE) WITHOUT ROWID""",
 )
+
+# v3 -> v4, operations part. Frozen. ``folder_state`` is rebuilt (not ALTERed: an added
+# column would land after the table constraints, unlike a fresh journal's definition).
+V3_TO_V4_PAUSE = (
+    "ALTER TABLE folder_state RENAME TO v3_folder_state",
+    """CREATE TABLE folder_state (
+        folder_id INTEGER NOT NULL, root_dev INTEGER, root_marker TEXT,
+        paused_deletes INTEGER NOT NULL, approved_deletes INTEGER NOT NULL,
+        paused_until_ms INTEGER NOT NULL,
+        PRIMARY KEY (folder_id),
+        FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE) WITHOUT ROWID""",
+    """INSERT INTO folder_state (folder_id, root_dev, root_marker, paused_deletes,
+            approved_deletes, paused_until_ms)
+        SELECT folder_id, root_dev, root_marker, paused_deletes, approved_deletes, 0
+        FROM v3_folder_state""",
+    "DROP TABLE v3_folder_state",
+)
+V3_TO_V4 = (*V3_TO_V4_REMOTE, *V3_TO_V4_PAUSE)
 
 STEPS: dict[int, tuple[str, ...]] = {1: V1_TO_V2, 2: V2_TO_V3, 3: V3_TO_V4}
 

@@ -108,7 +108,8 @@ issues = Table(
     sqlite_with_rowid=False,
 )
 
-# Per-folder safety state: the root's recorded identity and the mass-delete guard.
+# Per-folder safety state: the root's recorded identity, the mass-delete guard and the
+# user's pause (``syncd pause``).
 folder_state = Table(
     "folder_state",
     metadata,
@@ -117,6 +118,9 @@ folder_state = Table(
     Column("root_marker", Text),  # NULL: recorded without a marker (read-only root)
     Column("paused_deletes", Integer, nullable=False),  # hides a paused pass would do
     Column("approved_deletes", Integer, nullable=False),  # hides the user let through
+    # v4 (operations): no new upload starts before this time; 0: not paused; a pause
+    # "until resumed" stores 2**62 (syncd.app.pause.FOREVER_MS).
+    Column("paused_until_ms", Integer, nullable=False),
     sqlite_with_rowid=False,
 )
 

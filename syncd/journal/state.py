@@ -1,5 +1,5 @@
 """Typed small state beside the queue and the index: each folder's recorded root
-identity and mass-delete counts (``folder_state``), and the per-client schedule
+identity, mass-delete counts and pause (``folder_state``), and the per-client schedule
 offsets (``meta``).
 
 Imports ``syncd.domain`` and the journal's ``schema``, ``db``, ``codec`` and
@@ -20,7 +20,13 @@ from syncd.journal.db import Database
 from syncd.journal.folders import Folders
 from syncd.journal.schema import folder_state, meta
 
-_EMPTY = {"root_dev": None, "root_marker": None, "paused_deletes": 0, "approved_deletes": 0}
+_EMPTY = {
+    "root_dev": None,
+    "root_marker": None,
+    "paused_deletes": 0,
+    "approved_deletes": 0,
+    "paused_until_ms": 0,
+}
 
 
 def _offset_key(name: str) -> str:
@@ -83,6 +89,16 @@ class StateStore:
             values["approved_deletes"] = approved
         if values:
             self._update(folder, **values)
+
+    # -- the user's pause ------------------------------------------------------------
+
+    def paused_until(self, folder: str) -> int:
+        """Until when ``syncd pause`` holds ``folder``'s uploads (ms; 0: not paused)."""
+        return int(self._row(folder)["paused_until_ms"])
+
+    def set_paused_until(self, folder: str, until_ms: int) -> None:
+        """Hold ``folder``'s uploads until ``until_ms`` (0 resumes), durably."""
+        self._update(folder, paused_until_ms=until_ms)
 
     # -- schedule offsets ----------------------------------------------------------
 

@@ -35,6 +35,7 @@ class Filters:
 
     __slots__ = (
         "_dir_cache",
+        "_lines",
         "_spec",
         "exclude_if_present",
         "follow_symlinks",
@@ -49,7 +50,8 @@ class Filters:
         max_size_bytes: int | None = None,
         follow_symlinks: FollowSymlinks = False,
     ) -> None:
-        self._spec = compile_patterns(patterns)
+        self._lines = list(patterns)
+        self._spec = compile_patterns(self._lines)
         self._dir_cache: dict[str, bool] = {}
         self.exclude_if_present = exclude_if_present
         self.max_size_bytes = max_size_bytes
@@ -90,6 +92,18 @@ class Filters:
             self._dir_cache.clear()
         self._dir_cache[rel_dir] = result
         return result
+
+    def rule(self, rel_path: str, *, is_dir: bool) -> tuple[str, str] | None:
+        """Why ``excluded`` is True: (the path it matched, the pattern), checking the
+        directories above first, as ``excluded`` does; None when nothing excludes it."""
+        parts = rel_path.split("/")
+        for depth in range(1, len(parts) + 1):
+            path = "/".join(parts[:depth])
+            as_dir = depth < len(parts) or is_dir
+            result = self._spec.check_file(path + "/" if as_dir else path)
+            if result.include and result.index is not None:
+                return path, self._lines[result.index]
+        return None
 
     def too_large(self, size_bytes: int) -> bool:
         """True when a file of this size is over ``max_size_bytes``."""

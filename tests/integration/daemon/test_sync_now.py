@@ -150,7 +150,7 @@ def test_mass_delete_pauses_until_approved(setup: Setup, view: BucketView) -> No
 
 
 def test_status_lists_skipped_items(setup: Setup) -> None:
-    """`syncd status --json` shows indexed files and each skipped item with its reason."""
+    """`syncd status --json` shows files on B2 and each skipped item with its reason."""
     (setup.root / "good.txt").write_text("good\n")
     os.mkfifo(setup.root / "pipe")
     assert sync_now(setup)[0] == 0
@@ -163,6 +163,6 @@ def test_status_lists_skipped_items(setup: Setup) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     (folder,) = json.loads(proc.stdout)["folders"]
-    assert folder["indexed_files"] == 1
+    assert folder["files_on_b2"] == 1
     assert folder["pending"] == 0
     assert [item["path"] for item in folder["skipped"]] == ["pipe"]

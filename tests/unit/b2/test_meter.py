@@ -1,0 +1,51 @@
+"""The HTTP-seam meter: call names and classes, and the shared upload token bucket."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+
+from syncd.b2.meter import CALL_CLASSES, CallMeter, MeteredTransport, TokenBucket, call_name
+from tests.support.fake_clock import FakeClock
+
+
+def test_call_names_come_from_the_url() -> None:
+    """API paths, upload URLs with a target, and /file/ downloads are named."""
+    assert call_name(httpx.URL("https://a.test/b2api/v4/b2_list_buckets")) == "list_buckets"
+    assert call_name(httpx.URL("https://p.test/b2api/v4/b2_upload_file/bid/x")) == "upload_file"
+    assert call_name(httpx.URL("https://f.test/file/bucket/a/b.txt")) == "download_file_by_name"
+    assert call_name(httpx.URL("https://a.test/elsewhere")) == "other"
+    assert (CALL_CLASSES["upload_file"], CALL_CLASSES["get_file_info"]) == ("A", "B")
+    assert CALL_CLASSES["list_file_versions"] == "C"
+
+
+def test_bucket_holds_senders_to_the_rate() -> None:
+    """After the one-second burst, 300 kB at 100 kB/s waits about 2 s in total."""
+    clock = FakeClock()
+    bucket = TokenBucket(100_000, clock, threading.Event())
+    sent = sum(len(piece) for piece in bucket.paced(iter([b"x" * 150_000, b"y" * 150_000])))
+    assert sent == 300_000
+    assert abs(bucket.waited_s - 2.0) < 0.01
+    assert abs(sum(clock.waits) - 2.0) < 0.01
+    assert max(clock.waits) <= 16 * 1024 / 100_000 + 0.001  # one slice at a time: smooth
+
+
+def test_transport_counts_calls_by_class_and_paces_only_uploads() -> None:
+    """Every request is counted; only upload bodies go through the bucket."""
+    clock = FakeClock()
+    bucket = TokenBucket(10_000, clock, threading.Event())
+    meter = CallMeter()
+    seen: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(len(request.read()))
+        return httpx.Response(200, json={})
+
+    transport = MeteredTransport(httpx.MockTransport(answer), meter, bucket)
+    with httpx.Client(transport=transport) as http:
+        http.post("https://p.test/b2api/v4/b2_upload_file/b/x", content=iter([b"z" * 30_000]))
+        http.post("https://a.test/b2api/v4/b2_list_file_names", content=b"{}" * 20_000)
+    assert seen == [30_000, 40_000]
+    assert abs(bucket.waited_s - 2.0) < 0.01  # the 40 kB listing body was not paced
+    assert meter.by_class() == {"A": 1, "C": 1}
