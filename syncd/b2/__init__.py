@@ -9,7 +9,7 @@ httpx stays inside this package and ``syncd.app``.
 from syncd.b2.build import build_client, make_http_client
 from syncd.b2.client import B2Client
 from syncd.b2.lifecycle import LifecycleRule
-from syncd.b2.meter import CALL_CLASSES, CallMeter
+from syncd.b2.meter import CallMeter
 from syncd.b2.models import (
     Allowed,
     AllowedBucket,
@@ -23,7 +23,6 @@ from syncd.b2.models import (
 from syncd.remote import DirEntry
 
 __all__ = [
-    "CALL_CLASSES",
     "Allowed",
     "AllowedBucket",
     "Authorization",

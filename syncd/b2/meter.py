@@ -1,7 +1,7 @@
 """The HTTP seam's meter: B2 calls counted by name and transaction class, and the upload
 bandwidth limit (``[b2] max_upload_bytes_per_s``), both in one httpx transport wrapper.
 
-Imports httpx and ``syncd.clock``. ``MeteredTransport`` wraps the transport every B2
+Imports httpx, ``syncd.clock`` and ``syncd.b2.billing`` (the one price-class table). ``MeteredTransport`` wraps the transport every B2
 request goes through, so the count covers every call and the limit every byte any
 worker sends: one ``TokenBucket`` is shared by all workers and all parts of large
 files. Only upload bodies (``b2_upload_file``, ``b2_upload_part``) are paced; they are
@@ -16,37 +16,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from types import MappingProxyType
 
 import httpx
 
+from syncd.b2.billing import price_class
 from syncd.clock import Clock
 
-# Backblaze's transaction classes (B2 pricing): A free, B downloads and file info,
-# C listings, authorization and copies. Unlisted calls count as "other".
-CALL_CLASSES = MappingProxyType(
-    {
-        **dict.fromkeys(
-            (
-                "upload_file", "upload_part", "get_upload_url", "get_upload_part_url",
-                "start_large_file", "finish_large_file", "cancel_large_file", "hide_file",
-                "delete_file_version", "delete_bucket", "delete_key",
-                "update_file_legal_hold", "update_file_retention",
-            ),
-            "A",
-        ),
-        **dict.fromkeys(("download_file_by_id", "download_file_by_name", "get_file_info"), "B"),
-        **dict.fromkeys(
-            (
-                "authorize_account", "copy_file", "copy_part", "create_bucket", "create_key",
-                "get_download_authorization", "list_buckets", "list_file_names",
-                "list_file_versions", "list_keys", "list_parts", "list_unfinished_large_files",
-                "update_bucket",
-            ),
-            "C",
-        ),
-    }
-)  # fmt: skip
 _UPLOADS = frozenset({"upload_file", "upload_part"})
 SLICES_PER_S = 20
 
@@ -118,7 +93,7 @@ class CallMeter:
         """Calls so far by transaction class (A, B, C, other)."""
         totals: dict[str, int] = {}
         for name, n in self.by_name().items():
-            cls = CALL_CLASSES.get(name, "other")
+            cls = price_class(name) if name != "other" else "other"
             totals[cls] = totals.get(cls, 0) + n
         return totals
 

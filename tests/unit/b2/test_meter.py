@@ -6,7 +6,8 @@ import threading
 
 import httpx
 
-from syncd.b2.meter import CALL_CLASSES, CallMeter, MeteredTransport, TokenBucket, call_name
+from syncd.b2.billing import price_class
+from syncd.b2.meter import CallMeter, MeteredTransport, TokenBucket, call_name
 from tests.support.fake_clock import FakeClock
 
 
@@ -16,8 +17,8 @@ def test_call_names_come_from_the_url() -> None:
     assert call_name(httpx.URL("https://p.test/b2api/v4/b2_upload_file/bid/x")) == "upload_file"
     assert call_name(httpx.URL("https://f.test/file/bucket/a/b.txt")) == "download_file_by_name"
     assert call_name(httpx.URL("https://a.test/elsewhere")) == "other"
-    assert (CALL_CLASSES["upload_file"], CALL_CLASSES["get_file_info"]) == ("A", "B")
-    assert CALL_CLASSES["list_file_versions"] == "C"
+    assert (price_class("upload_file"), price_class("get_file_info")) == ("A", "B")
+    assert price_class("list_file_versions") == "C"
 
 
 def test_bucket_holds_senders_to_the_rate() -> None:
