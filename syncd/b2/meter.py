@@ -1,12 +1,12 @@
 """The HTTP seam's meter: B2 calls counted by name and transaction class, and the upload
 bandwidth limit (``[b2] max_upload_bytes_per_s``), both in one httpx transport wrapper.
 
-Imports httpx, ``syncd.clock`` and ``syncd.b2.billing`` (the one price-class table). ``MeteredTransport`` wraps the transport every B2
-request goes through, so the count covers every call and the limit every byte any
-worker sends: one ``TokenBucket`` is shared by all workers and all parts of large
-files. Only upload bodies (``b2_upload_file``, ``b2_upload_part``) are paced; they are
-cut into slices of at most 1/20 s of the rate, so the pace is smooth and every slice
-still counts as progress for the pool's health check.
+Classes come from ``syncd.b2.billing`` (the one price-class table). ``MeteredTransport``
+wraps the transport every B2 request goes through, so the count covers every call and
+the limit every byte any worker sends: one ``TokenBucket`` is shared by all workers and
+all parts of large files. Only upload bodies (``b2_upload_file``, ``b2_upload_part``)
+are paced; they are cut into slices of at most 1/20 s of the rate, so the pace is smooth
+and every slice still counts as progress for the pool's health check.
 
 The counts are of this process only (for metrics); the journal keeps the per-day
 counts that survive a restart.
