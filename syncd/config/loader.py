@@ -1,9 +1,7 @@
 """Load a TOML config file into ``Config``; every problem is one readable line.
 
-Imports ``syncd.errors`` and its sibling modules. This is the only place that reads
-the config file, environment variables (``key_env``), key files (``key_file``),
-systemd credentials (``key_credential``, read from ``$CREDENTIALS_DIRECTORY``) and,
-through ``keystore``, the OS keyring (``key_keyring``).
+This is the only place that reads the config file; the secrets it names (the
+application key, the SSE-C key) are read through ``secrets_source``.
 """
 
 from __future__ import annotations
@@ -11,14 +9,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from syncd.config.keystore import read_key, split_entry
 from syncd.config.model import (
     EMBEDDED_REALM,
     PRODUCTION_REALM,
@@ -35,14 +31,13 @@ from syncd.config.model import (
 from syncd.config.protection import read_encryption, read_lock
 from syncd.config.reader import TableReader
 from syncd.config.retention import RetentionPolicy, read_retention
+from syncd.config.secrets_source import application_key
 from syncd.config.urls import is_loopback_url
 from syncd.errors import ConfigError
 from syncd.remote import Encryption
 
 _BUCKET_RE = re.compile(r"^[a-z0-9-]{6,63}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_CREDENTIAL_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,255}$")
-CREDENTIALS_ENV = "CREDENTIALS_DIRECTORY"  # set by systemd for units with LoadCredential=
 EMBEDDED_KEY_ID = "syncd-embedded"
 
 
@@ -133,7 +128,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
         t.optional_string("key_keyring")
     else:
         key_id = t.string("key_id", required=True)
-        key, source = _application_key(t, environ, resolve=resolve_key)
+        key, source = application_key(t, environ, resolve=resolve_key)
     defaults = B2Config(realm=realm, key_id="", application_key="", key_source="")
     config = B2Config(
         realm=realm.rstrip("/"),
@@ -204,97 +199,6 @@ def _s3(t: TableReader, realm: str) -> tuple[str, str | None, str | None]:
 def _int(t: TableReader, key: str, default: int, minimum: int, maximum: int | None = None) -> int:
     value = t.integer(key, default, minimum=minimum, maximum=maximum)
     assert value is not None  # a non-None default was given
-    return value
-
-
-def _application_key(
-    t: TableReader, environ: Mapping[str, str], *, resolve: bool
-) -> tuple[str, str]:
-    key_env = t.optional_string("key_env")
-    key_file = t.absolute_path("key_file", required=False)
-    key_credential = t.optional_string("key_credential")
-    key_keyring = t.optional_string("key_keyring")
-    given = [
-        k
-        for k, v in (
-            ("key_env", key_env),
-            ("key_file", key_file),
-            ("key_credential", key_credential),
-            ("key_keyring", key_keyring),
-        )
-        if v
-    ]
-    if len(given) > 1:
-        raise t.fail(
-            given[1],
-            f"give only one of key_env, key_file, key_credential, key_keyring; "
-            f"got {' and '.join(given)}",
-        )
-    if key_env:
-        value = environ.get(key_env, "").strip() if resolve else ""
-        if resolve and not value:
-            raise t.fail("key_env", f"environment variable {key_env} is not set or empty")
-        return value, f"env:{key_env}"
-    if key_file:
-        return (_read_key_file(t, key_file) if resolve else ""), f"file:{key_file}"
-    if key_credential:
-        if not _CREDENTIAL_RE.match(key_credential) or key_credential in (".", ".."):
-            raise t.fail("key_credential", f'"{key_credential}" is not a valid credential name')
-        value = _read_credential(t, key_credential, environ) if resolve else ""
-        return value, f"credential:{key_credential}"
-    if key_keyring:
-        split_entry(key_keyring)
-        return (read_key(key_keyring) if resolve else ""), f"keyring:{key_keyring}"
-    raise t.fail(
-        "key_env",
-        "missing: say where the application key comes from "
-        "(key_env, key_file, key_credential or key_keyring)",
-    )
-
-
-def _read_credential(t: TableReader, name: str, environ: Mapping[str, str]) -> str:
-    """The systemd credential ``name``, from the directory systemd names in the environment."""
-    directory = environ.get(CREDENTIALS_ENV, "")
-    if not directory:
-        raise t.fail(
-            "key_credential",
-            f"${CREDENTIALS_ENV} is not set: run syncd as a systemd service with "
-            f"LoadCredential={name}:/path/to/key, or use key_env or key_file",
-        )
-    path = Path(directory) / name
-    try:
-        value = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise t.fail(
-            "key_credential", f'no credential "{name}" in ${CREDENTIALS_ENV} ({directory})'
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise t.fail("key_credential", f"{path}: cannot read: {exc}") from None
-    if not value:
-        raise t.fail("key_credential", f'credential "{name}" is empty')
-    return value
-
-
-def _read_key_file(t: TableReader, path: Path) -> str:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise t.fail("key_file", f"{path} does not exist") from None
-    except OSError as exc:
-        raise t.fail("key_file", f"{path}: {exc.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise t.fail("key_file", f"{path} is not a regular file")
-    if st.st_mode & 0o077:
-        mode = stat.S_IMODE(st.st_mode)
-        raise t.fail(
-            "key_file", f"{path} is readable by group or others (mode {mode:04o}); chmod 600 it"
-        )
-    try:
-        value = path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise t.fail("key_file", f"{path}: cannot read: {exc}") from None
-    if not value:
-        raise t.fail("key_file", f"{path} is empty")
     return value
 
 

@@ -10,17 +10,16 @@ short id derived with SHA-256 (never the key, never its MD5, which B2 also sees)
 from __future__ import annotations
 
 import hashlib
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 from syncd.config.reader import TableReader
+from syncd.config.secrets_source import read_credential, read_private_file
 from syncd.remote import SSE_B2, SSE_C, Encryption, RetentionLock
 
 ENCRYPTION_MODES = ("none", SSE_B2, SSE_C)
 LOCK_MODES = ("governance", "compliance")
 KEY_BYTES = 32
-CREDENTIALS_ENV = "CREDENTIALS_DIRECTORY"
 _KEY_ID_CONTEXT = b"syncd sse-c key id\0"
 
 
@@ -82,43 +81,13 @@ def _check_key(t: TableReader, field: str, key: bytes, where: str) -> bytes:
 
 def _read_key_file(t: TableReader, path: Path) -> bytes:
     field = "sse_c_key_file"
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise t.fail(field, f"{path} does not exist") from None
-    except OSError as exc:
-        raise t.fail(field, f"{path}: {exc.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise t.fail(field, f"{path} is not a regular file")
-    if st.st_mode & 0o077:
-        mode = stat.S_IMODE(st.st_mode)
-        raise t.fail(
-            field, f"{path} is readable by group or others (mode {mode:04o}); chmod 600 it"
-        )
-    try:
-        return _check_key(t, field, path.read_bytes(), str(path))
-    except OSError as exc:
-        raise t.fail(field, f"{path}: cannot read: {exc.strerror}") from None
+    return _check_key(t, field, read_private_file(t, field, path), str(path))
 
 
 def _read_credential(t: TableReader, name: str, environ: Mapping[str, str]) -> bytes:
     field = "sse_c_key_credential"
-    directory = environ.get(CREDENTIALS_ENV, "")
-    if not directory:
-        raise t.fail(
-            field,
-            f"${CREDENTIALS_ENV} is not set: run syncd as a systemd service with "
-            f"LoadCredential={name}:/path/to/key, or use sse_c_key_file",
-        )
-    if "/" in name or name in (".", ".."):
-        raise t.fail(field, f'"{name}" is not a valid credential name')
-    path = Path(directory) / name
-    try:
-        return _check_key(t, field, path.read_bytes(), f'credential "{name}"')
-    except FileNotFoundError:
-        raise t.fail(field, f'no credential "{name}" in ${CREDENTIALS_ENV} ({directory})') from None
-    except OSError as exc:
-        raise t.fail(field, f"{path}: cannot read: {exc.strerror}") from None
+    raw = read_credential(t, field, name, environ, instead="sse_c_key_file")
+    return _check_key(t, field, raw, f'credential "{name}"')
 
 
 def read_lock(retention: TableReader) -> RetentionLock | None:
