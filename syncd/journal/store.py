@@ -22,7 +22,7 @@ from types import TracebackType
 from sqlalchemy import Connection
 
 from syncd.clock import Clock
-from syncd.domain import ChangeKind, IndexEntry, Job, LocalChange, RelPath, SkippedItem, Timing
+from syncd.domain import ChangeKind, IndexEntry, Job, LocalChange, RelPath, Timing
 from syncd.errors import JournalError
 from syncd.journal import index as index_rows
 from syncd.journal import migrate, notes, queue
@@ -35,6 +35,7 @@ from syncd.journal.db import Database, driver_execute
 from syncd.journal.folders import Folders
 from syncd.journal.group import GroupCommit
 from syncd.journal.index_api import IndexReads
+from syncd.journal.issues_api import UNKNOWN, IssueMethods
 from syncd.journal.large import LargeUploads, forget_row
 from syncd.journal.ledger import Ledger, record_conflict
 from syncd.journal.remote_index import RemoteIndex, Written, forget_name, record_own
@@ -42,7 +43,7 @@ from syncd.journal.schema import SCHEMA_VERSION
 from syncd.journal.state import StateStore
 
 
-class Journal(IndexReads):
+class Journal(IndexReads, IssueMethods):
     """The durable queue of pending changes, the index of uploads, issues and state."""
 
     def __init__(self, db: Database, *, clock: Clock) -> None:
@@ -301,7 +302,7 @@ class Journal(IndexReads):
     def count_pending(self, folder: str | None = None, *, kind: ChangeKind | None = None) -> int:
         """Pending rows, of one folder or all, of one kind or all."""
         folder_id = self._folder_filter(folder)
-        if folder_id == _UNKNOWN:
+        if folder_id == UNKNOWN:
             return 0
         with self._db.read("count pending") as conn:
             return queue.count(conn, folder_id, kind)
@@ -318,50 +319,11 @@ class Journal(IndexReads):
     def failures(self, folder: str | None = None) -> list[tuple[RelPath, int, str]]:
         """(path, attempts, last error) of every pending path that failed, by path."""
         folder_id = self._folder_filter(folder)
-        if folder_id == _UNKNOWN:
+        if folder_id == UNKNOWN:
             return []
         with self._db.read("list failures") as conn:
             rows = queue.failures(conn, folder_id)
         return [(decode_path(path), attempts, error) for path, attempts, error in rows]
-
-    # -- issues --------------------------------------------------------------
-
-    def report_issue(self, item: SkippedItem) -> bool:
-        """Remember a skipped item; True only the first time for that path and reason."""
-        folder_id = self._folders.ensure([item.folder])[item.folder]
-        now = self._clock.now_ms()
-        with self._db.write("report issue") as conn:
-            return notes.report(conn, folder_id, encode_path(item.rel_path), item.reason, now)
-
-    def clear_issue(self, folder: str, rel_path: RelPath) -> None:
-        """Forget the issue of one path (it synced, or is gone)."""
-        folder_id = self._folders.lookup(folder)
-        if folder_id is not None:
-            with self._db.write("clear issue") as conn:
-                notes.clear(conn, folder_id, encode_path(rel_path))
-
-    def issues(self, folder: str | None = None) -> list[SkippedItem]:
-        """Every remembered issue, by folder then path."""
-        folder_id = self._folder_filter(folder)
-        if folder_id == _UNKNOWN:
-            return []
-        with self._db.read("list issues") as conn:
-            rows = notes.listing(conn, folder_id)
-            names = {fid: self._folders.name(fid, conn) for fid in {row[0] for row in rows}}
-        rows.sort(key=lambda row: (names[row[0]], row[1]))
-        return [
-            SkippedItem(folder=names[fid], rel_path=decode_path(path), reason=reason)
-            for fid, path, reason in rows
-        ]
-
-    def _folder_filter(self, folder: str | None) -> int | None:
-        if folder is None:
-            return None
-        folder_id = self._folders.lookup(folder)
-        return _UNKNOWN if folder_id is None else folder_id
-
-
-_UNKNOWN = -1  # a folder filter naming a folder the journal has never seen
 
 
 def _record_written(conn: Connection, folder_id: int, written: Written) -> None:
