@@ -4,7 +4,8 @@ Each cycle changes the folder at random, starts the daemon, kills it with SIGKIL
 after a random delay. At the end the faults stop, one daemon runs to quiescence and
 the oracle checks O1 (nothing lost), O2 (nothing extra), O3 (no duplicate versions)
 and O5 (no unfinished large files). SYNCD_CRASH_CYCLES sets the cycle count
-(30 by default; `pytest -m soak` runs the 200-cycle soak).
+(30 by default; `pytest -m soak` runs the 200-cycle soak). The same runs over the
+S3-compatible API with faults on its side (10 cycles; SYNCD_CRASH_CYCLES_S3).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 from syncd.emulator import EmulatorServer
 from tests.support.bucket_view import BucketView, assert_converged, duplicates, local_tree
-from tests.support.harness import DaemonProcess, NotifySocket, Setup, wait_until
+from tests.support.harness import DaemonProcess, NotifySocket, Setup, wait_until, write_config
 from tests.support.workload import mutate
 
 FAULTS = [
@@ -37,12 +38,28 @@ def converged(view: BucketView, setup: Setup) -> bool:
     return mirror == local_tree(setup.root)
 
 
+# The same faults on the S3-compatible API's side of the emulator.
+S3_FAULTS = [
+    "s3_put_object:rate=0.05,status=503",
+    "s3_put_object:lost_response=0.05",
+    "s3_upload_part:lost_response=0.05",
+    "s3_complete_multipart_upload:lost_response=0.1",
+    "s3_delete_object:rate=0.05,status=500",
+    "s3_list_object_versions:rate=0.05,status=503",
+]
+
+
 def crash_cycles(
-    setup: Setup, view: BucketView, emulator: EmulatorServer, tmp_path: Path, cycles: int
+    setup: Setup,
+    view: BucketView,
+    emulator: EmulatorServer,
+    tmp_path: Path,
+    cycles: int,
+    faults: list[str] = FAULTS,
 ) -> None:
     """Run ``cycles`` kill -9 cycles, then check the oracle."""
     rng = random.Random(int(os.environ.get("SYNCD_CRASH_SEED", "1234")))
-    emulator.set_faults_spec(FAULTS)
+    emulator.set_faults_spec(faults)
     for cycle in range(cycles):
         mutate(setup.root, rng)
         notify = NotifySocket(tmp_path / f"n{cycle}.sock")
@@ -78,6 +95,25 @@ def test_kill9_cycles(
     """30 random kill -9 cycles with injected faults lose nothing and repeat nothing."""
     cycles = int(os.environ.get("SYNCD_CRASH_CYCLES", "30"))
     crash_cycles(setup, view, emulator, tmp_path, cycles)
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(900)
+def test_kill9_cycles_over_s3(
+    setup: Setup, view: BucketView, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """10 kill -9 cycles over the S3 API, faults on its side: nothing lost or repeated."""
+    write_config(
+        setup,
+        b2=f'api = "s3"\ns3_endpoint = "{emulator.s3_url}"\n'
+        "part_size_bytes = 262144\nlarge_file_threshold_bytes = 524288\n",
+    )
+    cycles = int(os.environ.get("SYNCD_CRASH_CYCLES_S3", "10"))
+    crash_cycles(setup, view, emulator, tmp_path, cycles, S3_FAULTS)
+    calls = emulator.stats()["calls"]
+    assert calls.get("b2_upload_file", 0) == 0  # every byte went over S3
+    assert calls.get("s3_put_object", 0) > 0
+    assert emulator.stats()["faultsFired"] > 0
 
 
 @pytest.mark.soak
