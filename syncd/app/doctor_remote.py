@@ -1,5 +1,6 @@
 """``syncd doctor``'s B2 checks: the clock against B2's ``Date`` header, the key's
-authorization, and each folder's bucket, prefix and capabilities.
+authorization, each folder's bucket, prefix and capabilities, and the bucket's Object
+Lock against ``[retention.lock]``.
 
 Imports ``syncd.b2``, ``syncd.config``, ``syncd.errors``, ``syncd.clock``, httpx (for
 the one unauthenticated request whose ``Date`` header gives B2's time) and the app's
@@ -16,10 +17,12 @@ import httpx
 
 from syncd.app.build import NEEDED_CAPABILITIES
 from syncd.app.doctor import FAIL, OK, SKIP, WARN, Check
+from syncd.app.protection import needed_capabilities
 from syncd.b2 import B2Client, build_client, make_http_client
 from syncd.clock import SystemClock
 from syncd.config import EMBEDDED_REALM, Config
 from syncd.errors import ConfigError, RemoteError
+from syncd.remote import Bucket
 
 SKEW_WARN_S = 30.0
 SKEW_FAIL_S = 600.0  # B2 refuses requests whose time is this far off (and so does TLS)
@@ -78,17 +81,32 @@ def _access(config: Config, client: B2Client) -> list[Check]:
         fix = "check key_id and the key; create a key with: b2 key create"
         return [Check(name="b2_auth", status=FAIL, detail=str(exc), fix=fix)]
     checks = [Check(name="b2_auth", status=OK, detail=f"key {config.b2.key_id} authorized")]
-    need = NEEDED_CAPABILITIES
-    if config.sync.delete == "delete-all-versions":
-        need = need | {"deleteFiles"}
     for folder in config.folders:
+        need = NEEDED_CAPABILITIES | needed_capabilities(config)
+        if config.sync.delete == "delete-all-versions" or folder.retention.is_configured:
+            need = need | {"deleteFiles"}
         name = f"bucket:{folder.name}"
         try:
-            client.check_access(folder.bucket, folder.prefix, need=need)
+            bucket = client.check_access(folder.bucket, folder.prefix, need=need)
         except (RemoteError, ConfigError) as exc:
             fix = f"give the key {', '.join(sorted(need))} on {folder.bucket}/{folder.prefix}"
             checks.append(Check(name=name, status=FAIL, detail=str(exc), fix=fix))
             continue
         detail = f"b2://{folder.bucket}/{folder.prefix}: {', '.join(sorted(need))}"
         checks.append(Check(name=name, status=OK, detail=detail))
+        checks.append(lock_check(config, folder.name, bucket))
     return checks
+
+
+def lock_check(config: Config, folder: str, bucket: Bucket) -> Check:
+    """The bucket's Object Lock against ``[retention.lock]``."""
+    name = f"lock:{folder}"
+    state = {True: "on", False: "off", None: "not readable with this key"}
+    detail = f"bucket {bucket.bucket_name}: Object Lock {state[bucket.file_lock_enabled]}"
+    if config.lock is None:
+        return Check(name=name, status=OK, detail=detail + "; [retention.lock] not set")
+    detail += f"; [retention.lock] {config.lock.mode} {config.lock.days} d"
+    if bucket.file_lock_enabled:
+        return Check(name=name, status=OK, detail=detail)
+    fix = f"b2 bucket update --file-lock-enabled {bucket.bucket_name}, or remove [retention.lock]"
+    return Check(name=name, status=FAIL, detail=detail, fix=fix)
