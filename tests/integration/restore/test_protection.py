@@ -169,3 +169,33 @@ def plain(setup: Setup, command: str, *args: str) -> str:
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+def test_prune_never_deletes_a_locked_version(
+    setup: Setup, view: BucketView, emulator: EmulatorServer
+) -> None:
+    """keep_versions = 1 over three locked versions: prune deletes none and says why."""
+    view.call(
+        "b2_update_bucket",
+        {"accountId": view.account_id, "bucketId": view.bucket_id(BUCKET), "fileLockEnabled": True},
+    )
+    lock = '[retention.lock]\nmode = "governance"\ndays = 30\n'
+    write_config(setup, sync=lock, folder="[folder.retention]\nkeep_versions = 1\n")
+    doc = setup.root / "doc.txt"
+    for n in range(3):
+        doc.write_bytes(b"version %d\n" % n)
+        set_mtime(doc, V1_MS + n * 1000)
+        code, _, err = sync_now(setup)
+        assert code == 0, err
+    assert len(raw_versions(view)) == 3
+    dry = syncd(setup, "prune", "--dry-run")
+    assert dry.code == 0, dry.err
+    [folder] = dry.doc["folders"]
+    assert folder["planned_deletes"] == 0
+    newest, *older = folder["versions"]
+    assert "keep_versions" in newest["reasons"]
+    assert [r["reasons"] for r in older] == [["locked"], ["locked"]]  # kept by the lock alone
+    done = syncd(setup, "prune")
+    assert done.code == 0, done.err
+    assert len(raw_versions(view)) == 3
+    assert emulator.stats()["calls"].get("b2_delete_file_version", 0) == 0
