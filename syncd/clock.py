@@ -7,6 +7,8 @@ to wait before a retry is here too (``backoff_s``): one formula for B2 calls and
 
 from __future__ import annotations
 
+import email.utils
+import math
 import random
 import threading
 import time
@@ -64,3 +66,31 @@ def backoff_s(
 def utc_day(now_ms: int) -> str:
     """The UTC calendar day of a time, as ``YYYY-MM-DD`` (B2 bills calls per day)."""
     return time.strftime("%Y-%m-%d", time.gmtime(now_ms // 1000))
+
+
+RETRY_AFTER_CAP_S = 300.0  # the longest Retry-After any remote store is obeyed for
+
+
+def parse_retry_after(value: str | None, now_ms: int) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value; None when absent, negative or garbage.
+
+    Accepts delta-seconds (``"5"``, ``"0"``) and HTTP dates; caps at
+    ``RETRY_AFTER_CAP_S`` so a hostile ``86400`` cannot park the daemon for a day.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+    if text.isdigit():
+        return min(float(int(text)), RETRY_AFTER_CAP_S)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        return None
+    delta_s = when.timestamp() - now_ms / 1000.0
+    if math.isnan(delta_s):
+        return None
+    return min(max(0.0, delta_s), RETRY_AFTER_CAP_S)

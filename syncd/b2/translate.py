@@ -12,13 +12,12 @@ other module maps status codes. The mapping follows b2-native-api.md §11:
 
 from __future__ import annotations
 
-import email.utils
 import json
-import math
 from typing import Any
 
 import httpx
 
+from syncd.clock import parse_retry_after
 from syncd.errors import (
     AccessDeniedError,
     AmbiguousOutcomeError,
@@ -35,7 +34,6 @@ from syncd.errors import (
     UploadTargetError,
 )
 
-RETRY_AFTER_CAP_S = 300.0
 _EXPIRED_CODES = frozenset({"expired_auth_token", "bad_auth_token"})
 _NOT_PRESENT_CODES = frozenset({"no_such_file", "file_not_present", "not_found"})
 _CAPABILITY_HINTS = {
@@ -47,31 +45,6 @@ _CAPABILITY_HINTS = {
     "download_file_by_id": "readFiles",
     "delete_file_version": "deleteFiles",
 }
-
-
-def parse_retry_after(value: str | None, now_ms: int) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value; None when absent, negative or garbage.
-
-    Accepts delta-seconds (``"5"``, ``"0"``) and HTTP dates; caps at
-    ``RETRY_AFTER_CAP_S`` so a hostile ``86400`` cannot park the daemon for a day.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text or len(text) > 64:
-        return None
-    if text.isdigit():
-        return min(float(int(text)), RETRY_AFTER_CAP_S)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        return None
-    delta_s = when.timestamp() - now_ms / 1000.0
-    if math.isnan(delta_s):
-        return None
-    return min(max(0.0, delta_s), RETRY_AFTER_CAP_S)
 
 
 def _error_fields(body: bytes) -> tuple[str, str]:

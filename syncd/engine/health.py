@@ -17,10 +17,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from syncd.clock import Clock
+from syncd.clock import RETRY_AFTER_CAP_S, Clock
 from syncd.config import B2Config, SyncConfig
-
-RETRY_AFTER_CAP_S = 300.0  # the longest Retry-After the B2 client honours
 
 
 def remote_bound_s(sync: SyncConfig, b2: B2Config) -> float:

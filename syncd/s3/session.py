@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import structlog
 
-from syncd.clock import Clock, backoff_s
+from syncd.clock import RETRY_AFTER_CAP_S, Clock, backoff_s
 from syncd.errors import AmbiguousOutcomeError, RateLimitedError, Recovery, RemoteError
 from syncd.s3.raw import RawS3
 
@@ -35,7 +35,6 @@ PRICE_CLASS = {
     "get_object": "B",
     "head_object": "B",
 }
-RETRY_AFTER_CAP_S = 300.0
 MIN_THROTTLE_WAIT_S = 1.0
 
 

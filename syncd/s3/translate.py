@@ -8,9 +8,10 @@ missing bucket is a config problem, the missing key or version is per job.
 
 from __future__ import annotations
 
-import email.utils
+import time
 from datetime import UTC, datetime
 
+from syncd.clock import parse_retry_after
 from syncd.errors import (
     AuthRejectedError,
     ConfigError,
@@ -24,19 +25,6 @@ from syncd.errors import (
 )
 
 AMZ_DATE = "%Y%m%dT%H%M%SZ"
-
-
-def retry_after_s(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _skew_message(request_time: str | None, server_time: str | None, message: str) -> str:
@@ -60,11 +48,12 @@ def s3_error(
     *,
     retry_after: str | None = None,
     extra: dict[str, str] | None = None,
+    now_ms: int | None = None,
 ) -> RemoteError | ConfigError:
     """The syncd error for an S3 error answer."""
     extra = extra or {}
     text = f"{code or status}: {message}"
-    wait = retry_after_s(retry_after)
+    wait = parse_retry_after(retry_after, int(time.time() * 1000) if now_ms is None else now_ms)
     if code == "SlowDown" or status == 429:
         return RateLimitedError(text, status=status, code=code, retry_after_s=wait)
     if status >= 500 or status == 408 or code in ("RequestTimeout", "InternalError"):

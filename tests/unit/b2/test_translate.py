@@ -7,7 +7,8 @@ import json
 import httpx
 import pytest
 
-from syncd.b2.translate import error_from_response, error_from_transport, parse_retry_after
+from syncd.b2.translate import error_from_response, error_from_transport
+from syncd.clock import parse_retry_after
 from syncd.errors import (
     AccessDeniedError,
     AmbiguousOutcomeError,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from syncd.clock import RETRY_AFTER_CAP_S
 from syncd.config import B2Config, SyncConfig
-from syncd.engine.health import RETRY_AFTER_CAP_S, Steps, remote_bound_s
+from syncd.engine.health import Steps, remote_bound_s
 from tests.support.fake_clock import FakeClock
 
 
