@@ -1,6 +1,7 @@
-"""B2's price classes and a thread-safe count of the calls this client made.
+"""B2's price classes of the native API calls, and the counter the transport uses.
 
-Every request the transport sends is counted once, retries included (B2 bills each
+Every request the transport sends is counted once (``syncd.billing.CallCounter``),
+retries included (B2 bills each
 one). Class A calls are free; class B (downloads, file info) and class C (listings,
 copies, authorization) are billed per 10,000 beyond a daily free allowance. The
 engine flushes the counts into the journal's ledger (``journal.ledger``), where
@@ -10,8 +11,7 @@ engine flushes the counts into the journal's ledger (``journal.ledger``), where
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
+from syncd.billing import CallCounter
 
 CLASS_B = frozenset({"download_file_by_id", "download_file_by_name", "get_file_info"})
 CLASS_C = frozenset(
@@ -42,22 +42,6 @@ def price_class(call: str) -> str:
     return "A"
 
 
-class CallCounter:
-    """Counts calls by price class until they are taken."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-
-    def add(self, call: str) -> None:
-        """One request of ``call`` was sent."""
-        cls = price_class(call)
-        with self._lock:
-            self._counts[cls] += 1
-
-    def take(self) -> dict[str, int]:
-        """The counts since the last take, by class; the counter starts again at zero."""
-        with self._lock:
-            counts = dict(self._counts)
-            self._counts.clear()
-        return counts
+def b2_call_counter() -> CallCounter:
+    """A counter of native API calls by their price class."""
+    return CallCounter(price_class)

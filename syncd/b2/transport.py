@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from syncd.b2.billing import CallCounter
+from syncd.b2.billing import b2_call_counter
 from syncd.b2.translate import error_from_response, error_from_transport
 from syncd.b2.wire import TrackedBody, read_capped, user_agent
 from syncd.clock import Clock
@@ -68,7 +68,7 @@ class B2Transport:
         self._clock = clock
         self._timeouts = timeouts
         self._test_mode = test_mode
-        self.calls = CallCounter()
+        self.calls = b2_call_counter()
         """Every request sent, by B2 price class (retries count: B2 bills them)."""
 
     def headers(self, token: str | None) -> dict[str, str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import TypeVar
 
 import structlog
 
+from syncd.billing import CallCounter
 from syncd.clock import RETRY_AFTER_CAP_S, Clock, backoff_s
 from syncd.errors import AmbiguousOutcomeError, RateLimitedError, Recovery, RemoteError
 from syncd.s3.raw import RawS3
@@ -67,14 +67,11 @@ class S3Session:
         self._rng_lock = threading.Lock()
         self.stop = stop
         self.pool = ThreadPoolExecutor(max_workers=head_threads, thread_name_prefix="s3-head")
-        self._counts: Counter[str] = Counter()
-        self._counts_lock = threading.Lock()
+        self._calls = CallCounter(lambda op: PRICE_CLASS.get(op, "C"))
 
     def take_call_counts(self) -> dict[str, int]:
         """Requests sent since the last take, by B2 price class ("A", "B", "C")."""
-        with self._counts_lock:
-            counts, self._counts = dict(self._counts), Counter()
-        return counts
+        return self._calls.take()
 
     def _delay_s(self, attempt: int, error: RemoteError) -> float:
         if error.retry_after_s is not None:
@@ -94,8 +91,7 @@ class S3Session:
         attempt = 0
         while True:
             attempt += 1
-            with self._counts_lock:
-                self._counts[PRICE_CLASS.get(op, "C")] += 1
+            self._calls.add(op)
             try:
                 return fn()
             except RemoteError as exc:
