@@ -45,23 +45,18 @@ def integrity(journal: Path) -> str:
         conn.close()
 
 
-@pytest.mark.timeout(14400)
-def test_kill9_cycles_verified_each_cycle(
+def kill9_cycles(
     setup: Setup,
     view: BucketView,
     emulator: EmulatorServer,
     lab_dir: Path,
     lab: LabOptions,
-    record: Recorder,
-) -> None:
-    """--lab-cycles kill -9 cycles under faults: after each, the bucket mirrors the folder."""
-    record.describe(
-        "1 kill -9 cycles under faults",
-        "after every cycle: 0 lost, 0 wrong, 0 extra, 0 duplicate versions, 0 unfinished, "
-        "journal integrity_check ok",
-    )
+    faults: list[str],
+) -> tuple[list[str], float]:
+    """``lab.cycles`` kill -9 cycles under ``faults``, each checked against the bucket
+    and the journal's integrity; (the first failure, if any; the slowest convergence s)."""
     rng = random.Random(lab.seed)
-    emulator.set_faults_spec(FAULTS)
+    emulator.set_faults_spec(faults)
     failures: list[str] = []
     worst_s = 0.0
     for cycle in range(lab.cycles):
@@ -81,6 +76,25 @@ def test_kill9_cycles_verified_each_cycle(
         if not found.ok:
             failures.append(f"cycle {cycle}: {found.summary()}")
             break
+    return failures, worst_s
+
+
+@pytest.mark.timeout(14400)
+def test_kill9_cycles_verified_each_cycle(
+    setup: Setup,
+    view: BucketView,
+    emulator: EmulatorServer,
+    lab_dir: Path,
+    lab: LabOptions,
+    record: Recorder,
+) -> None:
+    """--lab-cycles kill -9 cycles under faults: after each, the bucket mirrors the folder."""
+    record.describe(
+        "1 kill -9 cycles under faults",
+        "after every cycle: 0 lost, 0 wrong, 0 extra, 0 duplicate versions, 0 unfinished, "
+        "journal integrity_check ok",
+    )
+    failures, worst_s = kill9_cycles(setup, view, emulator, lab_dir, lab, FAULTS)
     final = wait_verdict(view, setup, 1)[0]
     record.fig("cycles", lab.cycles)
     record.fig("seed", lab.seed)

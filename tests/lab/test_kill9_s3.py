@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import random
-import time
 from pathlib import Path
 
 import pytest
 
 from syncd.emulator import EmulatorServer
-from tests.lab.support import LabDaemon, LabOptions, Recorder, make_setup, wait_verdict
-from tests.lab.test_kill9 import integrity
-from tests.lab.workload import mutate
+from tests.lab.support import LabOptions, Recorder, make_setup, wait_verdict
+from tests.lab.test_kill9 import kill9_cycles
 from tests.support.bucket_view import BucketView
 
 pytestmark = pytest.mark.lab
@@ -45,25 +42,7 @@ def test_kill9_cycles_over_s3(
         "part_size_bytes = 262144\nlarge_file_threshold_bytes = 524288\n"
     )
     setup = make_setup(lab_dir, emulator.base_url, b2=b2)
-    rng = random.Random(lab.seed)
-    emulator.set_faults_spec(S3_FAULTS)
-    failures: list[str] = []
-    for cycle in range(lab.cycles):
-        mutate(setup.root, rng)
-        victim = LabDaemon(setup, lab_dir, f"k{cycle}")
-        time.sleep(rng.uniform(0.3, 2.5))
-        victim.kill()
-        mutate(setup.root, rng, (0, 2))
-        checker = LabDaemon(setup, lab_dir, f"c{cycle}")
-        checker.wait_ready()
-        found, _ = wait_verdict(view, setup, 90)
-        assert checker.terminate() == 0, checker.log()
-        if integrity(setup.state / "journal.sqlite3") != "ok":
-            failures.append(f"cycle {cycle}: journal integrity_check failed")
-            break
-        if not found.ok:
-            failures.append(f"cycle {cycle}: {found.summary()}")
-            break
+    failures, _ = kill9_cycles(setup, view, emulator, lab_dir, lab, S3_FAULTS)
     final = wait_verdict(view, setup, 1)[0]
     calls = emulator.stats()["calls"]
     assert calls.get("b2_upload_file", 0) == 0  # every byte went over S3
