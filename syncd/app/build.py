@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Self
 import structlog
 
 from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
-from syncd.app.protection import check_lock, needed_capabilities, write_policies
+from syncd.app.protection import check_lock, folder_capabilities, write_policies
 from syncd.app.remote import RemoteClient, build_remote
 from syncd.b2 import CallMeter, make_http_client
 from syncd.clock import Clock, SystemClock
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from syncd.emulator import EmulatorServer
 
 log = structlog.get_logger(__name__)
-NEEDED_CAPABILITIES = frozenset({"listBuckets", "listFiles", "readFiles", "writeFiles"})
 
 
 @dataclass
@@ -95,9 +94,7 @@ class App:
             log.info("stale_leases_released", count=stale)
         self.client.authorize()
         for folder in self.config.folders:
-            need = NEEDED_CAPABILITIES | needed_capabilities(self.config)
-            if self.config.sync.delete == "delete-all-versions" or folder.retention.is_configured:
-                need = need | {"deleteFiles"}  # hard deletes, or the daemon's scheduled prune
+            need = folder_capabilities(self.config, folder)
             bucket = self.client.check_access(folder.bucket, folder.prefix, need=need)
             check_lock(self.config, folder, bucket)
             guard = RootGuard(folder, self.journal)

@@ -15,9 +15,8 @@ import time
 
 import httpx
 
-from syncd.app.build import NEEDED_CAPABILITIES
 from syncd.app.doctor import FAIL, OK, SKIP, WARN, Check
-from syncd.app.protection import needed_capabilities
+from syncd.app.protection import folder_capabilities
 from syncd.b2 import B2Client, build_client, make_http_client
 from syncd.clock import SystemClock
 from syncd.config import EMBEDDED_REALM, Config
@@ -82,9 +81,7 @@ def _access(config: Config, client: B2Client) -> list[Check]:
         return [Check(name="b2_auth", status=FAIL, detail=str(exc), fix=fix)]
     checks = [Check(name="b2_auth", status=OK, detail=f"key {config.b2.key_id} authorized")]
     for folder in config.folders:
-        need = NEEDED_CAPABILITIES | needed_capabilities(config)
-        if config.sync.delete == "delete-all-versions" or folder.retention.is_configured:
-            need = need | {"deleteFiles"}
+        need = folder_capabilities(config, folder)
         name = f"bucket:{folder.name}"
         try:
             bucket = client.check_access(folder.bucket, folder.prefix, need=need)

@@ -21,9 +21,18 @@ def write_policies(config: Config) -> list[tuple[str, str, WritePolicy]]:
     ]
 
 
-def needed_capabilities(config: Config) -> frozenset[str]:
-    """What the key needs besides reading and writing files, for these settings."""
-    return LOCK_CAPABILITIES if config.lock is not None else frozenset()
+NEEDED_CAPABILITIES = frozenset({"listBuckets", "listFiles", "readFiles", "writeFiles"})
+
+
+def folder_capabilities(config: Config, folder: FolderConfig) -> frozenset[str]:
+    """What the key needs on a folder's bucket and prefix to sync it: read and write,
+    ``deleteFiles`` for hard deletes or a scheduled prune, the lock's for Object Lock."""
+    need = NEEDED_CAPABILITIES
+    if config.lock is not None:
+        need = need | LOCK_CAPABILITIES
+    if config.sync.delete == "delete-all-versions" or folder.retention.is_configured:
+        need = need | {"deleteFiles"}
+    return need
 
 
 def check_lock(config: Config, folder: FolderConfig, bucket: Bucket) -> None:

@@ -1,11 +1,11 @@
 """B2's price classes of the native API calls, and the counter the transport uses.
 
 Every request the transport sends is counted once (``syncd.billing.CallCounter``),
-retries included (B2 bills each one). Class A calls are free; class B (downloads, file info) and class C (listings,
-copies, authorization) are billed per 10,000 beyond a daily free allowance. The
-engine flushes the counts into the journal's ledger (``journal.ledger``), where
-``status`` reads today's and yesterday's, and the reconcile walk checks
-``[b2] daily_class_c_budget``.
+retries included (B2 bills each one). Class A calls are free; class B (downloads, file
+info) and class C (listings, copies, authorization) are billed per 10,000 beyond a daily
+free allowance. The engine flushes the counts into the journal's ledger
+(``journal.ledger``), where ``status`` reads today's and yesterday's, and the reconcile
+walk checks ``[b2] daily_class_c_budget``.
 """
 
 from __future__ import annotations
