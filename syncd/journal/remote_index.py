@@ -33,17 +33,20 @@ _UPSERT = (
 )
 # The index entries of a folder whose version is gone from B2, or under a newer
 # version that this client did not write (an upload or a hide by someone else).
+# Unfinished large files ("start") are not versions of a name: they never count.
 _DIVERGENT = """
 SELECT f.path, f.b2_name, f.file_id,
     (SELECT r.file_id FROM remote_versions AS r
         WHERE r.folder_id = f.folder_id AND r.name = f.b2_name
-        ORDER BY r.upload_ms DESC LIMIT 1) AS newest
+        AND r.action IN ('upload', 'copy', 'hide')
+        ORDER BY r.upload_ms DESC, r.file_id LIMIT 1) AS newest
 FROM files AS f
 WHERE f.folder_id = ?1 AND (
     NOT EXISTS (SELECT 1 FROM remote_versions AS r
         WHERE r.folder_id = f.folder_id AND r.name = f.b2_name AND r.file_id = f.file_id)
     OR EXISTS (SELECT 1 FROM remote_versions AS r
         WHERE r.folder_id = f.folder_id AND r.name = f.b2_name
+        AND r.action IN ('upload', 'copy', 'hide')
         AND r.upload_ms >= f.upload_timestamp_ms AND r.file_id != f.file_id AND r.ours = 0))
 """
 

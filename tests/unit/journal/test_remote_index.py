@@ -98,8 +98,9 @@ def test_divergent_names_lost_and_covered_versions(journal: Journal, clock: Fake
         version("hidden", "h2", action="hide", at=START_MS + 5), version("hidden", "h1"),
         version("newer", "n2", at=START_MS + 5), version("newer", "n1"),
         version("older", "o1"), version("older", "o0", at=START_MS - 5),
-        version("same", "s1"),
+        version("same", "s1"), version("same", "s2", action="start", at=START_MS + 5),
     ]], clock.now_ms())  # fmt: skip
+    # another client's unfinished large file ("start") under "same" is not a version of it
     assert sorted(divergent(journal)) == [("gone", None), ("hidden", "h2"), ("newer", "n2")]
 
 
