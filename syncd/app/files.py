@@ -14,3 +14,6 @@ LOCK_NAME = "syncd.lock"
 def state_path(config: Config, name: str) -> Path:
     """A file in the state directory."""
     return config.state.dir / name
+
+
+FOREVER_MS = 1 << 62  # paused_until_ms of "paused until syncd resume" (no end time)

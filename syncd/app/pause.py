@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import time
 
-from syncd.app.files import JOURNAL_NAME, state_path
+from syncd.app.files import FOREVER_MS, JOURNAL_NAME, state_path
 from syncd.clock import SystemClock
 from syncd.config import Config
 from syncd.journal import Journal
-
-FOREVER_MS = 1 << 62  # "until syncd resume" (status shows no end time)
 
 
 def set_pause(config: Config, *, for_s: float | None, now_ms: int | None = None) -> int:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from syncd.app.files import JOURNAL_NAME, state_path
+from syncd.app.files import FOREVER_MS, JOURNAL_NAME, state_path
 from syncd.app.live import LIVE_NAME, FolderFacts, LiveState, read_live
 from syncd.clock import utc_day
 from syncd.config import Config, FolderConfig
@@ -25,7 +25,6 @@ SCHEMA_VERSION = 1
 WINDOW_MS = 60_000  # throughput is measured over the last minute
 LIST_LIMIT = 20  # failing and skipped items listed per folder (the counts are complete)
 DAY_MS = 86_400_000
-PAUSED_FOREVER_MS = 1 << 62  # paused_until_ms of "paused until resumed" (app.pause)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,7 +128,7 @@ class StatusReport:
             "paused": f.paused_until_ms > self.now_ms,
             "paused_until_ms": (
                 None
-                if f.paused_until_ms <= self.now_ms or f.paused_until_ms >= PAUSED_FOREVER_MS
+                if f.paused_until_ms <= self.now_ms or f.paused_until_ms >= FOREVER_MS
                 else f.paused_until_ms
             ),
             "paused_deletes": f.paused_deletes,

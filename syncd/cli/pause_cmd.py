@@ -39,7 +39,8 @@ def pause(config_path: Path, duration: str | None) -> None:
     Exit codes: 0 paused; 2 a DURATION that cannot be read; 74 the journal cannot be
     written; 78 bad config.
     """
-    from syncd.app.pause import FOREVER_MS, set_pause
+    from syncd.app.files import FOREVER_MS
+    from syncd.app.pause import set_pause
     from syncd.engine import parse_duration_s
     from syncd.errors import SyncdError
 

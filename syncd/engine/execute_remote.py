@@ -11,13 +11,12 @@ outcome, so the journal keeps it with the index entry in one transaction.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import posixpath
 from collections.abc import Callable
 
 import structlog
 
-from syncd.clock import Clock
+from syncd.clock import Clock, utc_day
 from syncd.config import FolderConfig
 from syncd.domain import B2Name, ConflictRecord, LocalState
 from syncd.engine.executor import Executor, Outcome, entry_for
@@ -41,7 +40,7 @@ def conflict_name(b2_name: str, host: str, now_ms: int) -> B2Name:
     stem, dot, ext = leaf.rpartition(".")
     if not stem:  # no extension, or a leading-dot name such as ".bashrc"
         stem, dot, ext = leaf, "", ""
-    day = datetime.datetime.fromtimestamp(now_ms / 1000, tz=datetime.UTC).date().isoformat()
+    day = utc_day(now_ms)
     safe_host = host.replace("/", "_") or "unknown"
     renamed = f"{stem} (conflict {safe_host} {day}){dot}{ext}"
     return B2Name(posixpath.join(folder, renamed) if folder else renamed)

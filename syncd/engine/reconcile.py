@@ -133,12 +133,14 @@ class Reconciler:
         )
 
     def _over_budget(self) -> bool:
-        today_c = self._calls.flush()
-        return self._budget is not None and today_c >= self._budget
+        if self._budget is None:
+            return False  # no budget: the calls are flushed when the walk ends
+        return self._calls.flush() >= self._budget
 
     def _cut_short(
         self, folder_name: str, listed: int, calls: int, *, deferred: bool
     ) -> ReconcileResult:
+        self._calls.flush()
         if deferred:
             log.warning(
                 "reconcile_deferred",

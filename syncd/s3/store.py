@@ -34,9 +34,7 @@ from syncd.s3.upload import matches, upload_small
 
 log = structlog.get_logger(__name__)
 DEFAULT_PART_BYTES = 100_000_000  # B2's recommendedPartSize
-MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part but the last
 MAX_PUT_BYTES = 5_000_000_000
-COPIED_KEYS = ("src_last_modified_millis", "mtime")
 
 
 class S3Store:

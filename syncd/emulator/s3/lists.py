@@ -22,7 +22,7 @@ from starlette.responses import Response
 from syncd.emulator.listing import Entry, Query, walk
 from syncd.emulator.models import HIDE, START
 from syncd.emulator.s3.call import S3Call, native
-from syncd.emulator.s3.errors import S3Error
+from syncd.emulator.s3.errors import invalid_argument
 from syncd.emulator.s3.xmlout import document, element, iso_time, xml_reply
 
 MAX_KEYS = 1000
@@ -74,14 +74,14 @@ async def bucket_versioning(call: S3Call) -> Response:
 def _max_keys(call: S3Call) -> int:
     raw = call.query.get("max-keys", str(MAX_KEYS))
     if not raw.isdigit():
-        raise S3Error(400, "InvalidArgument", "max-keys must be a non-negative integer")
+        raise invalid_argument("max-keys must be a non-negative integer")
     return min(int(raw), MAX_KEYS)
 
 
 def _encoded(call: S3Call) -> bool:
     kind = call.query.get("encoding-type")
     if kind not in (None, "url"):
-        raise S3Error(400, "InvalidArgument", "encoding-type must be url")
+        raise invalid_argument("encoding-type must be url")
     return kind == "url"
 
 
@@ -150,9 +150,7 @@ def _untoken(token: str) -> str:
     try:
         return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
-        raise S3Error(
-            400, "InvalidArgument", "The continuation token provided is incorrect"
-        ) from None
+        raise invalid_argument("The continuation token provided is incorrect") from None
 
 
 async def list_objects(call: S3Call) -> Response:

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from syncd.emulator.models import Version
 from syncd.emulator.names import RESERVED_INFO_HEADERS, check_file_info
 from syncd.emulator.problem import ApiError
-from syncd.emulator.s3.errors import S3Error, from_api_error
+from syncd.emulator.s3.errors import from_api_error, invalid_argument
 from syncd.emulator.s3.xmlout import http_time
 
 META_PREFIX = "x-amz-meta-"
@@ -44,7 +44,7 @@ def info_from_headers(request: Request, name: str) -> dict[str, str]:
         try:
             value = raw_value.decode("utf-8")
         except UnicodeDecodeError:
-            raise S3Error(400, "InvalidArgument", f"{header} is not UTF-8") from None
+            raise invalid_argument(f"{header} is not UTF-8") from None
         if header.startswith(META_PREFIX):
             info[header[len(META_PREFIX) :]] = value
         elif header in STANDARD_TO_INFO:

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from syncd.emulator.models import START, Part, Segment, Version
 from syncd.emulator.s3.body import read_small, receive
 from syncd.emulator.s3.call import S3Call
-from syncd.emulator.s3.errors import S3Error
+from syncd.emulator.s3.errors import S3Error, invalid_argument
 from syncd.emulator.s3.meta import content_type_of, info_from_headers, multipart_etag
 from syncd.emulator.s3.xmlout import document, element, iso_time, xml_reply
 from syncd.emulator.schema import transaction
@@ -78,9 +78,7 @@ async def upload_part(call: S3Call) -> Response:
     version = _upload(call, bucket.bucket_id, name)
     raw = call.query.get("partNumber", "")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PARTS:
-        raise S3Error(
-            400, "InvalidArgument", f"Part number must be an integer between 1 and {MAX_PARTS}"
-        )
+        raise invalid_argument(f"Part number must be an integer between 1 and {MAX_PARTS}")
     state = call.state
     body = await receive(call.request, state.blobs, call.signed.content_sha256, MAX_PART_BYTES)
     if state.versions.get(version.file_id) != version:  # aborted or completed meanwhile

@@ -20,7 +20,7 @@ from syncd.emulator.models import HIDE, HIDE_MARKER_TYPE, START, UPLOAD, Segment
 from syncd.emulator.replies import StreamReply
 from syncd.emulator.s3.body import receive
 from syncd.emulator.s3.call import S3Call, native
-from syncd.emulator.s3.errors import S3Error, no_such_bucket, no_such_key
+from syncd.emulator.s3.errors import S3Error, invalid_argument, no_such_bucket, no_such_key
 from syncd.emulator.s3.meta import content_type_of, info_from_headers, object_headers
 from syncd.emulator.s3.xmlout import document, element, iso_time, xml_reply
 from syncd.emulator.schema import transaction
@@ -99,7 +99,7 @@ def _copy_source(call: S3Call) -> tuple[str, str, str | None]:
     path, _, query = raw.partition("?")
     bucket, _, key = unquote(path).lstrip("/").partition("/")
     if not bucket or not key:
-        raise S3Error(400, "InvalidArgument", "x-amz-copy-source must be bucket/key")
+        raise invalid_argument("x-amz-copy-source must be bucket/key")
     version_id = parse_qs(query).get("versionId", [None])[0]
     return bucket, key, version_id
 
@@ -135,7 +135,7 @@ async def copy_object(call: S3Call) -> Response:
     elif directive == "REPLACE":
         content_type, info = content_type_of(call.request), info_from_headers(call.request, name)
     else:
-        raise S3Error(400, "InvalidArgument", "x-amz-metadata-directive must be COPY or REPLACE")
+        raise invalid_argument("x-amz-metadata-directive must be COPY or REPLACE")
     segments = state.versions.segments(source.file_id)
     sha1 = source.sha1
     if source.is_large or sha1 is None:
