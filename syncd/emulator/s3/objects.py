@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote
 
 from starlette.responses import Response
 
+from syncd.emulator import locks
 from syncd.emulator.blobs import read_segments
 from syncd.emulator.download import parse_range
 from syncd.emulator.models import HIDE, HIDE_MARKER_TYPE, START, UPLOAD, Segment, Version
@@ -197,6 +198,9 @@ async def delete_object(call: S3Call) -> Response:
         version = state.versions.get(version_id)
         if version is None or version.bucket_id != bucket.bucket_id or version.name != name:
             return Response(b"", status_code=204, headers={"x-amz-version-id": version_id})
+        bypass = call.request.headers.get("x-amz-bypass-governance-retention", "") == "true"
+        principal = call.principal
+        native(lambda: locks.check_delete(version.lock, principal, bypass, state.now_ms()))
         with transaction(state.db):
             blobs = state.parts.remove_all(version_id) + state.versions.remove(version_id)
         state.collect(blobs)

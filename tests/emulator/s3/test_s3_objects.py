@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 import pytest
@@ -207,3 +208,19 @@ def test_bad_content_md5_stores_nothing(s3: Any, bucket_name: str) -> None:
         )
     assert _code(bad) == "BadDigest"
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket_name)
+
+
+def test_delete_of_a_locked_version_is_refused(s3: Any, b2api: Any, bucket_name: str) -> None:
+    """DeleteObject with VersionId of a version under compliance retention: refused, kept."""
+    from b2sdk.v3 import FileRetentionSetting, RetentionMode  # noqa: PLC0415
+
+    bucket = b2api.get_bucket_by_name(bucket_name)
+    bucket.update(is_file_lock_enabled=True)
+    until = int(time.time() * 1000) + 86_400_000
+    locked = bucket.upload_bytes(
+        b"keep", "locked.txt", file_retention=FileRetentionSetting(RetentionMode.COMPLIANCE, until)
+    )
+    with pytest.raises(ClientError) as refused:
+        s3.delete_object(Bucket=bucket_name, Key="locked.txt", VersionId=locked.id_)
+    assert _code(refused) == "AccessDenied"
+    assert s3.get_object(Bucket=bucket_name, Key="locked.txt")["Body"].read() == b"keep"
