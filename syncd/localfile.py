@@ -60,16 +60,11 @@ class HeldFile:
                 raise FileChangedError("became a symlink", rel_path=rel) from exc
             raise LocalAccessError(f"cannot open: {exc.strerror}", rel_path=rel) from exc
         try:
-            self._check_regular(fd, not_regular)
-            self._check(fd, "changed before it was read")
+            self._check(fd, "changed before it was read", self._regular(fd, not_regular))
         except BaseException:
             os.close(fd)
             raise
         return fd
-
-    def _check_regular(self, fd: int, not_regular: type[LocalError]) -> None:
-        if not stat.S_ISREG(self._fstat(fd).st_mode):
-            raise not_regular("is no longer a regular file", rel_path=self._rel)
 
     @property
     def size(self) -> int:
@@ -91,8 +86,14 @@ class HeldFile:
         """Raise unless the open file and the path both still match ``expected``."""
         self._check(self._fd, "changed while it was read")
 
-    def _check(self, fd: int, changed: str) -> None:
-        if not _same(self._fstat(fd), self.expected):
+    def _regular(self, fd: int, not_regular: type[LocalError]) -> os.stat_result:
+        st = self._fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise not_regular("is no longer a regular file", rel_path=self._rel)
+        return st
+
+    def _check(self, fd: int, changed: str, st: os.stat_result | None = None) -> None:
+        if not _same(st or self._fstat(fd), self.expected):
             raise FileChangedError(changed, rel_path=self._rel)
         try:
             on_path = os.lstat(self.abs_path)
