@@ -150,10 +150,6 @@ class WorkerPool:
         self._claims.release()  # a stop or a fatal error can leave claimed, unstarted jobs
         self._outcomes.finish()
 
-    def wake(self) -> None:
-        """New work was recorded."""
-        self._wake.set()
-
     def join(self, timeout_s: float) -> bool:
         """Wait for the threads after ``stop`` was set; True when all ended in time."""
         deadline = self._clock.monotonic() + timeout_s
