@@ -255,6 +255,7 @@ def build(
         rescanner = Rescanner(
             journal=journal, folders=runtimes, clock=clock, inbox=inbox, report=report
         )
+        gate = None if immediate else PauseGate(journal, runtimes, clock)
         pool = WorkerPool(
             journal=journal,
             client=client,
@@ -267,8 +268,10 @@ def build(
             rng=rng,
             stop=stop,
             inbox=inbox,
-            # `syncd pause` holds the daemon; sync-now (immediate) is an explicit request.
-            hold=None if immediate else PauseGate(journal, runtimes, clock).held,
+            # `syncd pause` holds the daemon's folders; sync-now (immediate) is an explicit
+            # request.
+            hold=None if gate is None else gate.held,
+            paused=None if gate is None else gate.paused,
         )
         calls = CallLedger(journal, client, clock)
         reconciler = Reconciler(

@@ -1,4 +1,4 @@
-"""``syncd pause`` and ``syncd resume``: hold or release the daemon's uploads."""
+"""``syncd pause`` and ``syncd resume``: hold or release the daemon's uploads, per folder."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ CONFIG_OPTION = click.option(
 )
 
 
+FOLDER_ARGUMENT = click.argument("folder", required=False)
+
+
 @click.command("pause")
 @CONFIG_OPTION
 @click.option(
@@ -27,17 +30,19 @@ CONFIG_OPTION = click.option(
     metavar="DURATION",
     help="End the pause by itself after DURATION (90m, 2h, 3d). Default: until resume.",
 )
-def pause(config_path: Path, duration: str | None) -> None:
-    """Stop the daemon from starting new uploads, copies or hides, in every folder.
+@FOLDER_ARGUMENT
+def pause(config_path: Path, duration: str | None, folder: str | None) -> None:
+    """Stop the daemon from starting new uploads, copies or hides in FOLDER (default:
+    every folder).
 
     Uploads under way finish; the daemon keeps watching and recording changes, which
-    are sent once the pause ends. The pause is kept in the journal: it survives a
-    restart, and a running daemon notices it within a second. `syncd status` shows it;
-    `sync-now` is not held (it is an explicit request).
+    are sent once the pause ends; other folders keep syncing. The pause is kept in the
+    journal: it survives a restart, and a running daemon notices it within a second.
+    `syncd status` shows it; `sync-now` is not held (it is an explicit request).
 
     \b
-    Exit codes: 0 paused; 2 a DURATION that cannot be read; 74 the journal cannot be
-    written; 78 bad config.
+    Exit codes: 0 paused; 2 a DURATION that cannot be read or an unknown FOLDER;
+    74 the journal cannot be written; 78 bad config.
     """
     from syncd.app.files import FOREVER_MS
     from syncd.app.pause import set_pause
@@ -50,12 +55,13 @@ def pause(config_path: Path, duration: str | None) -> None:
             seconds = None if duration is None else parse_duration_s(duration)
         except SyncdError as exc:
             raise click.BadParameter(str(exc), param_hint="--for") from None
-        until = set_pause(config, for_s=seconds)
+        until = set_pause(config, for_s=seconds, folder=folder)
+        what = f"{folder} paused" if folder else "paused"
         if until >= FOREVER_MS:
-            click.echo("paused until `syncd resume`")
+            click.echo(f"{what} until `syncd resume`")
         else:
             end = datetime.fromtimestamp(until / 1000, tz=UTC).astimezone()
-            click.echo(f"paused until {end:%Y-%m-%d %H:%M:%S %Z}")
+            click.echo(f"{what} until {end:%Y-%m-%d %H:%M:%S %Z}")
         return 0
 
     run_guarded(body)
@@ -63,17 +69,19 @@ def pause(config_path: Path, duration: str | None) -> None:
 
 @click.command("resume")
 @CONFIG_OPTION
-def resume(config_path: Path) -> None:
-    """End a pause: the daemon starts sending again within a second.
+@FOLDER_ARGUMENT
+def resume(config_path: Path, folder: str | None) -> None:
+    """End the pause of FOLDER (default: every folder): the daemon starts sending again
+    within a second.
 
-    Exit codes: 0 resumed (also when nothing was paused); 74 the journal cannot be
-    written; 78 bad config.
+    Exit codes: 0 resumed (also when nothing was paused); 2 an unknown FOLDER; 74 the
+    journal cannot be written; 78 bad config.
     """
     from syncd.app.pause import resume as resume_folders
 
     def body() -> int:
-        resume_folders(load_config(config_path, resolve_key=False))
-        click.echo("resumed")
+        resume_folders(load_config(config_path, resolve_key=False), folder)
+        click.echo(f"{folder} resumed" if folder else "resumed")
         return 0
 
     run_guarded(body)

@@ -8,13 +8,17 @@ shared, so one worker never sits on a queue of its own). Every job is leased to 
 pool's one owner name, so whichever worker runs it can renew the lease. A job that
 waited in the buffer for a third of the lease has its lease renewed before it runs,
 and is dropped (another claim will take it) if the lease was lost.
+
+With ``paused`` (the daemon's ``PauseGate``), claims leave paused folders' rows alone
+(see ``journal.queue``) and a job whose folder was paused after its claim is given
+back, not run.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Container
+from collections.abc import Callable, Collection, Container
 from dataclasses import dataclass
 
 from syncd.clock import Clock
@@ -40,8 +44,10 @@ class ClaimBuffer:
         batch: int,
         lease_ms: int,
         recording: Container[int] = frozenset(),
+        paused: Callable[[], Collection[str]] | None = None,
     ) -> None:
         self._journal = journal
+        self._paused = paused  # the folders paused now; None: ignore pauses (sync-now)
         self._recording = recording  # jobs whose record is not durable yet: never retaken
         self._clock = clock
         self.owner = owner
@@ -57,19 +63,30 @@ class ClaimBuffer:
 
     def take(self) -> Job | None:
         """The next job: from the buffer, or from a new batch claim; None when none is due."""
-        with self._lock:
-            if not self._held:
-                now = self._clock.monotonic()
-                jobs = self._journal.claim(
-                    worker=self.owner, limit=self._batch, lease_ms=self._lease_ms
-                )
-                self.claims += 1
-                self._held.extend(_Held(j, now) for j in jobs if j.id not in self._recording)
-            while self._held:
-                held = self._held.popleft()
-                if self._fresh(held):
-                    return held.job
-        return None
+        paused = self._paused() if self._paused is not None else ()
+        dropped: list[Job] = []
+        try:
+            with self._lock:
+                if not self._held:
+                    now = self._clock.monotonic()
+                    jobs = self._journal.claim(
+                        worker=self.owner,
+                        limit=self._batch,
+                        lease_ms=self._lease_ms,
+                        honour_pause=self._paused is not None,
+                    )
+                    self.claims += 1
+                    self._held.extend(_Held(j, now) for j in jobs if j.id not in self._recording)
+                while self._held:
+                    held = self._held.popleft()
+                    if held.job.folder in paused:
+                        dropped.append(held.job)  # paused since its claim: given back
+                    elif self._fresh(held):
+                        return held.job
+            return None
+        finally:
+            if dropped:
+                self._journal.release_jobs(dropped)
 
     def _fresh(self, held: _Held) -> bool:
         waited_ms = (self._clock.monotonic() - held.claimed_s) * 1000

@@ -8,7 +8,7 @@ import os
 import platform
 import random
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import structlog
 
@@ -55,6 +55,7 @@ class WorkerPool:
         remote_bound_s: float | None = None,
         inbox: Inbox | None = None,
         hold: Callable[[], bool] | None = None,
+        paused: Callable[[], Collection[str]] | None = None,
         host: str = "",
     ) -> None:
         self._journal = journal
@@ -83,6 +84,7 @@ class WorkerPool:
             batch=2 * sync.workers,
             lease_ms=lease_ms,
             recording=recording,
+            paused=paused,  # the folders paused now (engine.pause.PauseGate); None: sync-now
         )
         self._runner = JobRunner(
             journal=journal,

@@ -8,11 +8,21 @@ claim is an index range scan, and ``next_due_ms`` a single index lookup, however
 the backlog is. Rows are claimed in ``ready_ms`` order: for a quiet row that is its due
 time ("oldest due first"); a row coming out of backoff or an expired lease queues at
 the moment it became claimable.
+
+A paused folder (``syncd pause``, ``folder_state.paused_until_ms``) is not leased: a
+claim that honours pauses reads each row's pause with it (a primary-key lookup) and
+*parks* a paused row, setting its ``ready_ms`` to the pause's end, so the next claims
+and ``next_ready_ms`` pass it by in the index, at one write per recorded change of a
+paused folder. Any other rewrite of the row (a new hint, a failure) computes
+``ready_ms`` afresh, and the next claim parks it again; a resume or a change of the
+pause unparks the folder's rows (``unpark``), and a pause that ends by itself needs
+nothing: its rows are parked at its end.
 """
 
 from __future__ import annotations
 
 import enum
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -131,11 +141,18 @@ def record(
     return len(inserts) + len(updates)
 
 
-_CLAIM = (
-    "SELECT id, folder_id, path, kind, attempts, first_seen_ms, generation, maybe_sent"
-    " FROM pending WHERE ready_ms <= ? ORDER BY ready_ms, id LIMIT ?"
+_COLUMNS = "id, folder_id, path, kind, attempts, first_seen_ms, generation, maybe_sent"
+_CLAIM = f"SELECT {_COLUMNS} FROM pending WHERE ready_ms <= ? ORDER BY ready_ms, id LIMIT ?"
+# The same, with each row's pause (0: none): folder_state by its primary key.
+_CLAIM_PAUSED = (
+    "SELECT p.id, p.folder_id, p.path, p.kind, p.attempts, p.first_seen_ms, p.generation,"
+    " p.maybe_sent, coalesce(s.paused_until_ms, 0) FROM pending AS p"
+    " LEFT JOIN folder_state AS s ON s.folder_id = p.folder_id"
+    " WHERE p.ready_ms <= ? ORDER BY p.ready_ms, p.id LIMIT ?"
 )
 _LEASE = "UPDATE pending SET lease_owner = ?, lease_until_ms = ?, ready_ms = ? WHERE id = ?"
+_PARK = "UPDATE pending SET ready_ms = ? WHERE id = ?"
+PARK_PAGE = 500  # rows read per step once a claim meets paused rows
 
 
 def claim(
@@ -146,10 +163,16 @@ def claim(
     lease_ms: int,
     now_ms: int,
     folder_name: Callable[[int], str],
+    honour_pause: bool = False,
 ) -> list[Job]:
-    """Lease up to ``limit`` claimable rows to ``worker``, earliest ready first."""
+    """Lease up to ``limit`` claimable rows to ``worker``, earliest ready first; with
+    ``honour_pause``, rows of paused folders are parked instead (see the module)."""
     raw = dbapi(conn)
-    rows = raw.execute(_CLAIM, (now_ms, max(0, limit))).fetchall()
+    limit = max(0, limit)
+    if honour_pause:
+        rows = _unpaused(raw, limit=limit, now_ms=now_ms)
+    else:
+        rows = raw.execute(_CLAIM, (now_ms, limit)).fetchall()
     if not rows:
         return []
     until = now_ms + max(0, lease_ms)  # due and retry_at are <= now < until
@@ -167,6 +190,24 @@ def claim(
         )
         for row_id, folder_id, path, kind, attempts, first_seen, generation, maybe_sent in rows
     ]
+
+
+def _unpaused(raw: sqlite3.Connection, *, limit: int, now_ms: int) -> list[Any]:
+    """Up to ``limit`` claimable rows of folders not paused; paused rows met on the way
+    are parked at their pause's end (so no later claim reads them again)."""
+    found: dict[int, Any] = {}  # by id: a later page reads the rows found so far again
+    page = limit
+    while len(found) < limit:
+        rows = raw.execute(_CLAIM_PAUSED, (now_ms, page)).fetchall()
+        parked = [(row[8], row[0]) for row in rows if row[8] > now_ms]
+        for row in rows:
+            if row[8] <= now_ms and len(found) < limit:
+                found.setdefault(row[0], row[:8])
+        if not parked:
+            break
+        raw.executemany(_PARK, parked)
+        page = max(limit, PARK_PAGE)
+    return list(found.values())  # in ready order, as first read
 
 
 _LOAD = (
@@ -299,13 +340,26 @@ def release_ids(conn: Connection, ids: Sequence[int], *, maybe_sent: bool) -> in
 
 def retry_now(conn: Connection) -> int:
     """End every backoff: rows waiting for ``retry_at`` become ready at their due time
-    (attempts and errors are kept); return how many rows were waiting."""
+    (attempts and errors are kept), and parked rows are unparked (a one-shot run is not
+    held by a pause); return how many rows were waiting for a retry."""
     result = conn.execute(
         update(pending)
         .where(pending.c.retry_at_ms > 0, pending.c.lease_owner.is_(None))
         .values(retry_at_ms=0, ready_ms=pending.c.due_ms)
     )
+    unpark(conn, None)
     return int(result.rowcount)
+
+
+def unpark(conn: Connection, folder_id: int | None) -> int:
+    """Rows of the folder (every folder: None) parked by a pause become claimable at
+    their own time again; return how many were parked. Walks the folder's rows: run
+    when a pause changes, not per job."""
+    own = func.max(pending.c.due_ms, pending.c.retry_at_ms, pending.c.lease_until_ms)
+    stmt = update(pending).where(pending.c.ready_ms > own).values(ready_ms=own)
+    if folder_id is not None:
+        stmt = stmt.where(pending.c.folder_id == folder_id)
+    return int(conn.execute(stmt).rowcount)
 
 
 def next_ready_ms(conn: Connection) -> int | None:

@@ -2,9 +2,9 @@
 identity, mass-delete counts and pause (``folder_state``), and the per-client schedule
 offsets (``meta``).
 
-Imports ``syncd.domain`` and the journal's ``schema``, ``db``, ``codec`` and
-``folders``. Every write here is durable: losing a root identity or an approval costs
-more than the fsync.
+Imports ``syncd.domain`` and the journal's ``schema``, ``db``, ``codec``, ``folders``
+and ``queue`` (a pause change unparks the folder's rows). Every write here is durable:
+losing a root identity or an approval costs more than the fsync.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from syncd.domain import RootIdentity
 from syncd.journal.codec import from_i64, to_i64
 from syncd.journal.db import Database
 from syncd.journal.folders import Folders
+from syncd.journal.queue import unpark
 from syncd.journal.schema import folder_state, meta
 
 _EMPTY = {
@@ -97,8 +98,12 @@ class StateStore:
         return int(self._row(folder)["paused_until_ms"])
 
     def set_paused_until(self, folder: str, until_ms: int) -> None:
-        """Hold ``folder``'s uploads until ``until_ms`` (0 resumes), durably."""
-        self._update(folder, paused_until_ms=until_ms)
+        """Hold ``folder``'s uploads until ``until_ms`` (0 resumes), durably; rows a
+        claim parked under the old pause are unparked in the same transaction."""
+        folder_id = self._folders.ensure([folder])[folder]
+        with self._db.write("write folder pause", durable=True) as conn:
+            _upsert(conn, folder_id, {"paused_until_ms": until_ms})
+            unpark(conn, folder_id)
 
     # -- schedule offsets ----------------------------------------------------------
 

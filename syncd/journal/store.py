@@ -156,8 +156,11 @@ class Journal(IndexReads, IssueMethods):
         with self._db.write("record") as conn:
             return sum(queue.record(conn, fid, paths, timing) for fid, paths in grouped.items())
 
-    def claim(self, *, worker: str, limit: int, lease_ms: int) -> list[Job]:
-        """Lease up to ``limit`` rows that are due, out of backoff and unleased."""
+    def claim(
+        self, *, worker: str, limit: int, lease_ms: int, honour_pause: bool = False
+    ) -> list[Job]:
+        """Lease up to ``limit`` rows that are due, out of backoff and unleased; with
+        ``honour_pause`` (the daemon), none of a folder ``syncd pause`` holds."""
         now = self._clock.now_ms()
         with self._db.write("claim") as conn:
             return queue.claim(
@@ -167,6 +170,7 @@ class Journal(IndexReads, IssueMethods):
                 lease_ms=lease_ms,
                 now_ms=now,
                 folder_name=lambda folder_id: self._folders.name(folder_id, conn),
+                honour_pause=honour_pause,
             )
 
     def complete(

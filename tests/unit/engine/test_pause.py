@@ -1,4 +1,5 @@
-"""``PauseGate``: the pool is held while every folder is paused, read from a real journal."""
+"""``PauseGate``: the paused folders, and the pool held while every folder is paused, read
+from a real journal."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def test_gate_follows_the_journal_at_most_once_per_refresh(tmp_path: Path) -> No
         journal.state.set_paused_until("a", clock.now_ms() + 60_000)
         clock.advance(int(REFRESH_S * 1000))
         assert not gate.held()  # "b" still runs
+        assert gate.paused() == {"a"}
         journal.state.set_paused_until("b", clock.now_ms() + 10_000)
         assert not gate.held()  # not re-read within REFRESH_S
         clock.advance(int(REFRESH_S * 1000))
@@ -27,4 +29,10 @@ def test_gate_follows_the_journal_at_most_once_per_refresh(tmp_path: Path) -> No
             assert gate.held()
             clock.advance(10_000)
             assert not gate.held()  # "b"'s pause ended by itself
-        assert [e["event"] for e in logs] == ["uploads_paused", "uploads_resumed"]
+            assert gate.paused() == {"a"}
+        assert [(e["event"], e.get("folder")) for e in logs] == [
+            ("folder_paused", "b"),
+            ("uploads_paused", None),
+            ("folder_resumed", "b"),
+            ("uploads_resumed", None),
+        ]

@@ -133,3 +133,27 @@ def test_the_walk_detector_sees_a_folder_walk(journal_path: Path, journal: Journ
     """The check above can fail: the old rename lookup's plan is reported as a walk."""
     old = "SELECT * FROM files WHERE folder_id = ? AND dev = ? AND inode = ? ORDER BY path"
     assert any(walks(line) for line in plan_of(journal_path, old, (1, 1, 1)))
+
+
+def test_a_claim_that_honours_pauses_searches_indexes(
+    journal: Journal, journal_path: Path, clock: FakeClock, change: Change
+) -> None:
+    """Claiming past a paused folder (reading its pause, parking its rows) is index-only."""
+    journal.state.set_paused_until("photos", clock.now_ms() + 60_000)
+    journal.record(
+        [change(f"p/{i:04d}", folder="photos") for i in range(FILES)]
+        + [change(f"d/{i:04d}") for i in range(FILES)],
+        settle_ms=0, delete_hold_ms=0, max_deferral_ms=0,
+    )  # fmt: skip
+    clock.advance(1)
+    with captured(journal) as seen:
+        jobs = journal.claim(worker="w", limit=3, lease_ms=LEASE, honour_pause=True)
+        journal.next_due_ms()
+    assert {job.folder for job in jobs} == {"docs"}
+    skip = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+    statements = {st: params for st, params in seen if not st.lstrip().startswith(skip)}
+    assert any("folder_state" in st for st in statements)
+    plans = {statement: plan_of(journal_path, statement, params) for statement, params in
+             statements.items()}  # fmt: skip
+    bad = {statement: lines for statement, lines in plans.items() if any(map(walks, lines))}
+    assert bad == {}
