@@ -268,9 +268,8 @@ def build(
             rng=rng,
             stop=stop,
             inbox=inbox,
-            # `syncd pause` holds the daemon's folders; sync-now (immediate) is an explicit
-            # request.
-            hold=None if gate is None else gate.held,
+            # `syncd pause` holds the daemon's folders (claims pass them by; their rescans
+            # still run); sync-now (immediate) is an explicit request.
             paused=None if gate is None else gate.paused,
         )
         calls = CallLedger(journal, client, clock)

@@ -11,7 +11,7 @@ and is dropped (another claim will take it) if the lease was lost.
 
 With ``paused`` (the daemon's ``PauseGate``), claims leave paused folders' rows alone
 (see ``journal.queue``) and a job whose folder was paused after its claim is given
-back, not run.
+back, not run (a rescan runs: it only records).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Container
 from dataclasses import dataclass
 
 from syncd.clock import Clock
-from syncd.domain import Job
+from syncd.domain import ChangeKind, Job
 from syncd.journal import Journal
 
 
@@ -79,7 +79,7 @@ class ClaimBuffer:
                     self._held.extend(_Held(j, now) for j in jobs if j.id not in self._recording)
                 while self._held:
                     held = self._held.popleft()
-                    if held.job.folder in paused:
+                    if held.job.folder in paused and held.job.kind is not ChangeKind.SUBTREE:
                         dropped.append(held.job)  # paused since its claim: given back
                     elif self._fresh(held):
                         return held.job

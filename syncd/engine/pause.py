@@ -6,9 +6,9 @@ daemon from another process; the gate reads it at most once per ``REFRESH_S``.
 
 The claim itself leaves a paused folder's rows alone (``Journal.claim(honour_pause=
 True)``, read in the claim's own transaction, so it is never stale); the gate only lets
-the pool drop jobs of a folder paused after they were claimed, and hold the whole pool
-(no claim at all) while every folder is paused. Jobs already running finish; the watcher
-and rescans keep recording; nothing new of a paused folder is sent.
+the pool drop jobs of a folder paused after they were claimed, and logs each change.
+``held()`` (every folder paused) can hold a whole pool. Jobs already running finish; the
+watcher and rescans keep recording; nothing new of a paused folder is sent.
 """
 
 from __future__ import annotations

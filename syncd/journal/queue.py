@@ -9,9 +9,9 @@ the backlog is. Rows are claimed in ``ready_ms`` order: for a quiet row that is 
 time ("oldest due first"); a row coming out of backoff or an expired lease queues at
 the moment it became claimable.
 
-A paused folder (``syncd pause``, ``folder_state.paused_until_ms``) is not leased: a
-claim that honours pauses reads each row's pause with it (a primary-key lookup) and
-*parks* a paused row, setting its ``ready_ms`` to the pause's end, so the next claims
+A paused folder (``syncd pause``, ``folder_state.paused_until_ms``) is not leased (but
+for its rescans, which only record): a claim that honours pauses reads each row's pause
+with it (a primary-key lookup) and *parks* a paused row, setting its ``ready_ms`` to the pause's end, so the next claims
 and ``next_ready_ms`` pass it by in the index, at one write per recorded change of a
 paused folder. Any other rewrite of the row (a new hint, a failure) computes
 ``ready_ms`` afresh, and the next claim parks it again; a resume or a change of the
@@ -192,6 +192,12 @@ def claim(
     ]
 
 
+def _held(row: Any, now_ms: int) -> bool:
+    """A row of a paused folder that would send: a rescan (SUBTREE) only records, so a
+    paused folder is still scanned."""
+    return bool(row[8] > now_ms and row[3] != ChangeKind.SUBTREE.value)
+
+
 def _unpaused(raw: sqlite3.Connection, *, limit: int, now_ms: int) -> list[Any]:
     """Up to ``limit`` claimable rows of folders not paused; paused rows met on the way
     are parked at their pause's end (so no later claim reads them again)."""
@@ -199,9 +205,9 @@ def _unpaused(raw: sqlite3.Connection, *, limit: int, now_ms: int) -> list[Any]:
     page = limit
     while len(found) < limit:
         rows = raw.execute(_CLAIM_PAUSED, (now_ms, page)).fetchall()
-        parked = [(row[8], row[0]) for row in rows if row[8] > now_ms]
+        parked = [(row[8], row[0]) for row in rows if _held(row, now_ms)]
         for row in rows:
-            if row[8] <= now_ms and len(found) < limit:
+            if not _held(row, now_ms) and len(found) < limit:
                 found.setdefault(row[0], row[:8])
         if not parked:
             break

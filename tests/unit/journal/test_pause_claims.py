@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from syncd.domain import ChangeKind
 from syncd.journal import Journal
 from tests.support.fake_clock import FakeClock
 from tests.unit.journal.conftest import Change
@@ -95,3 +96,17 @@ def test_a_one_shot_run_is_not_held(journal: Journal, clock: FakeClock, change: 
     journal.retry_now()
     (job,) = journal.claim(worker="w", limit=5, lease_ms=LEASE)
     assert job.rel_path == "a"
+
+
+def test_a_paused_folder_is_still_rescanned(
+    journal: Journal, clock: FakeClock, change: Change
+) -> None:
+    """A rescan (SUBTREE) of a paused folder is claimed: it only records, it sends nothing."""
+    journal.state.set_paused_until("docs", FOREVER_MS)
+    journal.record(
+        [change("", kind=ChangeKind.SUBTREE), change("a")],
+        settle_ms=0, delete_hold_ms=0, max_deferral_ms=0,
+    )  # fmt: skip
+    clock.advance(1)
+    jobs = journal.claim(worker="w", limit=5, lease_ms=LEASE, honour_pause=True)
+    assert [j.kind for j in jobs] == [ChangeKind.SUBTREE]
