@@ -23,7 +23,7 @@ import structlog
 from syncd.app.files import JOURNAL_NAME, LOCK_NAME, state_path
 from syncd.app.protection import check_lock, folder_capabilities, write_policies
 from syncd.app.remote import RemoteClient, build_remote
-from syncd.b2 import CallMeter, make_http_client
+from syncd.b2 import BandwidthLimiter, CallMeter, make_http_client
 from syncd.clock import Clock, SystemClock
 from syncd.config import EMBEDDED_REALM, Config
 from syncd.engine import (
@@ -76,6 +76,7 @@ class App:
     emulator: EmulatorServer | None = None
     dry: bool = False  # built for a dry run: the journal is a private copy
     meter: CallMeter | None = None  # B2 calls of this process (status, metrics)
+    limiter: BandwidthLimiter | None = None  # the bandwidth limit of every transfer
     started: bool = False
 
     def start(self) -> None:
@@ -210,14 +211,17 @@ def build(
     immediate: bool = False,
     dry_run: bool = False,
     meter: CallMeter | None = None,
+    limiter: BandwidthLimiter | None = None,
 ) -> App:
     """Wire syncd from ``config``; ``immediate`` skips the settle windows (sync-now).
     Nothing talks to B2 or writes a root marker here: that is ``App.start()``.
-    ``meter`` counts B2 calls (the daemon keeps one across reloads)."""
+    ``meter`` counts B2 calls and ``limiter`` paces transfers (the daemon keeps both
+    across reloads)."""
     clock = clock or SystemClock()
     meter = meter or CallMeter()
     rng = rng or random.Random()
     stop = stop or threading.Event()
+    limiter = limiter or BandwidthLimiter(config.b2.bandwidth, clock, stop)
     config.state.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:  # on any failure, what was built is released
         emulator = start_embedded(config) if config.b2.realm == EMBEDDED_REALM else None
@@ -235,7 +239,7 @@ def build(
             else Journal.open(path, clock=clock)
         )
         stack.callback(journal.close)
-        http = make_http_client(config.b2, meter=meter, clock=clock, stop=stop)
+        http = make_http_client(config.b2, meter=meter, clock=clock, stop=stop, limiter=limiter)
         s3_url = emulator.s3_url if emulator is not None else None
         client = build_remote(
             config.b2,
@@ -301,6 +305,7 @@ def build(
             emulator=emulator,
             dry=dry_run,
             meter=meter,
+            limiter=limiter,
         )
 
 

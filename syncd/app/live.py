@@ -41,7 +41,9 @@ class LiveState:
     uploaded_files: int = 0  # since the daemon started
     uploaded_bytes: int = 0
     failed_jobs: int = 0
-    max_upload_bytes_per_s: int | None = None
+    max_upload_bytes_per_s: int | None = None  # the limits in force now (None: none)
+    max_download_bytes_per_s: int | None = None
+    bandwidth_limit: str = ""  # [b2] bandwidth_limit as configured ("": none)
     pool_paused: str | None = None  # why the pool is paused (a full disk, a cap)
     lost_roots: tuple[str, ...] = ()
     errors_by_class: dict[str, int] = field(default_factory=dict)
@@ -75,6 +77,8 @@ def read_live(path: Path, *, now_ms: int) -> LiveState | None:
             uploaded_bytes=int(raw.get("uploaded_bytes", 0)),
             failed_jobs=int(raw.get("failed_jobs", 0)),
             max_upload_bytes_per_s=raw.get("max_upload_bytes_per_s"),
+            max_download_bytes_per_s=raw.get("max_download_bytes_per_s"),
+            bandwidth_limit=str(raw.get("bandwidth_limit", "")),
             pool_paused=raw.get("pool_paused"),
             lost_roots=tuple(raw.get("lost_roots", ())),
             errors_by_class={str(k): int(v) for k, v in raw.get("errors_by_class", {}).items()},

@@ -21,7 +21,7 @@ from syncd.app.build import lock_state, start_embedded
 from syncd.app.files import JOURNAL_NAME, state_path
 from syncd.app.protection import write_policies
 from syncd.app.remote import RemoteClient, build_remote
-from syncd.b2 import Bucket, FileVersion, make_http_client
+from syncd.b2 import Bucket, CallMeter, FileVersion, make_http_client
 from syncd.clock import SystemClock
 from syncd.config import EMBEDDED_REALM, Config, FolderConfig
 from syncd.engine import (
@@ -123,7 +123,8 @@ class Remote:
                 emulator = start_embedded(config)
                 self._stack.callback(emulator.stop)
                 realm, s3_url = emulator.base_url, emulator.s3_url
-            http = make_http_client(config.b2)
+            # metered: restores keep to [b2] bandwidth_limit like every transfer
+            http = make_http_client(config.b2, meter=CallMeter())
             self.client: RemoteClient = build_remote(
                 config.b2,
                 realm_url=realm,

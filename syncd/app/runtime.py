@@ -14,6 +14,7 @@ import structlog
 from syncd.app.build import App
 from syncd.app.live import FolderFacts, LiveState
 from syncd.app.prune import prune_app_folders
+from syncd.config import Rate
 from syncd.domain import ChangeKind, LocalChange, RelPath
 from syncd.engine import MARKER_NAME
 from syncd.schedule import Scheduler
@@ -136,7 +137,8 @@ class Runtime:
 
     def live_state(self, *, started_ms: int) -> LiveState:
         """What ``syncd status`` shows of this process (the live-state file)."""
-        report = self._app.report
+        report, limiter = self._app.report, self._app.limiter
+        rate = limiter.rate() if limiter else Rate()
         return LiveState(
             pid=os.getpid(),
             started_ms=started_ms,
@@ -144,7 +146,9 @@ class Runtime:
             uploaded_files=report.uploaded_files,
             uploaded_bytes=report.uploaded_bytes,
             failed_jobs=len(report.failed),
-            max_upload_bytes_per_s=self._app.config.b2.max_upload_bytes_per_s,
+            max_upload_bytes_per_s=rate.up,
+            max_download_bytes_per_s=rate.down,
+            bandwidth_limit=limiter.schedule.text if limiter else "",
             b2_calls_by_class=self._app.meter.by_class() if self._app.meter else {},
             pool_paused=self._app.pool.paused_reason(),
             lost_roots=tuple(sorted(self._lost)),

@@ -94,6 +94,8 @@ class StatusReport:
                 "uploaded_files": d.uploaded_files if d else None,
                 "uploaded_bytes": d.uploaded_bytes if d else None,
                 "max_upload_bytes_per_s": d.max_upload_bytes_per_s if d else None,
+                "max_download_bytes_per_s": d.max_download_bytes_per_s if d else None,
+                "bandwidth_limit": d.bandwidth_limit if d else None,
                 "pool_paused": d.pool_paused if d else None,
                 "lost_roots": list(d.lost_roots) if d else [],
                 "errors_by_class": dict(d.errors_by_class) if d else {},

@@ -6,6 +6,7 @@ targets, caps) ← ``client`` (the task API: upload, copy, hide, list, download)
 httpx stays inside this package and ``syncd.app``.
 """
 
+from syncd.b2.bandwidth import BandwidthLimiter
 from syncd.b2.build import build_client, make_http_client
 from syncd.b2.client import B2Client
 from syncd.b2.lifecycle import LifecycleRule
@@ -27,6 +28,7 @@ __all__ = [
     "AllowedBucket",
     "Authorization",
     "B2Client",
+    "BandwidthLimiter",
     "Bucket",
     "CallMeter",
     "DirEntry",

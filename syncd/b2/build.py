@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from syncd.b2.client import B2Client
-from syncd.b2.meter import CallMeter, MeteredTransport, TokenBucket
+from syncd.b2.bandwidth import BandwidthLimiter
+from syncd.b2.meter import CallMeter, MeteredTransport
 from syncd.b2.protect import Sealer
 from syncd.b2.raw import RawB2
 from syncd.b2.retry import RetryPolicy
@@ -34,18 +35,19 @@ def make_http_client(
     meter: CallMeter | None = None,
     clock: Clock | None = None,
     stop: threading.Event | None = None,
+    limiter: BandwidthLimiter | None = None,
 ) -> httpx.Client:
     """The one ``httpx.Client`` every B2 request shares (it is thread-safe). With a
-    ``meter``, every call is counted and uploads keep to ``max_upload_bytes_per_s``
-    (paced on ``clock``, a wait ended by ``stop``)."""
+    ``meter``, every call is counted and file bodies keep to ``limiter`` (by default
+    one on ``bandwidth_limit``, paced on ``clock``, a wait ended by ``stop``)."""
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=32, keepalive_expiry=30.0)
     transport: httpx.BaseTransport = httpx.HTTPTransport(limits=limits, trust_env=False)
     if meter is not None:
-        rate = config.max_upload_bytes_per_s
-        bucket = None
-        if rate is not None:
-            bucket = TokenBucket(rate, clock or SystemClock(), stop or threading.Event())
-        transport = MeteredTransport(transport, meter, bucket)
+        if limiter is None:
+            limiter = BandwidthLimiter(
+                config.bandwidth, clock or SystemClock(), stop or threading.Event()
+            )
+        transport = MeteredTransport(transport, meter, limiter)
     return httpx.Client(
         timeout=httpx.Timeout(
             connect=config.connect_timeout_s,

@@ -1,12 +1,15 @@
-"""The HTTP seam's meter: B2 calls counted by name and transaction class, and the upload
-bandwidth limit (``[b2] max_upload_bytes_per_s``), both in one httpx transport wrapper.
+"""The HTTP seam's meter: B2 calls counted by name and transaction class, and the
+bandwidth limit (``[b2] bandwidth_limit``), both in one httpx transport wrapper.
 
 Classes come from ``syncd.b2.billing`` (the one price-class table). ``MeteredTransport``
 wraps the transport every B2 request goes through, so the count covers every call and
-the limit every byte any worker sends: one ``TokenBucket`` is shared by all workers and
-all parts of large files. Only upload bodies (``b2_upload_file``, ``b2_upload_part``)
-are paced; they are cut into slices of at most 1/20 s of the rate, so the pace is smooth
-and every slice still counts as progress for the pool's health check.
+the limit every byte any worker sends or receives: one limiter (``bandwidth.py``, a
+``TokenBucket`` per direction) is shared by all workers and all parts of large files.
+Only file bodies are paced: upload bodies (``b2_upload_file``, ``b2_upload_part``; S3
+PUTs with a streamed body) and download bodies (``b2_download_file_by_id``,
+``/file/...``; S3 GETs of one version). They are cut into slices of at most 1/20 s of
+the rate, so the pace is smooth and every slice still counts as progress for the pool's
+health check.
 
 The counts are of this process only (for metrics); the journal keeps the per-day
 counts that survive a restart.
@@ -16,13 +19,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 
 from syncd.b2.billing import price_class
 from syncd.clock import Clock
 
+if TYPE_CHECKING:
+    from syncd.b2.bandwidth import BandwidthLimiter
+
 _UPLOADS = frozenset({"upload_file", "upload_part"})
+_DOWNLOADS = frozenset({"download_file_by_id", "download_file_by_name"})
 SLICES_PER_S = 20
 
 
@@ -49,6 +57,12 @@ class TokenBucket:
         self._at = clock.monotonic()
         self.waited_s = 0.0  # total time senders were held, for tests and figures
 
+    def set_rate(self, rate_bytes_per_s: int) -> None:
+        """A new rate from now on (the burst shrinks with it; a debt is kept)."""
+        with self._lock:
+            self.rate = rate_bytes_per_s
+            self._tokens = min(self._tokens, float(rate_bytes_per_s))
+
     def take(self, amount: int) -> None:
         """Take ``amount`` tokens, waiting (stoppable) when the bucket is in debt."""
         with self._lock:
@@ -60,16 +74,6 @@ class TokenBucket:
         if wait_s > 0:
             self.waited_s += wait_s
             self._clock.wait(wait_s, self._stop)
-
-    def paced(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        """``chunks`` re-cut into slices and released at the rate."""
-        step = max(16 * 1024, self.rate // SLICES_PER_S)
-        for chunk in chunks:
-            view = memoryview(chunk)
-            for start in range(0, len(view), step):
-                piece = view[start : start + step]
-                self.take(len(piece))
-                yield bytes(piece)
 
 
 class CallMeter:
@@ -98,40 +102,61 @@ class CallMeter:
         return totals
 
 
+def direction(request: httpx.Request, name: str) -> Literal["up", "down"] | None:
+    """Whether the request's body ("up") or its answer's body ("down") is file data to
+    pace: native calls by name; an S3 request (no B2 call name) by its shape."""
+    if name in _UPLOADS:
+        return "up"
+    if name in _DOWNLOADS:
+        return "down"
+    if name != "other":
+        return None
+    if request.method == "PUT" and not isinstance(request.stream, httpx.ByteStream):
+        return "up"  # put_object and upload_part stream the file; a copy has no body
+    if request.method == "GET" and b"versionId=" in request.url.query:
+        return "down"  # get_object of one version (listings never name one)
+    return None
+
+
 class _PacedStream(httpx.SyncByteStream):
-    def __init__(self, inner: httpx.SyncByteStream, bucket: TokenBucket) -> None:
+    def __init__(
+        self, inner: httpx.SyncByteStream, limiter: BandwidthLimiter, way: Literal["up", "down"]
+    ) -> None:
         self._inner = inner
-        self._bucket = bucket
+        self._limiter = limiter
+        self._way = way
 
     def __iter__(self) -> Iterator[bytes]:
-        return self._bucket.paced(iter(self._inner))
+        return self._limiter.paced(self._way, iter(self._inner))
 
     def close(self) -> None:
         self._inner.close()
 
 
 class MeteredTransport(httpx.BaseTransport):
-    """Counts every request's B2 call; paces upload bodies through ``bucket``."""
+    """Counts every request's B2 call; paces file bodies through ``limiter``."""
 
     def __init__(
-        self, inner: httpx.BaseTransport, meter: CallMeter, bucket: TokenBucket | None
+        self, inner: httpx.BaseTransport, meter: CallMeter, limiter: BandwidthLimiter | None
     ) -> None:
         self._inner = inner
         self._meter = meter
-        self._bucket = bucket
+        self._limiter = limiter
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Count, pace if an upload, and pass the request on."""
+        """Count, pace an upload's body or a download's answer, and pass the request on."""
         name = call_name(request.url)
         self._meter.count(name)
+        limiter = self._limiter
+        way = direction(request, name) if limiter is not None else None
         stream = request.stream
-        if (
-            self._bucket is not None
-            and name in _UPLOADS
-            and isinstance(stream, httpx.SyncByteStream)
-        ):
-            request.stream = _PacedStream(stream, self._bucket)
-        return self._inner.handle_request(request)
+        if limiter is not None and way == "up" and isinstance(stream, httpx.SyncByteStream):
+            request.stream = _PacedStream(stream, limiter, "up")
+        response = self._inner.handle_request(request)
+        body = response.stream
+        if limiter is not None and way == "down" and isinstance(body, httpx.SyncByteStream):
+            response.stream = _PacedStream(body, limiter, "down")
+        return response
 
     def close(self) -> None:
         """Close the wrapped transport."""

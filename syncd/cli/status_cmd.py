@@ -56,6 +56,8 @@ def render_lines(doc: dict[str, Any]) -> list[str]:
         head += f" (pid {d['pid']}, since {when(d['since_ms'])})"
         if d["max_upload_bytes_per_s"]:
             head += f", upload limit {human_bytes(d['max_upload_bytes_per_s'])}/s"
+        if d.get("max_download_bytes_per_s"):
+            head += f", download limit {human_bytes(d['max_download_bytes_per_s'])}/s"
         if d["pool_paused"]:
             head += f", pool paused: {d['pool_paused']}"
         if d["lost_roots"]:

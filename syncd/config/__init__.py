@@ -4,6 +4,7 @@ Imports only ``syncd.errors``. This package is the only reader of the config fil
 environment variables and key files.
 """
 
+from syncd.config.bandwidth import BandwidthSchedule, Rate
 from syncd.config.loader import load_config
 from syncd.config.model import (
     EMBEDDED_REALM,
@@ -27,11 +28,13 @@ __all__ = [
     "TEST_MODES",
     "UNLIMITED",
     "B2Config",
+    "BandwidthSchedule",
     "Config",
     "FolderConfig",
     "FollowSymlinks",
     "LogConfig",
     "MetricsConfig",
+    "Rate",
     "RetentionPolicy",
     "StateConfig",
     "SyncConfig",

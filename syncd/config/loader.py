@@ -28,6 +28,7 @@ from syncd.config.model import (
     StateConfig,
     SyncConfig,
 )
+from syncd.config.bandwidth import MIN_RATE, BandwidthSchedule, parse_bandwidth, upload_only
 from syncd.config.protection import read_encryption, read_lock
 from syncd.config.reader import TableReader
 from syncd.config.retention import RetentionPolicy, read_retention
@@ -156,11 +157,29 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
         max_attempts=_int(t, "max_attempts", defaults.max_attempts, 1, 100),
         backoff_base_s=t.number("backoff_base_s", defaults.backoff_base_s, minimum=0.0),
         backoff_cap_s=t.number("backoff_cap_s", defaults.backoff_cap_s, minimum=0.0),
-        max_upload_bytes_per_s=t.integer("max_upload_bytes_per_s", None, minimum=1024),
+        bandwidth=_bandwidth(t),
         encryption=read_encryption(t, environ, inherited=None, resolve=resolve_key),
     )
     t.finish()
     return config
+
+
+def _bandwidth(t: TableReader) -> BandwidthSchedule:
+    """``bandwidth_limit``, or the deprecated ``max_upload_bytes_per_s`` (uploads only,
+    bytes per second); not both."""
+    old = t.integer("max_upload_bytes_per_s", None, minimum=MIN_RATE)
+    text = t.optional_string("bandwidth_limit")
+    if text is None:
+        return BandwidthSchedule() if old is None else upload_only(old)
+    if old is not None:
+        raise t.fail(
+            "max_upload_bytes_per_s",
+            'is the old name of bandwidth_limit: keep only bandwidth_limit (e.g. "1M:off")',
+        )
+    try:
+        return parse_bandwidth(text)
+    except ValueError as exc:
+        raise t.fail("bandwidth_limit", f"{text!r} {exc}") from None
 
 
 _B2_S3_HOST = re.compile(r"^s3\.([a-z0-9-]+)\.backblazeb2\.com$")

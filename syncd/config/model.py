@@ -1,6 +1,6 @@
 """The configuration as frozen dataclasses, filled and validated by ``loader``.
 
-Imports the sibling ``retention`` (its policy type) and ``syncd.remote`` (the Encryption
+Imports the siblings ``retention`` (its policy type) and ``bandwidth`` (its schedule) and ``syncd.remote`` (the Encryption
 and RetentionLock values). Defaults here are the documented defaults of
 ``config.example.toml``; a test keeps the two in step.
 """
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from syncd.config.bandwidth import BandwidthSchedule
 from syncd.config.retention import RetentionPolicy
 from syncd.remote import Encryption, RetentionLock
 
@@ -50,7 +51,9 @@ class B2Config:
     max_attempts: int = 8
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 64.0
-    max_upload_bytes_per_s: int | None = None  # None: no limit; shared by every worker
+    # Uploads and downloads of every worker, by local time of day (``bandwidth.py``);
+    # ``[b2] max_upload_bytes_per_s`` (deprecated) reads as an upload-only schedule.
+    bandwidth: BandwidthSchedule = field(default_factory=BandwidthSchedule)
     daily_class_c_budget: int | None = None  # reconcile listings wait past this many a day
     encryption: Encryption | None = None  # None: the bucket's default encryption
 
