@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from syncd.b2.client import B2Client
 from syncd.b2.bandwidth import BandwidthLimiter
+from syncd.b2.client import B2Client
 from syncd.b2.meter import CallMeter, MeteredTransport
 from syncd.b2.protect import Sealer
 from syncd.b2.raw import RawB2

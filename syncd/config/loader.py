@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from syncd.config.bandwidth import MIN_RATE, BandwidthSchedule, parse_bandwidth, upload_only
 from syncd.config.model import (
     EMBEDDED_REALM,
     PRODUCTION_REALM,
@@ -28,7 +29,6 @@ from syncd.config.model import (
     StateConfig,
     SyncConfig,
 )
-from syncd.config.bandwidth import MIN_RATE, BandwidthSchedule, parse_bandwidth, upload_only
 from syncd.config.protection import read_encryption, read_lock
 from syncd.config.reader import TableReader
 from syncd.config.retention import RetentionPolicy, read_retention

@@ -1,8 +1,8 @@
 """The configuration as frozen dataclasses, filled and validated by ``loader``.
 
-Imports the siblings ``retention`` (its policy type) and ``bandwidth`` (its schedule) and ``syncd.remote`` (the Encryption
-and RetentionLock values). Defaults here are the documented defaults of
-``config.example.toml``; a test keeps the two in step.
+Imports the siblings ``retention`` (its policy type) and ``bandwidth`` (its schedule),
+and ``syncd.remote`` (the Encryption and RetentionLock values). Defaults here are the
+documented defaults of ``config.example.toml``; a test keeps the two in step.
 """
 
 from __future__ import annotations

@@ -11,12 +11,12 @@ the moment it became claimable.
 
 A paused folder (``syncd pause``, ``folder_state.paused_until_ms``) is not leased (but
 for its rescans, which only record): a claim that honours pauses reads each row's pause
-with it (a primary-key lookup) and *parks* a paused row, setting its ``ready_ms`` to the pause's end, so the next claims
-and ``next_ready_ms`` pass it by in the index, at one write per recorded change of a
-paused folder. Any other rewrite of the row (a new hint, a failure) computes
-``ready_ms`` afresh, and the next claim parks it again; a resume or a change of the
-pause unparks the folder's rows (``unpark``), and a pause that ends by itself needs
-nothing: its rows are parked at its end.
+with it (a primary-key lookup) and *parks* a paused row, setting its ``ready_ms`` to the
+pause's end, so the next claims and ``next_ready_ms`` pass it by in the index, at one
+write per recorded change of a paused folder. Any other rewrite of the row (a new hint,
+a failure) computes ``ready_ms`` afresh, and the next claim parks it again; a resume or
+a change of the pause unparks the folder's rows (``unpark``), and a pause that ends by
+itself needs nothing: its rows are parked at its end.
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ def test_the_timetable_follows_the_clock() -> None:
         assert limiter.rate() == Rate(up=2 * M, down=2 * M)
     assert [e["event"] for e in logs] == ["bandwidth_limit_changed"]
     bucket = limiter.bucket("down")
-    assert bucket is not None and bucket.rate == 2 * M
+    assert bucket is not None
+    assert bucket.rate == 2 * M
     clock.advance(11 * 3_600_000)
     assert limiter.rate() == Rate()
     assert limiter.bucket("down") is None
@@ -54,7 +55,8 @@ def test_a_new_schedule_applies_at_once_to_the_same_bucket() -> None:
     assert logs[0]["limit"] == "200K:off"
     assert limiter.rate() == Rate(up=200 * 1024, down=None)
     assert limiter.bucket("up") is before
-    assert before is not None and before.rate == 200 * 1024
+    assert before is not None
+    assert before.rate == 200 * 1024
 
 
 def test_which_requests_carry_file_bodies() -> None:

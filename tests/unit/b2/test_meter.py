@@ -6,8 +6,8 @@ import threading
 
 import httpx
 
-from syncd.b2.billing import price_class
 from syncd.b2.bandwidth import BandwidthLimiter
+from syncd.b2.billing import price_class
 from syncd.b2.meter import CallMeter, MeteredTransport, call_name
 from syncd.config.bandwidth import parse_bandwidth
 from tests.support.fake_clock import FakeClock
