@@ -179,7 +179,7 @@ def _bandwidth(t: TableReader) -> BandwidthSchedule:
     try:
         return parse_bandwidth(text)
     except ValueError as exc:
-        raise t.fail("bandwidth_limit", f"{text!r} {exc}") from None
+        raise t.fail("bandwidth_limit", str(exc)) from None
 
 
 _B2_S3_HOST = re.compile(r"^s3\.([a-z0-9-]+)\.backblazeb2\.com$")

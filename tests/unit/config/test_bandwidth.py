@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from syncd.config.bandwidth import BandwidthSchedule, Rate, parse_bandwidth, parse_size
+from syncd.config.loader import parse_config
+from syncd.errors import ConfigError
 
 K, M, G = 1024, 1024**2, 1024**3
 
@@ -74,3 +79,41 @@ def test_the_default_is_unlimited() -> None:
     assert not BandwidthSchedule().is_limited
     assert BandwidthSchedule().rate_at(720) == Rate()
     assert parse_bandwidth("08:00,1M 19:00,off").is_limited
+
+
+def load_b2(tmp_path: Path, **b2: object) -> BandwidthSchedule:
+    """The bandwidth schedule a config with these ``[b2]`` keys loads to."""
+    (tmp_path / "data").mkdir(exist_ok=True)
+    raw: dict[str, Any] = {
+        "b2": {"key_id": "k", "key_env": "KEY", **b2},
+        "state": {"dir": str(tmp_path / "state")},
+        "folder": [{"path": str(tmp_path / "data"), "bucket": "my-bucket"}],
+    }
+    config = parse_config(raw, source=Path("x"), environ={"KEY": "s"}, resolve_key=False)
+    return config.b2.bandwidth
+
+
+def test_the_config_key_and_its_deprecated_alias(tmp_path: Path) -> None:
+    """bandwidth_limit loads; max_upload_bytes_per_s still limits uploads only."""
+    assert load_b2(tmp_path, bandwidth_limit="08:00,2M 19:00,off").text == "08:00,2M 19:00,off"
+    old = load_b2(tmp_path, max_upload_bytes_per_s=200_000)
+    assert old.rate_at(0) == Rate(up=200_000, down=None)
+    assert not load_b2(tmp_path).is_limited
+
+
+@pytest.mark.parametrize(
+    ("b2", "message"),
+    [
+        ({"bandwidth_limit": "512"}, "b2.bandwidth_limit: '512' needs a unit"),
+        (
+            {"bandwidth_limit": "1M", "max_upload_bytes_per_s": 2048},
+            "b2.max_upload_bytes_per_s: is the old name of bandwidth_limit",
+        ),
+    ],
+)
+def test_a_bad_limit_is_one_config_line(tmp_path: Path, b2: dict[str, Any], message: str) -> None:
+    """An unreadable limit, or both keys, is a ConfigError naming the key (exit 78)."""
+    with pytest.raises(ConfigError) as caught:
+        load_b2(tmp_path, **b2)
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
