@@ -153,6 +153,9 @@ _CLAIM_PAUSED = (
 _LEASE = "UPDATE pending SET lease_owner = ?, lease_until_ms = ?, ready_ms = ? WHERE id = ?"
 _PARK = "UPDATE pending SET ready_ms = ? WHERE id = ?"
 PARK_PAGE = 500  # rows read per step once a claim meets paused rows
+# Rows one claim parks at most: a long paused backlog is parked over several claims
+# (a few ms each), never in one long write transaction that would hold the recorders.
+PARK_MAX = 4 * PARK_PAGE
 
 
 def claim(
@@ -202,8 +205,8 @@ def _unpaused(raw: sqlite3.Connection, *, limit: int, now_ms: int) -> list[Any]:
     """Up to ``limit`` claimable rows of folders not paused; paused rows met on the way
     are parked at their pause's end (so no later claim reads them again)."""
     found: dict[int, Any] = {}  # by id: a later page reads the rows found so far again
-    page = limit
-    while len(found) < limit:
+    page, parked_total = limit, 0
+    while len(found) < limit and parked_total < PARK_MAX:
         rows = raw.execute(_CLAIM_PAUSED, (now_ms, page)).fetchall()
         parked = [(row[8], row[0]) for row in rows if _held(row, now_ms)]
         for row in rows:
@@ -212,6 +215,7 @@ def _unpaused(raw: sqlite3.Connection, *, limit: int, now_ms: int) -> list[Any]:
         if not parked:
             break
         raw.executemany(_PARK, parked)
+        parked_total += len(parked)
         page = max(limit, PARK_PAGE)
     return list(found.values())  # in ready order, as first read
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from syncd.domain import ChangeKind
 from syncd.journal import Journal
+from syncd.journal.queue import PARK_MAX, PARK_PAGE
 from tests.support.fake_clock import FakeClock
 from tests.unit.journal.conftest import Change
 
@@ -110,3 +111,19 @@ def test_a_paused_folder_is_still_rescanned(
     clock.advance(1)
     jobs = journal.claim(worker="w", limit=5, lease_ms=LEASE, honour_pause=True)
     assert [j.kind for j in jobs] == [ChangeKind.SUBTREE]
+
+
+def test_a_long_paused_backlog_is_parked_over_several_claims(
+    journal: Journal, journal_path: Path, clock: FakeClock, change: Change
+) -> None:
+    """One claim parks at most PARK_MAX rows; the next ones park the rest, then find work."""
+    journal.state.set_paused_until("docs", FOREVER_MS)
+    record(journal, change, "docs", *(f"d{i:05d}" for i in range(PARK_MAX + 700)))
+    clock.advance(1)
+    record(journal, change, "photos", "p")
+    clock.advance(1)
+    assert journal.claim(worker="w", limit=4, lease_ms=LEASE, honour_pause=True) == []
+    assert PARK_MAX <= ready_of(journal_path, "docs").count(FOREVER_MS) < PARK_MAX + PARK_PAGE
+    (job,) = journal.claim(worker="w", limit=4, lease_ms=LEASE, honour_pause=True)
+    assert job.rel_path == "p"
+    assert set(ready_of(journal_path, "docs")) == {FOREVER_MS}
