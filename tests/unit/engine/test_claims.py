@@ -77,3 +77,24 @@ def test_release_gives_back_unstarted_jobs(journal: Journal, clock: FakeClock) -
     again = journal.claim(worker="next", limit=10, lease_ms=LEASE_MS)
     assert len(again) == 9  # every job but the one that was taken
     journal.close()
+
+
+def test_jobs_of_a_folder_paused_after_their_claim_are_given_back(
+    journal: Journal, clock: FakeClock
+) -> None:
+    """Buffered jobs of a folder that became paused are released, not run; the claim parks them."""
+    paused: set[str] = set()
+    claims = ClaimBuffer(
+        journal, clock, owner="pool", batch=4, lease_ms=LEASE_MS, paused=lambda: paused
+    )
+    first = claims.take()
+    assert first is not None
+    assert len(claims) == 3
+    paused.add("docs")
+    journal.state.set_paused_until("docs", clock.now_ms() + 60_000)
+    assert claims.take() is None  # three given back, the six others parked by the claim
+    assert len(claims) == 0
+    assert journal.claim(worker="probe", limit=20, lease_ms=LEASE_MS, honour_pause=True) == []
+    clock.advance(60_000)  # the pause ends (and the first job's lease): all ten come back
+    assert len(journal.claim(worker="probe", limit=20, lease_ms=LEASE_MS, honour_pause=True)) == 10
+    journal.close()
