@@ -9,20 +9,12 @@ the backlog is. Rows are claimed in ``ready_ms`` order: for a quiet row that is 
 time ("oldest due first"); a row coming out of backoff or an expired lease queues at
 the moment it became claimable.
 
-A paused folder (``syncd pause``, ``folder_state.paused_until_ms``) is not leased (but
-for its rescans, which only record): a claim that honours pauses reads each row's pause
-with it (a primary-key lookup) and *parks* a paused row, setting its ``ready_ms`` to the
-pause's end, so the next claims and ``next_ready_ms`` pass it by in the index, at one
-write per recorded change of a paused folder. Any other rewrite of the row (a new hint,
-a failure) computes ``ready_ms`` afresh, and the next claim parks it again; a resume or
-a change of the pause unparks the folder's rows (``unpark``), and a pause that ends by
-itself needs nothing: its rows are parked at its end.
+A claim with ``honour_pause`` leaves paused folders' rows alone (``park.py``).
 """
 
 from __future__ import annotations
 
 import enum
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from syncd.domain import ChangeKind, Job, LocalChange, Timing
+from syncd.journal import park
 from syncd.journal.coalesce import Pending, fold_all, ready_ms, restart_window
 from syncd.journal.codec import decode_path, safe_text
 from syncd.journal.db import dbapi
@@ -143,19 +136,7 @@ def record(
 
 _COLUMNS = "id, folder_id, path, kind, attempts, first_seen_ms, generation, maybe_sent"
 _CLAIM = f"SELECT {_COLUMNS} FROM pending WHERE ready_ms <= ? ORDER BY ready_ms, id LIMIT ?"
-# The same, with each row's pause (0: none): folder_state by its primary key.
-_CLAIM_PAUSED = (
-    "SELECT p.id, p.folder_id, p.path, p.kind, p.attempts, p.first_seen_ms, p.generation,"
-    " p.maybe_sent, coalesce(s.paused_until_ms, 0) FROM pending AS p"
-    " LEFT JOIN folder_state AS s ON s.folder_id = p.folder_id"
-    " WHERE p.ready_ms <= ? ORDER BY p.ready_ms, p.id LIMIT ?"
-)
 _LEASE = "UPDATE pending SET lease_owner = ?, lease_until_ms = ?, ready_ms = ? WHERE id = ?"
-_PARK = "UPDATE pending SET ready_ms = ? WHERE id = ?"
-PARK_PAGE = 500  # rows read per step once a claim meets paused rows
-# Rows one claim parks at most: a long paused backlog is parked over several claims
-# (a few ms each), never in one long write transaction that would hold the recorders.
-PARK_MAX = 4 * PARK_PAGE
 
 
 def claim(
@@ -173,7 +154,7 @@ def claim(
     raw = dbapi(conn)
     limit = max(0, limit)
     if honour_pause:
-        rows = _unpaused(raw, limit=limit, now_ms=now_ms)
+        rows = park.unpaused(raw, limit=limit, now_ms=now_ms)
     else:
         rows = raw.execute(_CLAIM, (now_ms, limit)).fetchall()
     if not rows:
@@ -193,31 +174,6 @@ def claim(
         )
         for row_id, folder_id, path, kind, attempts, first_seen, generation, maybe_sent in rows
     ]
-
-
-def _held(row: Any, now_ms: int) -> bool:
-    """A row of a paused folder that would send: a rescan (SUBTREE) only records, so a
-    paused folder is still scanned."""
-    return bool(row[8] > now_ms and row[3] != ChangeKind.SUBTREE.value)
-
-
-def _unpaused(raw: sqlite3.Connection, *, limit: int, now_ms: int) -> list[Any]:
-    """Up to ``limit`` claimable rows of folders not paused; paused rows met on the way
-    are parked at their pause's end (so no later claim reads them again)."""
-    found: dict[int, Any] = {}  # by id: a later page reads the rows found so far again
-    page, parked_total = limit, 0
-    while len(found) < limit and parked_total < PARK_MAX:
-        rows = raw.execute(_CLAIM_PAUSED, (now_ms, page)).fetchall()
-        parked = [(row[8], row[0]) for row in rows if _held(row, now_ms)]
-        for row in rows:
-            if not _held(row, now_ms) and len(found) < limit:
-                found.setdefault(row[0], row[:8])
-        if not parked:
-            break
-        raw.executemany(_PARK, parked)
-        parked_total += len(parked)
-        page = max(limit, PARK_PAGE)
-    return list(found.values())  # in ready order, as first read
 
 
 _LOAD = (
@@ -357,19 +313,8 @@ def retry_now(conn: Connection) -> int:
         .where(pending.c.retry_at_ms > 0, pending.c.lease_owner.is_(None))
         .values(retry_at_ms=0, ready_ms=pending.c.due_ms)
     )
-    unpark(conn, None)
+    park.unpark(conn, None)
     return int(result.rowcount)
-
-
-def unpark(conn: Connection, folder_id: int | None) -> int:
-    """Rows of the folder (every folder: None) parked by a pause become claimable at
-    their own time again; return how many were parked. Walks the folder's rows: run
-    when a pause changes, not per job."""
-    own = func.max(pending.c.due_ms, pending.c.retry_at_ms, pending.c.lease_until_ms)
-    stmt = update(pending).where(pending.c.ready_ms > own).values(ready_ms=own)
-    if folder_id is not None:
-        stmt = stmt.where(pending.c.folder_id == folder_id)
-    return int(conn.execute(stmt).rowcount)
 
 
 def next_ready_ms(conn: Connection) -> int | None:

@@ -3,7 +3,7 @@ identity, mass-delete counts and pause (``folder_state``), and the per-client sc
 offsets (``meta``).
 
 Imports ``syncd.domain`` and the journal's ``schema``, ``db``, ``codec``, ``folders``
-and ``queue`` (a pause change unparks the folder's rows). Every write here is durable:
+and ``park`` (a pause change unparks the folder's rows). Every write here is durable:
 losing a root identity or an approval costs more than the fsync.
 """
 
@@ -18,7 +18,7 @@ from syncd.domain import RootIdentity
 from syncd.journal.codec import from_i64, to_i64
 from syncd.journal.db import Database
 from syncd.journal.folders import Folders
-from syncd.journal.queue import unpark
+from syncd.journal.park import unpark
 from syncd.journal.schema import folder_state, meta
 
 _EMPTY = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from syncd.domain import ChangeKind
 from syncd.journal import Journal
-from syncd.journal.queue import PARK_MAX, PARK_PAGE
+from syncd.journal.park import PARK_MAX, PARK_PAGE
 from tests.support.fake_clock import FakeClock
 from tests.unit.journal.conftest import Change
 
