@@ -104,7 +104,8 @@ class BandwidthLimiter:
             while start < len(view):
                 bucket = self.bucket(direction)
                 if bucket is None:
-                    yield bytes(view[start:])
+                    whole = start == 0 and isinstance(chunk, bytes)
+                    yield chunk if whole else bytes(view[start:])  # no copy when unlimited
                     break
                 step = max(16 * 1024, bucket.rate // SLICES_PER_S)
                 piece = view[start : start + step]
