@@ -2,9 +2,10 @@
 to worker health, SIGHUP reload, and an ordered, bounded shutdown.
 
 SIGHUP re-reads the config within a tick: a new ``[b2] bandwidth_limit`` takes effect
-at once, in place (transfers under way keep going at the new rate); any other change
-rebuilds the app in-process (a new READY); an invalid config is refused and the daemon
-serves on with the old one.
+at once, in place (transfers under way keep going at the new rate); when nothing else
+changed that is all. Any other change, or none at all (a plain reload, which also
+re-checks lost roots), rebuilds the app in-process (a new READY); an invalid config is
+refused and the daemon serves on with the old one.
 
 Imports ``syncd.app`` and below. Runs in the main thread, which alone installs
 signal handlers and holds the instance lock.
@@ -95,8 +96,8 @@ class Daemon:
         if limiter is not None and new.b2.bandwidth != limiter.schedule:
             limiter.set_schedule(new.b2.bandwidth)
         same_b2 = replace(new.b2, bandwidth=config.b2.bandwidth)
-        if replace(new, b2=same_b2) == config:
-            log.info("config_applied_in_place")
+        if new != config and replace(new, b2=same_b2) == config:
+            log.info("config_applied_in_place")  # only the limit changed: no rebuild
             return
         self._next = new
         self._reload.set()
