@@ -48,7 +48,7 @@ _INSERT = (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Event:
+class HistoryEvent:
     """One thing syncd did, to be kept in the history."""
 
     action: str  # one of ACTIONS
@@ -58,7 +58,7 @@ class Event:
     detail: str = ""
 
 
-def add(conn: Connection, folder_id: int, at_ms: int, events: Iterable[Event]) -> int:
+def add(conn: Connection, folder_id: int, at_ms: int, events: Iterable[HistoryEvent]) -> int:
     """Append ``events`` inside the caller's transaction; return how many."""
     rows = [
         (
@@ -94,18 +94,22 @@ def of_written(
     purged: str | None,
     conflict: ConflictRecord | None,
     detail: str,
-) -> list[Event]:
+) -> list[HistoryEvent]:
     """The events of one job's writes on B2 (what ``Written`` holds)."""
     events = [
-        Event(action=action, rel_path=rel_path, file_id=v.file_id, size=v.size, detail=detail)
+        HistoryEvent(
+            action=action, rel_path=rel_path, file_id=v.file_id, size=v.size, detail=detail
+        )
         for v in versions
         if (action := _version_action(v)) is not None
     ]
     if purged is not None:
-        events.append(Event(action=DELETE, rel_path=rel_path, detail=detail or "every version"))
+        events.append(
+            HistoryEvent(action=DELETE, rel_path=rel_path, detail=detail or "every version")
+        )
     if conflict is not None:
         events.append(
-            Event(
+            HistoryEvent(
                 action=CONFLICT,
                 rel_path=conflict.rel_path,
                 file_id=conflict.remote_file_id,

@@ -52,7 +52,7 @@ class Journal(IndexReads, IssueMethods):
         self._clock = clock
         self._folders = Folders(db)
         self._group = GroupCommit(db)
-        self.state = StateStore(db, self._folders)
+        self.state = StateStore(db, self._folders, clock)
         """Each folder's root identity and delete-guard counts; schedule offsets."""
         self.remote = RemoteIndex(db, self._folders)
         """The cache of what B2 holds under each folder's prefix."""
@@ -239,6 +239,16 @@ class Journal(IndexReads, IssueMethods):
         work = self._completion(job, index, remove_index, written)
         self._group.submit("complete", work, on_failed, on_done)
 
+    def record_history(self, folder: str, events: Sequence[history.HistoryEvent]) -> None:
+        """Keep ``events`` in the history, now, for things done outside any other journal
+        write (the versions a prune deleted)."""
+        if not events:
+            return
+        folder_id = self._folders.ensure([folder])[folder]
+        now = self._clock.now_ms()
+        with self._db.write("record history") as conn:
+            history.add(conn, folder_id, now, events)
+
     def flush(self) -> None:
         """Wait until every ``complete_later`` is committed or has failed."""
         self._group.flush()
@@ -341,7 +351,7 @@ def _record_written(conn: Connection, folder_id: int, written: Written) -> None:
         record_conflict(conn, folder_id, written.conflict)
 
 
-def _events_of(rel_path: str, written: Written) -> list[history.Event]:
+def _events_of(rel_path: str, written: Written) -> list[history.HistoryEvent]:
     return history.of_written(
         rel_path,
         written.versions,
