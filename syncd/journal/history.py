@@ -95,8 +95,19 @@ def of_written(
     conflict: ConflictRecord | None,
     detail: str,
 ) -> list[HistoryEvent]:
-    """The events of one job's writes on B2 (what ``Written`` holds)."""
-    events = [
+    """The events of one job's writes on B2 (what ``Written`` holds): the conflict met
+    first, then what was written about it."""
+    events = []
+    if conflict is not None:
+        events.append(
+            HistoryEvent(
+                action=CONFLICT,
+                rel_path=conflict.rel_path,
+                file_id=conflict.remote_file_id,
+                detail=f"{conflict.kind.value}: {conflict.resolution}",
+            )
+        )
+    events += [
         HistoryEvent(
             action=action, rel_path=rel_path, file_id=v.file_id, size=v.size, detail=detail
         )
@@ -106,15 +117,6 @@ def of_written(
     if purged is not None:
         events.append(
             HistoryEvent(action=DELETE, rel_path=rel_path, detail=detail or "every version")
-        )
-    if conflict is not None:
-        events.append(
-            HistoryEvent(
-                action=CONFLICT,
-                rel_path=conflict.rel_path,
-                file_id=conflict.remote_file_id,
-                detail=f"{conflict.kind.value}: {conflict.resolution}",
-            )
         )
     return events
 
