@@ -141,8 +141,7 @@ def test_touch_after_a_restart_still_needs_no_file_info(
 def test_rows_without_copy_facts_fall_back_to_get_file_info(
     setup: Setup, emulator: EmulatorServer, view: BucketView, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Remote-index rows carried over from schema v4 (NULL content type): one get_file_info
-    per copy, and the copies are still right."""
+    """Rows as migrated from v4 (NULL content type): one get_file_info per copy, still right."""
     paths = make_tree(setup.root)
     monkeypatch.setenv(KEY_ENV, setup.key)
     assert sync_once(setup).uploaded_files == len(paths)

@@ -174,8 +174,7 @@ def test_history_statements_search_an_index(
 def test_the_remote_index_keeps_what_a_copy_needs(
     journal: Journal, clock: FakeClock, change: Change, entry: Entry
 ) -> None:
-    """Own writes and listed pages keep content type, file info and encryption; copy_source
-    gives them back; rows without them (v4, hide) give None."""
+    """copy_source gives back the content type, file info and encryption of own and listed rows."""
     info = {"large_file_sha1": "b" * 40, "src_last_modified_millis": "5000"}
     big = version("big", "1", content_type="video/mp4", encryption="SSE-B2", info=info)
     complete(journal, change, entry, "big", Written(versions=(big,)))
