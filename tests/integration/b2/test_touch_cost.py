@@ -18,7 +18,7 @@ from syncd.config import load_config
 from syncd.emulator import EmulatorServer
 from syncd.engine import RunReport
 from tests.support.bucket_view import BucketView
-from tests.support.harness import KEY_ENV, Setup
+from tests.support.harness import KEY_ENV, Setup, write_config
 
 pytestmark = pytest.mark.integration
 
@@ -159,3 +159,29 @@ def test_rows_without_copy_facts_fall_back_to_get_file_info(
     assert calls.get("b2_copy_file") == len(paths)
     assert calls.get("b2_get_file_info") == len(paths)
     assert_copies_keep_everything(before, newest(view, setup), paths)
+
+
+def test_touch_over_s3_copies_without_a_head_of_the_source(
+    setup: Setup, emulator: EmulatorServer, view: BucketView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the S3 API: one CopyObject per touched file and one HEAD (the copy's read-back)."""
+    write_config(
+        setup,
+        b2=f'api = "s3"\ns3_endpoint = "{emulator.s3_url}"\n'
+        "part_size_bytes = 262144\nlarge_file_threshold_bytes = 524288\n",
+    )
+    paths = make_tree(setup.root)
+    monkeypatch.setenv(KEY_ENV, setup.key)
+    assert sync_once(setup).uploaded_files == len(paths)
+    before = newest(view, setup)
+    touch(paths, 60)
+    emulator.reset_stats()
+    assert sync_once(setup).copied_files == len(paths)
+    calls = dict(emulator.stats()["calls"])
+    assert calls.get("s3_copy_object") == len(paths)
+    assert calls.get("s3_head_object") == len(paths)  # before: two per copy (source too)
+    after = newest(view, setup)
+    for name, old in before.items():
+        assert (after[name]["contentType"], sha1_of(after[name])) == (
+            old["contentType"], sha1_of(old),
+        )  # fmt: skip
