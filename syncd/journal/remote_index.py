@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -27,6 +27,7 @@ _COLUMNS = (
     "name, file_id, action, size, sha1, src_mtime_ms, upload_ms, ours,"
     " content_type, file_info, encryption"
 )
+_DECODER = json.JSONDecoder()
 _CURRENT_WALK = "coalesce((SELECT walk FROM remote_walks WHERE folder_id = ?), 0)"
 _UPSERT = (
     "INSERT INTO remote_versions (folder_id, name, file_id, action, size, sha1,"
@@ -156,10 +157,11 @@ def _version(row: sqlite3.Row | tuple[Any, ...], bucket_id: str | None = None) -
 
 
 def _info(raw: str | None) -> dict[str, str]:
+    # written by _info_json from a Mapping[str, str]: no per-value conversion needed
     if raw is None:
         return {}
-    loaded = json.loads(raw)
-    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+    loaded = _DECODER.decode(raw)
+    return cast(dict[str, str], loaded) if isinstance(loaded, dict) else {}
 
 
 class RemoteIndex:
