@@ -234,9 +234,14 @@ class Executor:
     def _hide_orphan(self, action: HideOrphan, bucket: Bucket) -> Outcome:
         version = self._client.latest_version(bucket, action.b2_name)
         if version is not None and version.action in ("upload", "copy"):
-            self._client.hide(bucket, action.b2_name)
+            marker = self._client.hide(bucket, action.b2_name)
             self._report.add(Tally.HIDDEN_FILES)
             log.info("orphan_hidden", b2_name=action.b2_name, file_id=version.file_id)
+            if marker is not None:
+                written = Written(
+                    versions=(marker,), detail="gone locally; sent by a process that died"
+                )
+                return Outcome(remove_index=True, written=written)
         return Outcome(remove_index=True)
 
     def _delete_all(
