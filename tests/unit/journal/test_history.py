@@ -5,6 +5,7 @@ that search an index; and the copy facts the remote index keeps for a touch."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,10 +103,10 @@ def test_a_pause_and_a_resume_are_kept_once(
     clock.advance(5)
     journal.state.set_paused_until(FOLDER, 0)
     found = rows(journal_path, folder=FOLDER)
-    assert [(a, p, d[:6]) for a, p, _, d in found] == [
+    assert [(a, p, str(d)[:6]) for a, p, _, d in found] == [
         ("resume", None, ""), ("pause", None, "until "), ("pause", None, "until "),
     ]  # fmt: skip
-    assert found[1][3] == "until resumed"
+    assert str(found[1][3]) == "until resumed"
 
 
 def test_an_in_place_restore_is_kept_with_its_index_entry(
@@ -163,7 +164,7 @@ def test_history_statements_search_an_index(
         HistoryQuery(folder=FOLDER, rel_path="a"),
         HistoryQuery(folder=FOLDER, under="d"),
     ]
-    checked = [statement(q, {FOLDER: 1}) for q in queries]
+    checked: list[tuple[str, Any]] = [statement(q, {FOLDER: 1}) for q in queries]
     checked += [(st, ()) for st, _ in seen if "history" in st]
     assert len(checked) >= 7  # the four reads, the insert and both trims
     for sql, params in checked:
