@@ -20,9 +20,9 @@ The rules, in one place:
 * **Closed.** A ``closed`` hint (the watcher saw the writer close the file, or rename it
   into place, and no write after that) ends the quiet period at once: ``quiet_ms`` is
   its own ``observed_ms``, earlier than the window of the hints before it, but never
-  before the observation of any of them. Only CHANGED and REMOTE rows take it: a
-  DELETED row's kind says the path went away after the close, a SUBTREE row still
-  needs its rescan, and both keep their waits.
+  before the observation of any of them. Only a row whose merged kind is CHANGED or
+  REMOTE takes it (a file back after a delete included): a SUBTREE row still needs its
+  rescan and keeps the window, and a DELETED hint after the close keeps its hold.
 * **Deferral cap.** ``due_ms = min(quiet_ms, first_seen_ms + max_deferral_ms)``: a file
   that never rests is still looked at once per deferral window. The window restarts
   (``first_seen_ms = now``) when a job finishes while newer hints wait, and on requeue,

@@ -44,7 +44,10 @@ def hint(rel: str, kind: ChangeKind, *, held: bool = False, touch: Touch = W) ->
         (FileAttribEvent(f"{ROOT}/a"), [hint("a", C, touch=M)]),
         (FileClosedEvent(f"{ROOT}/a"), [hint("a", C, touch=CL)]),
         (FileDeletedEvent(f"{ROOT}/a"), [hint("a", D, held=True)]),
-        (FileMovedEvent(f"{ROOT}/a", f"{ROOT}/b/c"), [hint("a", D, held=True), hint("b/c", C, touch=CL)]),
+        (
+            FileMovedEvent(f"{ROOT}/a", f"{ROOT}/b/c"),
+            [hint("a", D, held=True), hint("b/c", C, touch=CL)],
+        ),
         (DirCreatedEvent(f"{ROOT}/d"), [hint("d", S)]),
         (DirAttribEvent(f"{ROOT}/d"), [hint("d", S)]),
         (DirAttribEvent(ROOT), [hint("", S)]),
