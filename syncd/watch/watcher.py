@@ -12,6 +12,10 @@ blind spot turns into a SUBTREE hint:
 * an emitter thread that died -> restarted (a few times) and the root rescanned;
 * the root deleted, moved or replaced -> ``on_root_lost(folder)`` and nothing else:
   pending delete hints of that folder are dropped, never sent.
+
+A file closed after writing (inotify close-write, or renamed into place) is sent as a
+``closed`` change once a short grace has passed (``pending.py``): the journal makes it
+due at once instead of after the settle window. The flusher wakes for that grace.
 """
 
 from __future__ import annotations
