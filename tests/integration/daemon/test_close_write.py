@@ -75,6 +75,16 @@ def test_closed_file_beats_the_window_and_an_open_one_waits(
     assert len(uploads(view, setup, "held.log")) == 1
 
 
+def test_a_save_by_rename_beats_the_window(
+    setup: Setup, view: BucketView, slow_settle: DaemonProcess
+) -> None:
+    """A temporary file renamed into place arrives long before the window, once."""
+    (setup.root / ".new.txt.tmp").write_bytes(b"saved\n")
+    (setup.root / ".new.txt.tmp").replace(setup.root / "new.txt")
+    assert wait_until(lambda: newest_is(view, setup, "new.txt", b"saved\n"), 15), slow_settle.log()
+    assert len(uploads(view, setup, "new.txt")) == 1
+
+
 def test_files_written_one_by_one_make_one_version_each(
     setup: Setup, view: BucketView, slow_settle: DaemonProcess
 ) -> None:
