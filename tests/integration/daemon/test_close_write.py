@@ -103,9 +103,10 @@ def test_log_reopened_every_100_ms_makes_at_most_two_versions(
 ) -> None:
     """A log appended by open-append-close for 2 s: its first close, then the window."""
     # Bound: the first close is fast (1 version); every later close comes within the
-    # settle window (1 s) of the previous one, so it waits the window, which ends 1 s
-    # after the last append (1 more); the deferral cap (5 s) outlasts the 2 s of appends.
-    daemon = start(setup, tmp_path, "settle_s = 1.0\nmax_deferral_s = 5.0")
+    # settle window (2 s) of the previous one, so it waits the window, which ends 2 s
+    # after the last append (1 more); the deferral cap (6 s) outlasts the 2 s of appends
+    # and the window after them.
+    daemon = start(setup, tmp_path, "settle_s = 2.0\nmax_deferral_s = 6.0")
     try:
         log = setup.root / "app.log"
         for k in range(20):
