@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -62,10 +63,9 @@ def test_closed_file_beats_the_window_and_an_open_one_waits(
     held.write(b"burst 1\n")
     held.flush()
     for k in range(2):
-        (setup.root / f"closed{k}.txt").write_bytes(b"closed %d\n" % k)
-        assert wait_until(
-            lambda k=k: newest_is(view, setup, f"closed{k}.txt", b"closed %d\n" % k), 15
-        ), slow_settle.log()
+        name, body = f"closed{k}.txt", b"closed %d\n" % k
+        (setup.root / name).write_bytes(body)
+        assert wait_until(partial(newest_is, view, setup, name, body), 15), slow_settle.log()
         assert uploads(view, setup, "held.log") == []  # written before closed{k}, still open
         held.write(b"burst %d\n" % (k + 2))
         held.flush()
