@@ -98,6 +98,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--append-seconds", type=float, help="how long the log is appended to")
     parser.add_argument("--daemon-settle", type=float, default=2.0, help="[sync] settle_s")
     parser.add_argument(
+        "--daemon-idle", type=float, default=10.0, help="seconds the idle daemon's CPU is measured"
+    )
+    parser.add_argument(
         "--chart", type=Path, default=Path(__file__).resolve().parent / "results" / "chart.png"
     )
     parser.add_argument("--repeat", type=int, help="runs per step (default 3; 1 with --quick)")
@@ -296,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
             print("[daemon] syncd run ...", file=sys.stderr, flush=True)
             daemon = run_daemon(
                 emulator, syncd, work / "tools" / "syncd-daemon", plan.daemon_files,
-                plan.append_seconds, args.daemon_settle,
+                plan.append_seconds, args.daemon_settle, args.daemon_idle,
             )  # fmt: skip
     finally:
         emulator.stop()

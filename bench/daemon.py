@@ -4,15 +4,23 @@ Only syncd has a daemon (``b2 sync`` and ``rclone sync`` run once), so there is 
 
 1. **write latency**: with ``syncd run`` watching an empty folder (after a warm-up file has
    gone through), ``files`` small files are written and closed one by one, ``WRITE_GAP_S``
-   apart; the bucket is listed every ``POLL_S`` and, per file, the time from its close to
-   the first listing that shows it is recorded (p50, p99, max; resolution ``POLL_S``).
-2. **append**: one log file gets a line every 100 ms for ``append_seconds``; then the bench
-   waits until the newest version on B2 has the local file's SHA1 and counts the versions
-   created (each is a stored object; a debounce keeps the count low).
+   apart. Per file, two figures (p50, p99, max): close -> the version's
+   ``uploadTimestamp`` (the emulator's clock, the same machine's: the moment the newest
+   version exists on B2), and close -> the first listing that shows it (the bucket is
+   listed every ``POLL_S``, so this one includes up to ``POLL_S`` of polling and the
+   listings' own cost). Then the versions under the scenario's prefix are counted: one
+   per file, or a file was uploaded twice.
+2. **append**: one log file gets a line every 100 ms for ``append_seconds``, each by
+   open-append-close; then the bench waits until the newest version on B2 has the local
+   file's SHA1 and counts the versions created (each is a stored object; a file closed
+   again within the settle window waits the window, so the count stays low).
+3. **idle**: the daemon's CPU over ``idle_s`` seconds (``--daemon-idle``) with nothing
+   changing, as a share of one core (the folder holds what the scenarios wrote).
 
 Then the whole prefix is checked against the folder (names, sizes, SHA1s, mtimes), and
-the daemon is stopped with SIGTERM. Latency is dominated by ``[sync] settle_s`` (the
-debounce, 2 s by default), which is printed with the result.
+the daemon is stopped with SIGTERM. A file written and closed is quiet at once (the
+close-write fast path); ``[sync] settle_s`` (printed with the result) is the wait of
+files still being written and of files rewritten within it.
 """
 
 from __future__ import annotations
@@ -43,27 +51,40 @@ class DaemonResult:
 
     settle_s: float
     latencies: list[float] = field(default_factory=list)
+    stored: list[float] = field(default_factory=list)  # close -> uploadTimestamp
+    write_versions: int = 0
     appends: int = 0
     versions: int = 0
     cpu_seconds: float = 0.0
+    idle_cpu_seconds: float = 0.0
+    idle_s: float = 0.0
     problems: list[str] = field(default_factory=list)
 
     def lines(self, files: int, append_seconds: float) -> list[str]:
         """The report."""
         out = [f"Daemon: syncd run, [sync] settle_s={self.settle_s} (the debounce)"]
         if self.latencies:
-            ordered = sorted(self.latencies)
-            p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
             out.append(
-                f"  {files} files written and closed {WRITE_GAP_S * 1000:.0f} ms apart; close -> "
-                f"visible on B2: p50 {statistics.median(ordered):.2f} s, p99 {p99:.2f} s, "
-                f"max {ordered[-1]:.2f} s (bucket listed every {POLL_S * 1000:.0f} ms)"
+                f"  {files} files written and closed {WRITE_GAP_S * 1000:.0f} ms apart, "
+                f"{self.write_versions} version(s) created on B2"
+            )
+            out.append(
+                f"    close -> newest version on B2 (uploadTimestamp): {_spread(self.stored)}"
+            )
+            out.append(
+                f"    close -> seen in a listing (every {POLL_S * 1000:.0f} ms):      "
+                f"{_spread(self.latencies)}"
             )
         out.append(
             f"  a log file appended every {APPEND_EVERY_S * 1000:.0f} ms for {append_seconds:g} s "
             f"({self.appends} appends): {self.versions} version(s) created on B2"
         )
         out.append(f"  daemon CPU for both: {self.cpu_seconds:.2f} s")
+        if self.idle_s:
+            out.append(
+                f"  daemon CPU idle for {self.idle_s:g} s: {self.idle_cpu_seconds:.2f} s = "
+                f"{self.idle_cpu_seconds / self.idle_s * 100:.2f} % of a core"
+            )
         out.extend(f"!!! daemon: {p}" for p in self.problems)
         if not self.problems:
             out.append("  verified: the prefix mirrors the folder (names, sizes, SHA1s, mtimes)")
@@ -74,11 +95,23 @@ class DaemonResult:
         return {
             "settle_s": self.settle_s,
             "latencies_s": self.latencies,
+            "stored_s": self.stored,
+            "write_versions": self.write_versions,
             "appends": self.appends,
             "versions": self.versions,
             "cpu_seconds": self.cpu_seconds,
+            "idle_cpu_seconds": self.idle_cpu_seconds,
+            "idle_seconds": self.idle_s,
             "problems": self.problems,
         }
+
+
+def _spread(values: list[float]) -> str:
+    if not values:
+        return "no figures"
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"p50 {statistics.median(ordered):.3f} s, p99 {p99:.3f} s, max {ordered[-1]:.3f} s"
 
 
 def _process_cpu(pid: int) -> float:
@@ -104,9 +137,14 @@ def _wait_for(emulator: Emulator, name: str, sha1: str, daemon: subprocess.Popen
 
 
 def _write_latencies(
-    emulator: Emulator, folder: Path, files: int, daemon: subprocess.Popen[bytes]
-) -> tuple[list[float], list[str]]:
+    emulator: Emulator,
+    folder: Path,
+    files: int,
+    daemon: subprocess.Popen[bytes],
+    result: DaemonResult,
+) -> None:
     closed: dict[str, float] = {}
+    closed_ms: dict[str, float] = {}
     seen: dict[str, float] = {}
     (folder / "w").mkdir()
     next_write = time.perf_counter()
@@ -118,6 +156,7 @@ def _write_latencies(
             with open(folder / rel, "wb") as out:
                 out.write(os.urandom(512))
             closed[PREFIX + rel] = time.perf_counter()
+            closed_ms[PREFIX + rel] = time.time() * 1000
             next_write += WRITE_GAP_S
             continue
         listed = emulator.list_files(PREFIX + "w/")
@@ -125,8 +164,18 @@ def _write_latencies(
         for entry in listed:
             seen.setdefault(entry["fileName"], at)
         time.sleep(POLL_S)
-    problems = [] if len(seen) == files else [f"only {len(seen)} of {files} files became visible"]
-    return [seen[n] - closed[n] for n in seen if n in closed], problems
+    if len(seen) != files:
+        result.problems.append(f"only {len(seen)} of {files} files became visible")
+    result.latencies = [seen[n] - closed[n] for n in seen if n in closed]
+    time.sleep(1.0)  # a second version of a file, if one were coming, would be stored by now
+    versions = [v for v in emulator.list_versions(PREFIX + "w/") if v["action"] == "upload"]
+    result.write_versions = len(versions)
+    first: dict[str, float] = {}
+    for v in versions:  # newest first per name: keep the oldest
+        first[v["fileName"]] = (v["uploadTimestamp"] - closed_ms.get(v["fileName"], 0)) / 1000
+    result.stored = [first[n] for n in first if n in closed_ms]
+    if result.write_versions != files:
+        result.problems.append(f"{result.write_versions} versions for {files} files written once")
 
 
 def _append(folder: Path, seconds: float) -> int:
@@ -143,7 +192,13 @@ def _append(folder: Path, seconds: float) -> int:
 
 
 def run_daemon(
-    emulator: Emulator, syncd: Syncd, work: Path, files: int, append_seconds: float, settle: float
+    emulator: Emulator,
+    syncd: Syncd,
+    work: Path,
+    files: int,
+    append_seconds: float,
+    settle: float,
+    idle_s: float = 10.0,
 ) -> DaemonResult:
     """Both daemon scenarios against one ``syncd run``."""
     folder = work / "daemon-src"
@@ -165,7 +220,7 @@ def run_daemon(
         if not _wait_for(emulator, PREFIX + "warm-up.txt", warm_sha1, daemon):
             result.problems.append("the warm-up file never reached B2")
             return result
-        result.latencies, result.problems = _write_latencies(emulator, folder, files, daemon)
+        _write_latencies(emulator, folder, files, daemon, result)
         result.appends = _append(folder, append_seconds)
         name = PREFIX + "log/app.log"
         sha1 = hashlib.sha1((folder / "log" / "app.log").read_bytes()).hexdigest()
@@ -175,6 +230,10 @@ def run_daemon(
         result.versions = sum(v["fileName"] == name and v["action"] == "upload" for v in versions)
         problems, _ = check(manifest(folder), emulator.list_files(PREFIX), PREFIX, strict=True)
         result.problems.extend(problems)
+        busy = _process_cpu(daemon.pid)
+        time.sleep(idle_s)
+        result.idle_s = idle_s
+        result.idle_cpu_seconds = _process_cpu(daemon.pid) - busy
     finally:
         result.cpu_seconds = _process_cpu(daemon.pid)
         daemon.terminate()

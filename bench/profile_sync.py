@@ -54,11 +54,15 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--idle", action="store_true", help="also sample waiting threads")
+    parser.add_argument(
+        "--gil", action="store_true", help="only the thread holding the GIL (Python's own CPU)"
+    )
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     settings = Settings(KEY_ID, KEY, BUCKET, 4, 16 * 1024 * 1024, True)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"profile-{args.files}{'-idle' if args.idle else ''}.txt"
+    suffix = ("-idle" if args.idle else "") + ("-gil" if args.gil else "")
+    out = RESULTS / f"profile-{args.files}{suffix}.txt"
     with tempfile.TemporaryDirectory(prefix="syncd-profile-") as tmp:
         work = Path(tmp)
         source = work / "src"
@@ -71,6 +75,7 @@ def main() -> int:
             config = syncd.write_config(source, "profile/", work)
             argv = [py_spy, "record", "--format", "raw", "--rate", str(args.rate)]
             argv += ["--idle"] if args.idle else []
+            argv += ["--gil"] if args.gil else []
             argv += ["--subprocesses", "-o", str(out), "--", *syncd.argv(config)]
             done = subprocess.run(
                 argv, capture_output=True, text=True, env=syncd.env(), cwd=work, check=False

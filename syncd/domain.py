@@ -69,6 +69,9 @@ class LocalChange:
     rel_path: RelPath
     kind: ChangeKind
     observed_ms: int
+    # The watcher saw the file's writer finish (closed after writing, or renamed into
+    # place) and no write after it: quiet already, no settle window (``coalesce.fold``).
+    closed: bool = False
 
 
 ChangeSink = Callable[[Sequence[LocalChange]], None]

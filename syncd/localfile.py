@@ -137,3 +137,19 @@ class HeldFile:
 
 def _same(st: os.stat_result, expected: LocalState) -> bool:
     return LocalState.from_stat(expected.rel_path, st).same_identity(expected)
+
+
+def write_at(fd: int, data: bytes, offset: int, path: str) -> None:
+    """Write all of ``data`` at ``offset`` of ``fd`` (``pwrite`` may write less than
+    asked: the rest follows); a failure, a full disk included, is a LocalAccessError
+    that names ``path``."""
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.pwrite(fd, view, offset)
+        except OSError as exc:
+            raise LocalAccessError(f"{path}: write failed: {exc.strerror}") from exc
+        if written <= 0:
+            raise LocalAccessError(f"{path}: write failed: nothing was written")
+        view = view[written:]
+        offset += written

@@ -1,93 +1,76 @@
-"""``syncd history PATH``: every version B2 holds of one local path, newest first, with
-the one the journal says syncd last stored marked.
+"""``syncd history [PATH]``: what syncd did (uploads, copies, hides, deletes, conflicts,
+restores, pauses), newest first, from the journal.
 
-Imports the app's ``restore`` (its ``Remote``: an authorized client and checked
-buckets), ``explain`` (``locate``: local path -> folder) and ``files``, the engine's
-``RemoteStore`` port and ``syncd.journal.peek``. Reads B2 through ``iter_versions``
-(class C listings, one page per 1,000 versions of the name).
+Imports the app's ``explain`` (``locate``: local path -> folder) and ``files``, and
+``syncd.journal.peek``: the journal is read through a read-only connection, so this
+runs beside the daemon, needs no key and makes no B2 call. B2's own list of a path's
+versions is ``syncd.app.versions`` (``syncd history --versions``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from syncd.app.explain import locate
 from syncd.app.files import JOURNAL_NAME, state_path
-from syncd.app.restore import READ_CAPABILITIES, Remote
 from syncd.config import Config
-from syncd.engine import RemoteStore
-from syncd.errors import UsageError
 from syncd.journal.peek import JournalPeek
-from syncd.remote import Bucket
+from syncd.journal.peek_history import HistoryQuery, HistoryRow
+
+DEFAULT_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Version:
-    """One version of the path on B2."""
+class Activity:
+    """The rows found, and what they cover."""
 
-    file_id: str
-    action: str  # upload | copy | hide | start (an unfinished large file)
-    size: int
-    sha1: str | None
-    uploaded_ms: int
-    mtime_ms: int | None  # src_last_modified_millis
-    is_current: bool  # the newest version, and not a hide marker
-    is_recorded: bool  # the version the journal's index holds for the path
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain data for ``--json``."""
-        return asdict(self)
+    folder: str | None  # None: every folder
+    rel_path: str | None  # None: the whole folder
+    is_directory: bool  # rel_path names a directory: the rows of the paths below it
+    since_ms: int
+    rows: tuple[HistoryRow, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class History:
-    """The versions of one path."""
-
-    folder: str
-    rel_path: str
-    b2_name: str
-    versions: tuple[Version, ...]
-
-
-def versions_of(
-    store: RemoteStore, bucket: Bucket, b2_name: str, recorded: str | None
-) -> list[Version]:
-    """Every version of exactly ``b2_name``, newest first (as B2 lists them)."""
-    found = [v for v in store.iter_versions(bucket, b2_name) if v.file_name == b2_name]
-    return [
-        Version(
-            file_id=v.file_id,
-            action=v.action,
-            size=v.size,
-            sha1=v.content_sha1,
-            uploaded_ms=v.upload_timestamp_ms,
-            mtime_ms=v.src_last_modified_ms,
-            is_current=i == 0 and v.action in ("upload", "copy"),
-            is_recorded=v.file_id == recorded,
-        )
-        for i, v in enumerate(found)
-    ]
-
-
-def history(config: Config, path: Path) -> History:
-    """The versions B2 holds of the local ``path``.
+def history(
+    config: Config, path: Path | None, *, since_ms: int = 0, limit: int = DEFAULT_LIMIT
+) -> Activity:
+    """What syncd did in every folder, or at ``path`` (a file, or a directory: the
+    paths below it), at or after ``since_ms``, newest first, at most ``limit`` rows.
 
     Raises:
-        UsageError: the path is in no folder, or names the folder itself.
-        RemoteError, AuthRejectedError: B2 cannot be listed.
+        UsageError: ``path`` is in no configured folder.
+        JournalError: the journal does not exist or cannot be read.
     """
-    folder, rel = locate(config, path)
-    if not rel:
-        raise UsageError(f"{path} is a folder's root; name a file in it (or use syncd ls)")
-    b2_name = folder.prefix + rel
-    recorded = None
-    journal = state_path(config, JOURNAL_NAME)
-    if journal.exists():
-        with JournalPeek(journal) as peek:
-            row = peek.index_row(folder.name, rel)
-            recorded = row.file_id if row is not None else None
-    with Remote(config, need=READ_CAPABILITIES) as remote:
-        found = versions_of(remote.client, remote.bucket(folder), b2_name, recorded)
-    return History(folder=folder.name, rel_path=rel, b2_name=b2_name, versions=tuple(found))
+    base = HistoryQuery(since_ms=since_ms, limit=limit)
+    with JournalPeek(state_path(config, JOURNAL_NAME)) as peek:
+        if path is None:
+            rows = peek.history(base)
+            return Activity(folder=None, rel_path=None, is_directory=False, since_ms=since_ms,
+                            rows=tuple(rows))  # fmt: skip
+        folder, rel = locate(config, path)
+        scope = HistoryQuery(folder=folder.name, since_ms=since_ms, limit=limit)
+        if not rel:
+            return Activity(folder=folder.name, rel_path=None, is_directory=True,
+                            since_ms=since_ms, rows=tuple(peek.history(scope)))  # fmt: skip
+        is_dir = os.path.isdir(folder.path / rel)
+        rows = [] if is_dir else peek.history(_with(scope, rel_path=rel))
+        if not rows and not os.path.lexists(folder.path / rel):
+            is_dir = True  # gone: maybe a directory that was deleted
+        if is_dir:
+            rows = peek.history(_with(scope, under=rel))
+    return Activity(folder=folder.name, rel_path=rel, is_directory=is_dir, since_ms=since_ms,
+                    rows=tuple(rows))  # fmt: skip
+
+
+def _with(
+    query: HistoryQuery, *, rel_path: str | None = None, under: str | None = None
+) -> HistoryQuery:
+    return HistoryQuery(
+        folder=query.folder,
+        rel_path=rel_path,
+        under=under,
+        since_ms=query.since_ms,
+        limit=query.limit,
+    )

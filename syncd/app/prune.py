@@ -22,7 +22,7 @@ from syncd.clock import Clock, SystemClock
 from syncd.config import Config, FolderConfig
 from syncd.engine import PruneOutcome, RemoteStore, VersionSource, listed_versions, prune_folder
 from syncd.errors import SafetyStopError, UsageError
-from syncd.journal import Journal
+from syncd.journal import HistoryEvent, Journal
 
 log = structlog.get_logger(__name__)
 
@@ -72,19 +72,36 @@ def run_prune(
         remote = stack.enter_context(Remote(config, need=need))
         versions = version_source(remote.client)
         for f in folders:
-            outcomes.append(
-                prune_folder(
-                    f,
-                    remote.bucket(f),
-                    versions=versions,
-                    store=remote.client,
-                    now_ms=clock.now_ms(),
-                    dry_run=dry_run,
-                    approve=approve,
-                    indexed=frozenset() if journal is None else indexed_ids(journal, f.name),
-                )
+            outcome = prune_folder(
+                f,
+                remote.bucket(f),
+                versions=versions,
+                store=remote.client,
+                now_ms=clock.now_ms(),
+                dry_run=dry_run,
+                approve=approve,
+                indexed=frozenset() if journal is None else indexed_ids(journal, f.name),
             )
+            if journal is not None:
+                record_deletes(journal, f, outcome)
+            outcomes.append(outcome)
     return outcomes
+
+
+def record_deletes(journal: Journal, folder: FolderConfig, outcome: PruneOutcome) -> None:
+    """Keep the versions the prune deleted in the history (after the deletes: B2 has no
+    transaction to share, so a crash between the two loses these rows only)."""
+    events = [
+        HistoryEvent(
+            action="delete",
+            rel_path=v.file_name.removeprefix(folder.prefix),
+            file_id=v.file_id,
+            size=v.size,
+            detail=f"prune: retention ({v.action})",
+        )
+        for v in outcome.deleted_versions
+    ]
+    journal.record_history(folder.name, events)
 
 
 def indexed_ids(journal: Journal, folder: str) -> frozenset[str]:
@@ -117,6 +134,7 @@ def prune_app_folders(app: App) -> list[PruneOutcome]:
             indexed=indexed_ids(app.journal, name),
             stop=app.stop,
         )
+        record_deletes(app.journal, runtime.config, outcome)
         if outcome.refused:
             app.report.pause(outcome.refused)
         outcomes.append(outcome)

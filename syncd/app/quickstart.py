@@ -2,7 +2,7 @@
 config, synced to the embedded emulator, a change, the file's versions, and the old
 version restored beside the new one.
 
-Imports the app's ``build``, ``status``, ``history`` and ``restore`` and
+Imports the app's ``build``, ``status``, ``versions`` and ``restore`` and
 ``syncd.config``. Everything lives under one directory (a new temporary one unless
 given), which the user can keep exploring with the commands it prints.
 """
@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from syncd.app.build import build, lock_state
-from syncd.app.history import history
 from syncd.app.restore import RestoreRequest, restore
 from syncd.app.status import read_status
+from syncd.app.versions import version_history
 from syncd.config import load_config
 from syncd.engine import AtFileId
 from syncd.errors import UsageError
@@ -80,7 +80,7 @@ def run_quickstart(directory: Path | None, say: Say) -> Path:
     changed = config.folders[0].path / CHANGED
     changed.write_text(DEMO_FILES[CHANGED] + "- change a file\n")
     _sync(config_path, say, f"4. changed {CHANGED}, synced again")
-    versions = history(config, changed).versions
+    versions = version_history(config, changed).versions
     say(f"5. history of {CHANGED}: {len(versions)} versions on B2")
     for v in versions:
         mark = " (current)" if v.is_current else ""

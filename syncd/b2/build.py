@@ -17,6 +17,7 @@ import httpx
 from syncd.b2.bandwidth import BandwidthLimiter
 from syncd.b2.client import B2Client
 from syncd.b2.meter import CallMeter, MeteredTransport
+from syncd.b2.pool import PerThreadTransport
 from syncd.b2.protect import Sealer
 from syncd.b2.raw import RawB2
 from syncd.b2.retry import RetryPolicy
@@ -37,11 +38,14 @@ def make_http_client(
     stop: threading.Event | None = None,
     limiter: BandwidthLimiter | None = None,
 ) -> httpx.Client:
-    """The one ``httpx.Client`` every B2 request shares (it is thread-safe). With a
-    ``meter``, every call is counted and file bodies keep to ``limiter`` (by default
-    one on ``bandwidth_limit``, paced on ``clock``, a wait ended by ``stop``)."""
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=32, keepalive_expiry=30.0)
-    transport: httpx.BaseTransport = httpx.HTTPTransport(limits=limits, trust_env=False)
+    """The one ``httpx.Client`` every B2 request shares (it is thread-safe; each
+    thread keeps its own connections, ``syncd.b2.pool``). With a ``meter``, every call
+    is counted and file bodies keep to ``limiter`` (by default one on
+    ``bandwidth_limit``, paced on ``clock``, a wait ended by ``stop``)."""
+    limits = httpx.Limits(max_connections=16, max_keepalive_connections=4, keepalive_expiry=30.0)
+    transport: httpx.BaseTransport = PerThreadTransport(
+        lambda: httpx.HTTPTransport(limits=limits, trust_env=False)
+    )
     if meter is not None:
         if limiter is None:
             limiter = BandwidthLimiter(

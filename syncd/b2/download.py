@@ -32,6 +32,7 @@ from syncd.b2.models import Authorization, FileVersion
 from syncd.b2.protect import customer_headers
 from syncd.b2.session import B2Session
 from syncd.errors import LocalAccessError, RemoteNotFoundError, RemoteProtocolError
+from syncd.localfile import write_at
 from syncd.remote import DirEntry, Encryption
 
 log = structlog.get_logger(__name__)
@@ -227,7 +228,7 @@ class Download:
                 for chunk in response.chunks:
                     if offset + len(chunk) > last + 1:
                         raise RemoteProtocolError("download: too many bytes", code="bad_response")
-                    _pwrite(fd, chunk, offset, self._shown)
+                    write_at(fd, chunk, offset, self._shown)
                     offset += len(chunk)
                     self._report(reported, offset)
                 if offset != last + 1:
@@ -265,14 +266,3 @@ class Download:
         for name in (self._part, self._sidecar):
             with contextlib.suppress(OSError):
                 os.unlink(name, dir_fd=self._dir_fd)
-
-
-def _pwrite(fd: int, data: bytes, offset: int, path: str) -> None:
-    view = memoryview(data)
-    while view:
-        try:
-            written = os.pwrite(fd, view, offset)
-        except OSError as exc:
-            raise LocalAccessError(f"{path}: write failed: {exc.strerror}") from exc
-        view = view[written:]
-        offset += written

@@ -43,7 +43,7 @@ def cli() -> None:
       syncd run --config FILE        the daemon (systemd, launchd)
       syncd status --config FILE     per folder: state, pending, RPO, failures (--watch)
       syncd explain --config FILE PATH   why PATH is or is not on B2
-      syncd history --config FILE PATH   every version of PATH on B2
+      syncd history --config FILE [PATH]  what syncd did, newest first (--versions)
       syncd doctor --config FILE     check config, key, journal, inotify, clock, B2 access
       syncd pause --config FILE [--for 2h]   hold uploads (syncd resume ends it)
       syncd approve --config FILE    release a paused mass delete

@@ -190,12 +190,23 @@ class Executor:
         )
 
     def _copy(self, action: CopyFrom, folder: FolderConfig, bucket: Bucket) -> Outcome:
-        version = self._client.copy_file_id(
-            action.source.file_id,
-            bucket,
-            action.b2_name,
-            src_last_modified_ms=action.local.mtime_ms,
-        )
+        # The remote index holds what the copy needs (content type, file info,
+        # encryption) for versions syncd wrote or listed: then a touch costs the one
+        # class C copy, no class B b2_get_file_info. Rows without it fall back to asking.
+        source = None
+        if self._journal is not None:
+            source = self._journal.remote.copy_source(
+                folder.name, action.source.b2_name, action.source.file_id, bucket.bucket_id
+            )
+        mtime_ms = action.local.mtime_ms
+        if source is not None:
+            version = self._client.copy_file(
+                source, bucket, action.b2_name, src_last_modified_ms=mtime_ms
+            )
+        else:
+            version = self._client.copy_file_id(
+                action.source.file_id, bucket, action.b2_name, src_last_modified_ms=mtime_ms
+            )
         self._report.add(Tally.COPIED_FILES)
         log.info(
             "copied", b2_name=action.b2_name, reason=action.reason, source=action.source.b2_name
@@ -208,20 +219,29 @@ class Executor:
             file_id=version.file_id,
             uploaded_ms=version.upload_timestamp_ms,
         )
-        return Outcome(index=entry, written=Written(versions=(version,)))
+        detail = action.reason
+        if action.reason == "rename":
+            detail = f"rename from {action.source.rel_path}"
+        return Outcome(index=entry, written=Written(versions=(version,), detail=detail))
 
     def _hide(self, action: Hide, bucket: Bucket) -> Outcome:
         marker = self._client.hide(bucket, action.indexed.b2_name)  # idempotent
         self._report.add(Tally.HIDDEN_FILES)
-        written = Written(versions=() if marker is None else (marker,))
+        versions = () if marker is None else (marker,)
+        written = Written(versions=versions, detail="deleted locally")
         return Outcome(remove_index=True, written=written)
 
     def _hide_orphan(self, action: HideOrphan, bucket: Bucket) -> Outcome:
         version = self._client.latest_version(bucket, action.b2_name)
         if version is not None and version.action in ("upload", "copy"):
-            self._client.hide(bucket, action.b2_name)
+            marker = self._client.hide(bucket, action.b2_name)
             self._report.add(Tally.HIDDEN_FILES)
             log.info("orphan_hidden", b2_name=action.b2_name, file_id=version.file_id)
+            if marker is not None:
+                written = Written(
+                    versions=(marker,), detail="gone locally; sent by a process that died"
+                )
+                return Outcome(remove_index=True, written=written)
         return Outcome(remove_index=True)
 
     def _delete_all(
@@ -244,4 +264,5 @@ class Executor:
             reason = f"{len(kept)} version(s) kept under Object Lock, name hidden: {kept[0]}"
             self._report.skip(folder.name, str(action.indexed.rel_path), reason)
             return Outcome(remove_index=True)  # the next walk sees what is left
-        return Outcome(remove_index=True, written=Written(purged=name))
+        written = Written(purged=name, detail=f"every version ({len(versions)}), deleted locally")
+        return Outcome(remove_index=True, written=written)

@@ -27,24 +27,61 @@ _ABSENT = (errno.ENOENT, errno.ENOTDIR)
 INT64_MAX = 2**63 - 1  # the journal keeps mtime_ns as a SQLite integer
 
 
+_REAL_ROOTS: dict[str, tuple[int, int, str]] = {}  # root -> (st_dev, st_ino, realpath)
+
+
+def _real_root(root: Path) -> str:
+    """``os.path.realpath(root)``, resolved again only when the directory ``root`` names
+    is no longer the one resolved last time (one stat instead of an lstat per
+    component on every call)."""
+    key = os.fspath(root)
+    st = os.stat(key)
+    known = _REAL_ROOTS.get(key)
+    if known is not None and known[0] == st.st_dev and known[1] == st.st_ino:
+        return known[2]
+    real = os.path.realpath(key)
+    _REAL_ROOTS[key] = (st.st_dev, st.st_ino, real)
+    return real
+
+
+def _plain(real_root: str, rel_path: RelPath) -> tuple[str, os.stat_result] | None:
+    """``real_root/rel_path`` and its lstat when no component below the root is a
+    symlink (an lstat per component); None when one is (the caller resolves the links).
+    OSError when a component cannot be looked at."""
+    path = real_root
+    for part in rel_path.split("/"):
+        path = os.path.join(path, part)
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            return None
+    return path, st
+
+
+def _look(
+    root: Path, rel_path: RelPath, follow: FollowSymlinks
+) -> tuple[Path | None, os.stat_result | None]:
+    """:func:`source_path`, with the path's lstat when the walk already made it."""
+    try:
+        real_root = _real_root(root)
+        plain = _plain(real_root, rel_path)
+        if plain is not None:
+            return Path(plain[0]), plain[1]
+        real = os.path.realpath(root / rel_path, strict=True)
+    except OSError as exc:
+        if exc.errno in (*_ABSENT, errno.ELOOP) or not exc.errno:  # absent, dangling, a loop
+            return None, None
+        raise LocalAccessError(f"cannot stat: {exc.strerror}", rel_path=rel_path) from exc
+    if symlink_problem(real_root, str(root / rel_path), follow=follow) is not None:
+        return None, None  # the scanner reports it (once); the worker finds nothing to sync
+    return Path(real), None
+
+
 def source_path(root: Path, rel_path: RelPath, follow: FollowSymlinks = False) -> Path | None:
     """Where the bytes of ``root/rel_path`` are read: the path itself when no symlink is
     on the way, the resolved target when the folder's policy follows the links on the
     way, None when it does not (or the path is absent). LocalAccessError when it cannot
     be looked at."""
-    real_root = os.path.realpath(root)
-    plain = os.path.join(real_root, rel_path)
-    try:
-        real = os.path.realpath(root / rel_path, strict=True)
-    except OSError as exc:
-        if exc.errno in (*_ABSENT, errno.ELOOP) or not exc.errno:  # absent, dangling, a loop
-            return None
-        raise LocalAccessError(f"cannot stat: {exc.strerror}", rel_path=rel_path) from exc
-    if real == plain:
-        return Path(plain)
-    if symlink_problem(real_root, str(root / rel_path), follow=follow) is not None:
-        return None  # the scanner reports it (once); the worker finds nothing to sync
-    return Path(real)
+    return _look(root, rel_path, follow)[0]
 
 
 def stat_file(root: Path, rel_path: RelPath, follow: FollowSymlinks = False) -> LocalState | None:
@@ -52,11 +89,11 @@ def stat_file(root: Path, rel_path: RelPath, follow: FollowSymlinks = False) -> 
     if it is a regular file, None if nothing syncable is there (absent, a directory, a
     link not followed), SpecialFileError for FIFOs, sockets and devices,
     LocalAccessError when it cannot be looked at."""
-    path = source_path(root, rel_path, follow)
+    path, st_known = _look(root, rel_path, follow)
     if path is None:
         return None
     try:
-        st = os.lstat(path)
+        st = st_known or os.lstat(path)
     except OSError as exc:
         if exc.errno in _ABSENT:
             return None

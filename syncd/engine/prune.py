@@ -47,6 +47,7 @@ class PruneOutcome:
     refused: str | None = None  # why nothing was deleted (the share guard)
     deleted: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file id, error)
+    deleted_versions: list[FileVersion] = field(default_factory=list)  # for the history
 
 
 def exists_locally(root: Path, rel_path: str) -> bool:
@@ -178,3 +179,4 @@ def _delete(
             log.warning("prune_delete_failed", file_id=version.file_id, error=str(exc))
             continue
         outcome.deleted += 1
+        outcome.deleted_versions.append(version)

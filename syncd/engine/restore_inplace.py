@@ -52,7 +52,9 @@ class InPlaceRecorder:
         """Copy the version to the top of the name's history if needed; index it."""
         name = B2Name(self._folder.prefix + item.rel_path)
         newest = self._client.latest_version(self._bucket, name)
+        note = f"in place, version {item.version.file_id} (already current)"
         if not already_current(newest, item):
+            note = f"in place, version {item.version.file_id} copied to the top"
             newest = self._client.copy_file(
                 item.version, self._bucket, name, src_last_modified_ms=item.mtime_ms
             )
@@ -70,5 +72,6 @@ class InPlaceRecorder:
                     file_id=newest.file_id,
                     uploaded_ms=newest.upload_timestamp_ms,
                 )
-            ]
+            ],
+            restored=note,
         )

@@ -13,15 +13,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from syncd.journal.history import HistoryEvent
     from syncd.journal.ledger import CallCount
     from syncd.journal.lock import InstanceLock
     from syncd.journal.remote_index import Divergence, Walk, Written
     from syncd.journal.store import Journal
 
-__all__ = ["CallCount", "Divergence", "InstanceLock", "Journal", "Walk", "Written"]
+__all__ = [
+    "CallCount",
+    "Divergence",
+    "HistoryEvent",
+    "InstanceLock",
+    "Journal",
+    "Walk",
+    "Written",
+]
 _HOMES = {
     "CallCount": "syncd.journal.ledger",
     "Divergence": "syncd.journal.remote_index",
+    "HistoryEvent": "syncd.journal.history",
     "InstanceLock": "syncd.journal.lock",
     "Journal": "syncd.journal.store",
     "Walk": "syncd.journal.remote_index",

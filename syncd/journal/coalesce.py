@@ -17,6 +17,12 @@ The rules, in one place:
   ``observed_ms + wait`` where wait is ``delete_hold_ms`` for a DELETED row and
   ``settle_ms`` otherwise. It never moves earlier: a hint observed late (a rescan
   started before a watcher event) cannot cut the settle window short.
+* **Closed.** A ``closed`` hint (the watcher saw the writer close the file, or rename it
+  into place, and no write after that) ends the quiet period at once: ``quiet_ms`` is
+  its own ``observed_ms``, earlier than the window of the hints before it, but never
+  before the observation of any of them. Only a row whose merged kind is CHANGED or
+  REMOTE takes it (a file back after a delete included): a SUBTREE row still needs its
+  rescan and keeps the window, and a DELETED hint after the close keeps its hold.
 * **Deferral cap.** ``due_ms = min(quiet_ms, first_seen_ms + max_deferral_ms)``: a file
   that never rests is still looked at once per deferral window. The window restarts
   (``first_seen_ms = now``) when a job finishes while newer hints wait, and on requeue,
@@ -50,6 +56,9 @@ class Pending:
         return min(self.quiet_ms, self.first_seen_ms + self.max_deferral_ms)
 
 
+_CLOSABLE = frozenset({ChangeKind.CHANGED, ChangeKind.REMOTE})
+
+
 def merge_kind(old: ChangeKind, new: ChangeKind) -> ChangeKind:
     """The kind of a row of kind ``old`` after a hint of kind ``new``."""
     if ChangeKind.SUBTREE in (old, new):
@@ -62,20 +71,26 @@ def merge_kind(old: ChangeKind, new: ChangeKind) -> ChangeKind:
 def fold(pending: Pending | None, change: LocalChange, timing: Timing) -> Pending:
     """The row after ``change``; ``pending`` is None when the path had no row."""
     if pending is None:
+        quiet = change.closed and change.kind in _CLOSABLE
         return Pending(
             kind=change.kind,
             generation=1,
             first_seen_ms=change.observed_ms,
             max_deferral_ms=timing.max_deferral_ms,
-            quiet_ms=change.observed_ms + timing.wait_ms(change.kind),
+            quiet_ms=change.observed_ms + (0 if quiet else timing.wait_ms(change.kind)),
         )
     kind = merge_kind(pending.kind, change.kind)
+    if change.closed and kind in _CLOSABLE:
+        last_seen_ms = pending.quiet_ms - timing.wait_ms(pending.kind)
+        quiet_ms = max(change.observed_ms, last_seen_ms)
+    else:
+        quiet_ms = max(pending.quiet_ms, change.observed_ms + timing.wait_ms(kind))
     return Pending(
         kind=kind,
         generation=pending.generation + 1,
         first_seen_ms=pending.first_seen_ms,
         max_deferral_ms=timing.max_deferral_ms,
-        quiet_ms=max(pending.quiet_ms, change.observed_ms + timing.wait_ms(kind)),
+        quiet_ms=quiet_ms,
     )
 
 

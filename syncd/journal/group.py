@@ -19,6 +19,7 @@ lease, which the next start marks ``maybe_sent`` (look on B2 before sending agai
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
@@ -29,6 +30,12 @@ from syncd.errors import JournalError
 from syncd.journal.db import Database, dbapi
 
 T = TypeVar("T")
+
+# How long the writer thread lets a batch of submitted work fill before it commits it:
+# small uploads complete every few milliseconds, and a batch of one pays a whole
+# commit (BEGIN, two PRAGMAs, COMMIT and an fsync) for one record. The callers do not
+# wait for it; only the durability of their records (and ``flush``) is this much later.
+GATHER_S = 0.01
 
 
 @dataclass(slots=True, eq=False)
@@ -103,6 +110,8 @@ class GroupCommit:
                     if self._closing:
                         return
                     self._changed.wait(1.0)
+            if not self._closing:
+                time.sleep(GATHER_S)
             with self._leader:
                 with self._queue_lock:
                     batch, self._queue = self._queue, []

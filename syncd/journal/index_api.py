@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from syncd.clock import Clock
 from syncd.domain import IndexEntry, RelPath
+from syncd.journal import history
 from syncd.journal import index as index_rows
 from syncd.journal.codec import (
     encode_path,
@@ -29,6 +31,7 @@ class IndexReads:
 
     _db: Database
     _folders: Folders
+    _clock: Clock
 
     def index_get(self, folder: str, rel_path: RelPath) -> IndexEntry | None:
         """What was last uploaded for one path, or None."""
@@ -101,12 +104,23 @@ class IndexReads:
         with self._db.write("forget index", durable=True) as conn:
             index_rows.remove(conn, folder_id, encode_path(rel_path))
 
-    def put_index(self, entries: Sequence[IndexEntry]) -> None:
+    def put_index(self, entries: Sequence[IndexEntry], *, restored: str | None = None) -> None:
         """Insert or replace many entries (adopting a bucket), durably, in chunks of
-        ``PUT_CHUNK`` rows per transaction so workers are not held up."""
+        ``PUT_CHUNK`` rows per transaction so workers are not held up. With ``restored``
+        (a note), each entry is a restore: the history keeps it, in the same transaction."""
+        now_ms = self._clock.now_ms()
         ids = self._folders.ensure(entry.folder for entry in entries)
         for start in range(0, len(entries), PUT_CHUNK):
             chunk = entries[start : start + PUT_CHUNK]
             rows = [index_values(entry, ids[entry.folder]) for entry in chunk]
             with self._db.write("put index", durable=True) as conn:
                 index_rows.upsert(conn, rows)
+                for entry in chunk if restored is not None else ():
+                    event = history.HistoryEvent(
+                        action=history.RESTORE,
+                        rel_path=entry.rel_path,
+                        file_id=entry.file_id,
+                        size=entry.size,
+                        detail=restored or "",
+                    )
+                    history.add(conn, ids[entry.folder], now_ms, [event])

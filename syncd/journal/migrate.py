@@ -29,6 +29,11 @@ Schema history:
   ``b2_calls`` ledger and the ``large_uploads`` in progress. A migrated journal's
   remote index starts empty, so its first walk lists the bucket. Operations step:
   ``folder_state`` gains ``paused_until_ms`` (``syncd pause``; the table is rebuilt).
+* **v5**: ``remote_versions`` gains ``content_type``, ``file_info`` (JSON) and
+  ``encryption``, what a server-side copy needs (the table is rebuilt; carried rows get
+  NULLs, so a copy from one of them asks B2 once, as before); a new append-only
+  ``history`` table (what syncd did, for ``syncd history``) with its indexes
+  ``history_time`` (at_ms) and ``history_path`` (folder_id, path, at_ms).
 """
 
 from __future__ import annotations
@@ -203,7 +208,33 @@ V3_TO_V4_PAUSE = (
 )
 V3_TO_V4 = (*V3_TO_V4_REMOTE, *V3_TO_V4_PAUSE)
 
-STEPS: dict[int, tuple[str, ...]] = {1: V1_TO_V2, 2: V2_TO_V3, 3: V3_TO_V4}
+# v4 -> v5. Frozen. ``remote_versions`` is rebuilt (not ALTERed, so that its definition
+# is a fresh journal's): every row is kept, the new columns are NULL (not known).
+V4_TO_V5 = (
+    "ALTER TABLE remote_versions RENAME TO v4_remote_versions",
+    """CREATE TABLE remote_versions (
+        folder_id INTEGER NOT NULL, name TEXT NOT NULL, file_id TEXT NOT NULL,
+        action TEXT NOT NULL, size INTEGER NOT NULL, sha1 TEXT, src_mtime_ms INTEGER,
+        upload_ms INTEGER NOT NULL, ours INTEGER NOT NULL, seen INTEGER NOT NULL,
+        content_type TEXT, file_info TEXT, encryption TEXT,
+        PRIMARY KEY (folder_id, name, file_id),
+        FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE) WITHOUT ROWID""",
+    """INSERT INTO remote_versions (folder_id, name, file_id, action, size, sha1,
+            src_mtime_ms, upload_ms, ours, seen, content_type, file_info, encryption)
+        SELECT folder_id, name, file_id, action, size, sha1, src_mtime_ms, upload_ms, ours,
+            seen, NULL, NULL, NULL
+        FROM v4_remote_versions""",
+    "DROP TABLE v4_remote_versions",
+    """CREATE TABLE history (
+        id INTEGER NOT NULL, at_ms INTEGER NOT NULL, folder_id INTEGER NOT NULL,
+        path BLOB, action TEXT NOT NULL, file_id TEXT, size INTEGER,
+        detail TEXT NOT NULL, PRIMARY KEY (id),
+        FOREIGN KEY(folder_id) REFERENCES folders (id) ON DELETE CASCADE)""",
+    "CREATE INDEX history_time ON history (at_ms)",
+    "CREATE INDEX history_path ON history (folder_id, path, at_ms)",
+)
+
+STEPS: dict[int, tuple[str, ...]] = {1: V1_TO_V2, 2: V2_TO_V3, 3: V3_TO_V4, 4: V4_TO_V5}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """A read-only look at a journal, for commands that run beside the daemon (``status``,
 ``explain``, ``doctor``).
 
-Imports ``syncd.errors`` and the standard library only, never SQLAlchemy: ``syncd
+Imports ``syncd.errors``, ``peek_history`` and the standard library only, never SQLAlchemy: ``syncd
 status`` must start fast, and it only reads. The file is opened with SQLite's
 ``mode=ro``, so nothing here can change it; WAL lets it read while the daemon writes.
 The statements name the tables of ``schema.py``; a test runs them on a fresh journal,
@@ -19,6 +19,8 @@ from types import TracebackType
 from typing import Any
 
 from syncd.errors import JournalError
+from syncd.journal.peek_history import HistoryQuery, HistoryRow
+from syncd.journal.peek_history import read as read_history
 
 APPLICATION_ID = 0x73796E63  # the same mark as schema.APPLICATION_ID (a test checks)
 
@@ -264,6 +266,10 @@ class JournalPeek:
         return WalkRow(
             last_finished_ms=int(r[0]), is_running=bool(r[1]), versions=int(r[2]), calls=int(r[3])
         )
+
+    def history(self, query: HistoryQuery) -> list[HistoryRow]:
+        """What syncd did, newest first, as ``query`` narrows it (none before v5)."""
+        return read_history(self._all, self._has_table("history"), query, self._folder_ids)
 
     def calls_on(self, day: str) -> dict[str, int]:
         """B2 calls recorded on one UTC day (``YYYY-MM-DD``), by price class."""

@@ -9,10 +9,11 @@ the reconciler runs: the index entries whose version B2 no longer shows as newes
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -22,14 +23,23 @@ from syncd.journal.db import Database, dbapi
 from syncd.journal.folders import Folders
 from syncd.remote import FileVersion
 
-_COLUMNS = "name, file_id, action, size, sha1, src_mtime_ms, upload_ms, ours"
+_COLUMNS = (
+    "name, file_id, action, size, sha1, src_mtime_ms, upload_ms, ours,"
+    " content_type, file_info, encryption"
+)
+_DECODER = json.JSONDecoder()
 _CURRENT_WALK = "coalesce((SELECT walk FROM remote_walks WHERE folder_id = ?), 0)"
 _UPSERT = (
     "INSERT INTO remote_versions (folder_id, name, file_id, action, size, sha1,"
-    " src_mtime_ms, upload_ms, ours, seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {seen})"
+    " src_mtime_ms, upload_ms, ours, content_type, file_info, encryption, seen)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {seen})"
     " ON CONFLICT (folder_id, name, file_id) DO UPDATE SET action = excluded.action,"
     " size = excluded.size, sha1 = excluded.sha1, src_mtime_ms = excluded.src_mtime_ms,"
-    " upload_ms = excluded.upload_ms, ours = max(ours, excluded.ours), seen = excluded.seen"
+    " upload_ms = excluded.upload_ms, ours = max(ours, excluded.ours), seen = excluded.seen,"
+    " content_type = coalesce(excluded.content_type, content_type),"
+    " file_info = coalesce(excluded.file_info, file_info),"
+    " encryption = CASE WHEN excluded.file_info IS NULL THEN encryption"
+    " ELSE excluded.encryption END"
 )
 # The index entries of a folder whose version is gone from B2, or under a newer
 # version that this client did not write (an upload or a hide by someone else).
@@ -58,6 +68,7 @@ class Written:
     versions: tuple[FileVersion, ...] = ()  # versions this client wrote (uploads, hides)
     purged: str | None = None  # a name whose every version this client deleted
     conflict: ConflictRecord | None = None  # another writer met on the way
+    detail: str = ""  # a short note for the history ("touch", "rename from a.txt")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,7 +110,18 @@ def _values(folder_id: int, version: FileVersion, *, ours: bool) -> tuple[Any, .
         version.src_last_modified_ms,
         version.upload_timestamp_ms,
         int(ours),
+        version.content_type,
+        _info_json(version),
+        version.encryption,
     )
+
+
+def _info_json(version: FileVersion) -> str | None:
+    """The file info as JSON; None for a hide marker or an unfinished large file, which
+    are never copied (their info says nothing)."""
+    if version.action not in ("upload", "copy"):
+        return None
+    return json.dumps(dict(version.file_info), sort_keys=True, separators=(",", ":"))
 
 
 def record_own(conn: Connection, folder_id: int, versions: Sequence[FileVersion]) -> None:
@@ -117,7 +139,7 @@ def forget_name(conn: Connection, folder_id: int, name: str) -> None:
 
 
 def _version(row: sqlite3.Row | tuple[Any, ...], bucket_id: str | None = None) -> FileVersion:
-    name, file_id, action, size, sha1, mtime, upload_ms, _ours = row
+    name, file_id, action, size, sha1, mtime, upload_ms, _ours, ctype, info, sse = row
     return FileVersion(
         file_id=file_id,
         file_name=name,
@@ -125,12 +147,21 @@ def _version(row: sqlite3.Row | tuple[Any, ...], bucket_id: str | None = None) -
         size=size,
         content_sha1=sha1,
         is_sha1_verified=sha1 is not None,
-        content_type=None,
+        content_type=ctype,
         upload_timestamp_ms=upload_ms,
         src_last_modified_ms=mtime,
-        file_info={},
+        file_info=_info(info),
         bucket_id=bucket_id,
+        encryption=sse,
     )
+
+
+def _info(raw: str | None) -> dict[str, str]:
+    # written by _info_json from a Mapping[str, str]: no per-value conversion needed
+    if raw is None:
+        return {}
+    loaded = _DECODER.decode(raw)
+    return cast(dict[str, str], loaded) if isinstance(loaded, dict) else {}
 
 
 class RemoteIndex:
@@ -261,7 +292,31 @@ class RemoteIndex:
                 )
                 .fetchall()
             )
-        return [(_version(row), bool(row[-1])) for row in rows]
+        return [(_version(row), bool(row[7])) for row in rows]
+
+    def copy_source(
+        self, folder: str, name: str, file_id: str, bucket_id: str
+    ) -> FileVersion | None:
+        """The version ``file_id`` of ``name`` as a server-side copy needs it (content
+        type, file info, encryption), or None when the index does not hold all of that
+        (a row carried over from schema v4, or one B2 listed without it): then the copy
+        asks B2 for it."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return None
+        with self._db.read("read a version from the remote index") as conn:
+            row = (
+                dbapi(conn)
+                .execute(
+                    f"SELECT {_COLUMNS} FROM remote_versions WHERE folder_id = ? AND name = ?"
+                    " AND file_id = ?",
+                    (folder_id, name, file_id),
+                )
+                .fetchone()
+            )
+        if row is None or row[2] not in ("upload", "copy") or row[8] is None or row[9] is None:
+            return None
+        return _version(row, bucket_id)
 
     def iter_versions(self, folder: str, prefix: str = "") -> Iterator[FileVersion]:
         """Every cached version under ``prefix``: by name, newest first (a page at a time)."""

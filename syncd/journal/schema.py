@@ -17,7 +17,8 @@ Conventions:
 
 The remote index (``remote_versions``, ``remote_walks``), the conflict record, the
 per-day B2 call ledger and the large uploads in progress were added in v4 as new
-tables; nothing older changed.
+tables; nothing older changed. v5 gave ``remote_versions`` what a server-side copy
+needs (content type, file info, encryption) and added the ``history`` of what syncd did.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from sqlalchemy import (
 )
 
 APPLICATION_ID = 0x73796E63  # b"sync": marks the file as a syncd journal
-SCHEMA_VERSION = 4  # PRAGMA user_version of the layout below
+SCHEMA_VERSION = 5  # PRAGMA user_version of the layout below
 
 metadata = MetaData()
 
@@ -151,6 +152,11 @@ remote_versions = Table(
     Column("upload_ms", Integer, nullable=False),
     Column("ours", Integer, nullable=False),  # 1: this journal's client wrote it
     Column("seen", Integer, nullable=False),
+    # v5: what a server-side copy of the version needs, so a touch costs no
+    # b2_get_file_info. NULL: not known (a row carried over from v4); then the copy asks.
+    Column("content_type", Text),
+    Column("file_info", Text),  # JSON object of the version's file info
+    Column("encryption", Text),  # NULL (plain or unknown), "SSE-B2" or "SSE-C"
     sqlite_with_rowid=False,
 )
 
@@ -208,3 +214,22 @@ large_uploads = Table(
     Column("started_ms", Integer, nullable=False),
     sqlite_with_rowid=False,
 )
+
+# v5: what syncd did, newest last: uploads, copies, hides, deletes, conflicts, restores,
+# pauses. Append-only; written in the transaction of the thing it records; old rows are
+# trimmed now and then (``history.py``: by age through ``history_time``, by count
+# through the rowid).
+history = Table(
+    "history",
+    metadata,
+    Column("id", Integer, primary_key=True),  # the rowid: insertion order within a ms
+    Column("at_ms", Integer, nullable=False),
+    Column("folder_id", Integer, _folder_fk(), nullable=False),
+    Column("path", LargeBinary),  # NULL: the whole folder (a pause, a resume)
+    Column("action", Text, nullable=False),  # syncd.journal.history.ACTIONS
+    Column("file_id", Text),  # the version written, deleted or met; NULL: none
+    Column("size", Integer),  # bytes of that version; NULL: not a version
+    Column("detail", Text, nullable=False),  # a short note ("touch", "rename from a.txt")
+)
+Index("history_time", history.c.at_ms)  # newest first; the age trim
+Index("history_path", history.c.folder_id, history.c.path, history.c.at_ms)  # one path

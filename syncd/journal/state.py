@@ -2,19 +2,23 @@
 identity, mass-delete counts and pause (``folder_state``), and the per-client schedule
 offsets (``meta``).
 
-Imports ``syncd.domain`` and the journal's ``schema``, ``db``, ``codec``, ``folders``
-and ``park`` (a pause change unparks the folder's rows). Every write here is durable:
-losing a root identity or an approval costs more than the fsync.
+Imports ``syncd.domain``, the clock and the journal's ``schema``, ``db``, ``codec``,
+``folders``, ``history`` (a pause change is kept there) and ``park`` (it unparks the
+folder's rows). Every write here is durable: losing a root identity or an approval
+costs more than the fsync.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.sqlite import insert
 
+from syncd.clock import Clock
 from syncd.domain import RootIdentity
+from syncd.journal import history
 from syncd.journal.codec import from_i64, to_i64
 from syncd.journal.db import Database
 from syncd.journal.folders import Folders
@@ -37,9 +41,10 @@ def _offset_key(name: str) -> str:
 class StateStore:
     """Read and write one folder's safety state and the schedule offsets."""
 
-    def __init__(self, db: Database, folders: Folders) -> None:
+    def __init__(self, db: Database, folders: Folders, clock: Clock) -> None:
         self._db = db
         self._folders = folders
+        self._clock = clock
 
     def _row(self, folder: str) -> dict[str, Any]:
         folder_id = self._folders.lookup(folder)
@@ -98,11 +103,18 @@ class StateStore:
         return int(self._row(folder)["paused_until_ms"])
 
     def set_paused_until(self, folder: str, until_ms: int) -> None:
-        """Hold ``folder``'s uploads until ``until_ms`` (0 resumes), durably; rows a
-        claim parked under the old pause are unparked in the same transaction."""
+        """Hold ``folder``'s uploads until ``until_ms`` (0 resumes), durably; a change is
+        kept in the history, and rows a claim parked under the old pause are unparked,
+        in the same transaction."""
         folder_id = self._folders.ensure([folder])[folder]
+        at_ms = self._clock.now_ms()
         with self._db.write("write folder pause", durable=True) as conn:
+            before = conn.execute(
+                select(folder_state.c.paused_until_ms).where(folder_state.c.folder_id == folder_id)
+            ).scalar()
             _upsert(conn, folder_id, {"paused_until_ms": until_ms})
+            if (before or 0) != until_ms:
+                history.add(conn, folder_id, at_ms, [_pause_event(until_ms)])
             unpark(conn, folder_id)
 
     # -- schedule offsets ----------------------------------------------------------
@@ -127,3 +139,15 @@ def _upsert(conn: Connection, folder_id: int, values: dict[str, Any]) -> None:
     stmt = insert(folder_state).values({**_EMPTY, **values, "folder_id": folder_id})
     stmt = stmt.on_conflict_do_update(index_elements=[folder_state.c.folder_id], set_=values)
     conn.execute(stmt)
+
+
+def _pause_event(until_ms: int) -> history.HistoryEvent:
+    if until_ms == 0:
+        return history.HistoryEvent(action=history.RESUME, rel_path=None)
+    try:
+        until = dt.datetime.fromtimestamp(until_ms / 1000, tz=dt.UTC)
+    except (OverflowError, ValueError, OSError):  # the "until resumed" value
+        return history.HistoryEvent(action=history.PAUSE, rel_path=None, detail="until resumed")
+    return history.HistoryEvent(
+        action=history.PAUSE, rel_path=None, detail=f"until {until:%Y-%m-%d %H:%M:%S} UTC"
+    )

@@ -24,8 +24,8 @@ from sqlalchemy import Connection
 from syncd.clock import Clock
 from syncd.domain import ChangeKind, IndexEntry, Job, LocalChange, RelPath, Timing
 from syncd.errors import JournalError
+from syncd.journal import history, migrate, notes, queue
 from syncd.journal import index as index_rows
-from syncd.journal import migrate, notes, queue
 from syncd.journal.codec import (
     decode_path,
     encode_path,
@@ -52,7 +52,7 @@ class Journal(IndexReads, IssueMethods):
         self._clock = clock
         self._folders = Folders(db)
         self._group = GroupCommit(db)
-        self.state = StateStore(db, self._folders)
+        self.state = StateStore(db, self._folders, clock)
         """Each folder's root identity and delete-guard counts; schedule offsets."""
         self.remote = RemoteIndex(db, self._folders)
         """The cache of what B2 holds under each folder's prefix."""
@@ -60,6 +60,7 @@ class Journal(IndexReads, IssueMethods):
         """Conflicts with other writers; B2 calls per day and class."""
         self.large = LargeUploads(db, self._folders, clock)
         """Large uploads started and not finished, for an exact resume."""
+        self._trimmer = history.Trimmer()
 
     @classmethod
     def open(cls, path: Path, *, clock: Clock) -> Journal:
@@ -203,6 +204,8 @@ class Journal(IndexReads, IssueMethods):
         ids = self._folders.ensure(names)
         now = self._clock.now_ms()
         path = encode_path(job.rel_path)
+        events = [] if written is None else _events_of(job.rel_path, written)
+        trim = self._trimmer.due(now, len(events))
 
         def work(conn: Connection) -> queue.Finish:
             outcome = queue.finish(conn, job, now_ms=now)
@@ -217,6 +220,9 @@ class Journal(IndexReads, IssueMethods):
                         forget_row(conn, ids[job.folder], path)  # its large upload finished
             if written is not None:  # B2 holds it whatever became of the row
                 _record_written(conn, ids[job.folder], written)
+                history.add(conn, ids[job.folder], now, events)
+            if trim:
+                history.trim(conn, now)
             return outcome
 
         return work
@@ -236,6 +242,16 @@ class Journal(IndexReads, IssueMethods):
         hears why it could not be. ``flush`` waits for everything queued."""
         work = self._completion(job, index, remove_index, written)
         self._group.submit("complete", work, on_failed, on_done)
+
+    def record_history(self, folder: str, events: Sequence[history.HistoryEvent]) -> None:
+        """Keep ``events`` in the history, now, for things done outside any other journal
+        write (the versions a prune deleted)."""
+        if not events:
+            return
+        folder_id = self._folders.ensure([folder])[folder]
+        now = self._clock.now_ms()
+        with self._db.write("record history") as conn:
+            history.add(conn, folder_id, now, events)
 
     def flush(self) -> None:
         """Wait until every ``complete_later`` is committed or has failed."""
@@ -337,3 +353,13 @@ def _record_written(conn: Connection, folder_id: int, written: Written) -> None:
         record_own(conn, folder_id, written.versions)
     if written.conflict is not None:
         record_conflict(conn, folder_id, written.conflict)
+
+
+def _events_of(rel_path: str, written: Written) -> list[history.HistoryEvent]:
+    return history.of_written(
+        rel_path,
+        written.versions,
+        purged=written.purged,
+        conflict=written.conflict,
+        detail=written.detail,
+    )

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from syncd.errors import LocalAccessError, RemoteProtocolError
+from syncd.localfile import write_at
 from syncd.remote import Bucket, DirEntry, FileVersion
 from syncd.s3 import versions
 from syncd.s3.session import S3Session
@@ -121,7 +122,7 @@ def _fetch(
             raise RemoteProtocolError(
                 f"{key!r}: range {start}-{end} came back {len(data)} bytes", code="short_range"
             )
-        os.pwrite(fd, data, start)
+        write_at(fd, data, start, key)
         if on_progress is not None:
             on_progress(len(data))
 

@@ -9,6 +9,7 @@ folder root itself is gone, so a vanishing root never becomes "delete everything
 
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass
 
@@ -42,7 +43,17 @@ EVENT_TYPES: list[type[FileSystemEvent]] = [
     DirAttribEvent,
 ]
 """What the watcher asks watchdog for; opens and read-only closes are left out, so a
-worker reading a file for upload does not echo back as a change."""
+worker reading a file for upload does not echo back as a change. They are also why the
+close-write fast path does not count open handles: subscribing to them costs an event
+per read of any file in the tree (a ``grep -r`` overflows the kernel queue)."""
+
+
+class Touch(enum.Enum):
+    """What an event says about a file's writer, for the close-write fast path."""
+
+    WRITE = "write"  # created or written: the writer may not be done
+    CLOSE = "close"  # closed after writing, or renamed into place: the writer is done
+    META = "meta"  # attributes only (``cp -p``, ``tar`` set times after the close)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +63,7 @@ class Hint:
     rel_path: RelPath
     kind: ChangeKind
     held: bool = False
+    touch: Touch = Touch.WRITE
 
 
 ROOT_LOST = "root_lost"
@@ -69,26 +81,26 @@ def rel_path_of(root: str, path: bytes | str) -> RelPath | None:
     return None
 
 
-_Rule = tuple[str, ChangeKind, bool, bool]  # (src|dest, kind, held, is_dir)
-_CHANGED: tuple[_Rule, ...] = (("src", ChangeKind.CHANGED, False, False),)
+_Rule = tuple[str, ChangeKind, bool, bool, Touch]  # (src|dest, kind, held, is_dir, touch)
+_W, _C, _M = Touch.WRITE, Touch.CLOSE, Touch.META
 _RULES: dict[type[FileSystemEvent], tuple[_Rule, ...]] = {
-    FileCreatedEvent: _CHANGED,
-    FileModifiedEvent: _CHANGED,
-    FileAttribEvent: _CHANGED,
-    FileClosedEvent: _CHANGED,
-    FileDeletedEvent: (("src", ChangeKind.DELETED, True, False),),
+    FileCreatedEvent: (("src", ChangeKind.CHANGED, False, False, _W),),
+    FileModifiedEvent: (("src", ChangeKind.CHANGED, False, False, _W),),
+    FileAttribEvent: (("src", ChangeKind.CHANGED, False, False, _M),),
+    FileClosedEvent: (("src", ChangeKind.CHANGED, False, False, _C),),  # close-write only
+    FileDeletedEvent: (("src", ChangeKind.DELETED, True, False, _W),),
     FileMovedEvent: (
-        ("src", ChangeKind.DELETED, True, False),
-        ("dest", ChangeKind.CHANGED, False, False),
+        ("src", ChangeKind.DELETED, True, False, _W),
+        ("dest", ChangeKind.CHANGED, False, False, _C),  # a save by rename is complete
     ),
-    DirDeletedEvent: (("src", ChangeKind.SUBTREE, True, True),),
+    DirDeletedEvent: (("src", ChangeKind.SUBTREE, True, True, _W),),
     DirMovedEvent: (
-        ("src", ChangeKind.SUBTREE, True, True),
-        ("dest", ChangeKind.SUBTREE, False, True),
+        ("src", ChangeKind.SUBTREE, True, True, _W),
+        ("dest", ChangeKind.SUBTREE, False, True, _W),
     ),
     # A new directory may already hold files; a chmod may make one readable again.
-    DirCreatedEvent: (("src", ChangeKind.SUBTREE, False, True),),
-    DirAttribEvent: (("src", ChangeKind.SUBTREE, False, True),),
+    DirCreatedEvent: (("src", ChangeKind.SUBTREE, False, True, _W),),
+    DirAttribEvent: (("src", ChangeKind.SUBTREE, False, True, _W),),
 }
 """Anything else (a directory's own modified event, opens) adds nothing."""
 
@@ -100,7 +112,7 @@ def _parent(rel_path: str) -> RelPath:
 def _keep(filters: Filters, rel: RelPath | None, rule: _Rule) -> bool:
     if rel is None:
         return False
-    _, kind, held, is_dir = rule
+    _, kind, held, is_dir, _ = rule
     if rel == "":
         return kind is ChangeKind.SUBTREE and not held  # a rescan of the root, never a delete
     return not filters.excluded(rel, is_dir=is_dir)
@@ -119,5 +131,5 @@ def translate(event: FileSystemEvent, root: str, filters: Filters) -> list[Hint]
     for rule in _RULES.get(type(event), ()):
         rel = src if rule[0] == "src" else dest
         if rel is not None and _keep(filters, rel, rule):
-            hints.append(Hint(rel_path=rel, kind=rule[1], held=rule[2]))
+            hints.append(Hint(rel_path=rel, kind=rule[1], held=rule[2], touch=rule[4]))
     return hints

@@ -12,6 +12,10 @@ blind spot turns into a SUBTREE hint:
 * an emitter thread that died -> restarted (a few times) and the root rescanned;
 * the root deleted, moved or replaced -> ``on_root_lost(folder)`` and nothing else:
   pending delete hints of that folder are dropped, never sent.
+
+A file closed after writing (inotify close-write, or renamed into place) is sent as a
+``closed`` change once a short grace has passed (``pending.py``): the journal makes it
+due at once instead of after the settle window. The flusher wakes for that grace.
 """
 
 from __future__ import annotations
@@ -45,6 +49,12 @@ class WatchSettings:
     """Timings and bounds of the watcher."""
 
     flush_s: float = 0.1  # how often due hints go to the sink
+    # A file closed after writing goes out this long after its close (quiet at once for
+    # the journal); the grace coalesces the attribute changes and renames that follow.
+    close_grace_s: float = 0.05
+    # A close within this long of the file's previous close is a rewrite (a log appended
+    # by open-append-close): it waits the settle window instead. ``[sync] settle_s``.
+    settle_s: float = SyncConfig().settle_s
     batch_max: int = 500  # flush early past this many, and never send more at once
     # Delete-like hints wait this long in memory (root check first): ``[sync] delete_hold_s``.
     # The journal's hold runs from the same observation time, so the two never add up.
@@ -59,7 +69,9 @@ class WatchSettings:
     @classmethod
     def of(cls, sync: SyncConfig, *, extra_excludes: tuple[str, ...] = ()) -> WatchSettings:
         """The daemon's settings: the configured delete hold, the built-in bounds."""
-        return cls(delete_hold_s=sync.delete_hold_s, extra_excludes=extra_excludes)
+        return cls(
+            delete_hold_s=sync.delete_hold_s, settle_s=sync.settle_s, extra_excludes=extra_excludes
+        )
 
 
 def _ignore(*_args: object) -> None:
@@ -92,7 +104,10 @@ class Watcher:
         }
         self._lock = threading.Lock()
         self._pending = Pending(
-            hold_s=self._settings.delete_hold_s, max_paths=self._settings.max_pending
+            hold_s=self._settings.delete_hold_s,
+            max_paths=self._settings.max_pending,
+            grace_s=self._settings.close_grace_s,
+            rewrite_window_s=self._settings.settle_s,
         )
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -215,10 +230,12 @@ class Watcher:
     def _add(self, folder: FolderWatch, hints: list[Hint]) -> None:
         now_s, now_ms = self._clock.monotonic(), self._clock.now_ms()
         with self._lock:
+            idle = self._pending.next_closed_s() is None
             for hint in hints:
                 self._pending.add(folder.name, hint, now_s=now_s, observed_ms=now_ms)
             full = self._pending.fast_count() >= self._settings.batch_max
-        if full:
+            closed = idle and self._pending.next_closed_s() is not None
+        if full or closed:  # a first closed file: the flusher re-arms for its grace
             self._wake.set()
 
     def _rescan(self, folder: FolderWatch, rel_paths: list[RelPath]) -> None:
@@ -269,9 +286,20 @@ class Watcher:
 
     def _flush_loop(self) -> None:
         while not self._stopping.is_set():
-            self._clock.wait(self._settings.flush_s, self._wake)
+            self._clock.wait(self.next_flush_s(), self._wake)
             self._wake.clear()
             self.flush()
+
+    def next_flush_s(self) -> float:
+        """How long the flusher sleeps: ``flush_s``, or less when a closed file's grace
+        ends sooner (never below a quarter of ``flush_s``, so a stream of closes is
+        still sent in batches)."""
+        flush_s = self._settings.flush_s
+        with self._lock:
+            due_s = self._pending.next_closed_s()
+        if due_s is None:
+            return flush_s
+        return min(flush_s, max(flush_s / 4, due_s - self._clock.monotonic()))
 
     def flush(self, *, everything: bool = False) -> int:
         """Send what is due to the sink (all of it with ``everything``); return how many."""
@@ -309,6 +337,9 @@ class Watcher:
         now_s = self._clock.monotonic()
         with self._lock:
             for item in items:
+                if item.change.closed:
+                    self._pending.restore_closed(item.change, now_s=now_s)
+                    continue
                 hint = Hint(rel_path=item.change.rel_path, kind=item.change.kind, held=item.held)
                 self._pending.add(
                     item.change.folder, hint, now_s=now_s, observed_ms=item.change.observed_ms

@@ -42,7 +42,8 @@ def test_compare_quick_new_scenarios_verify_and_report_their_references(tmp_path
     out = tmp_path / "bench.json"
     argv = [sys.executable, str(REPO / "bench" / "compare.py"), "--quick", "--tools", "syncd"]
     argv += ["--scenarios", "lat30,many,huge,daemon", "--many-files", "50", "--huge-mib", "6"]
-    argv += ["--daemon-files", "3", "--append-seconds", "0.5", "--json", str(out)]
+    argv += ["--daemon-files", "3", "--append-seconds", "0.5", "--daemon-idle", "0.5"]
+    argv += ["--json", str(out)]
     argv += ["--chart", str(tmp_path / "chart.png")]
     proc = subprocess.run(
         argv, capture_output=True, text=True, timeout=110, check=False, cwd=tmp_path
@@ -51,7 +52,7 @@ def test_compare_quick_new_scenarios_verify_and_report_their_references(tmp_path
     assert "30 ms injected on every B2 call" in proc.stdout
     assert "stat walk (os.scandir + stat" in proc.stdout
     assert "hashlib.sha1 rate" in proc.stdout
-    assert "close -> visible on B2: p50" in proc.stdout
+    assert "close -> newest version on B2 (uploadTimestamp): p50" in proc.stdout
     assert "verified: after every step" in proc.stdout
     assert (tmp_path / "chart.png").exists() or "matplotlib is not installed" in proc.stdout
     data = json.loads(out.read_text())
@@ -59,6 +60,7 @@ def test_compare_quick_new_scenarios_verify_and_report_their_references(tmp_path
     assert data["scenarios"]["lat30"]["latency_ms"] == 30
     assert data["scenarios"]["many"]["stat_walk"]["files"] == 50
     assert data["sha1_mib_per_s"] > 0
-    assert len(data["daemon"]["latencies_s"]) == 3
+    assert len(data["daemon"]["latencies_s"]) == len(data["daemon"]["stored_s"]) == 3
+    assert data["daemon"]["write_versions"] == 3
     assert data["daemon"]["versions"] >= 1
     assert not data["daemon"]["problems"]

@@ -1,15 +1,16 @@
-"""HeldFile: the one reader of local files holds the file to the state it was chosen by."""
+"""The one reader of local files (HeldFile) and the one positioned writer (write_at)."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 import pytest
 
 from syncd.domain import LocalState, RelPath
-from syncd.errors import FileChangedError, FileVanishedError, SpecialFileError
-from syncd.localfile import HeldFile
+from syncd.errors import FileChangedError, FileVanishedError, LocalAccessError, SpecialFileError
+from syncd.localfile import HeldFile, write_at
 
 
 def held_state(path: Path) -> LocalState:
@@ -87,3 +88,29 @@ def test_what_is_not_a_regular_file_raises_the_chosen_error(
     path.mkdir()
     with pytest.raises(error, match="no longer a regular file"):
         HeldFile(path, state, not_regular=error)  # type: ignore[arg-type]
+
+
+def test_write_at_finishes_a_short_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pwrite that writes 3 bytes at a time still puts every byte at its offset."""
+    real = os.pwrite
+    monkeypatch.setattr(os, "pwrite", lambda fd, data, offset: real(fd, bytes(data[:3]), offset))
+    target = tmp_path / "out"
+    fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        write_at(fd, b"0123456789", 5, "out")
+    finally:
+        os.close(fd)
+    assert target.read_bytes() == b"\0" * 5 + b"0123456789"
+
+
+def test_write_at_reports_a_full_disk_with_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC from pwrite is a LocalAccessError naming the file, not an OSError."""
+
+    def full(fd: int, data: bytes, offset: int) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "pwrite", full)
+    with pytest.raises(LocalAccessError, match=r"restored\.bin: write failed: No space left"):
+        write_at(0, b"x", 0, "restored.bin")

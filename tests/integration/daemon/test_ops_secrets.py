@@ -41,6 +41,8 @@ def test_no_command_output_or_published_file_holds_the_key(setup: Setup, tmp_pat
             run(setup, "status", "--json"),
             run(setup, "explain", str(setup.root / "a.txt"), "--json"),
             run(setup, "history", str(setup.root / "a.txt")),
+            run(setup, "history", "--json"),
+            run(setup, "history", "--versions", str(setup.root / "a.txt")),
             run(setup, "doctor", "--json"),
             (setup.state / "daemon.json").read_text(),
             httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text,

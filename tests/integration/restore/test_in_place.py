@@ -80,6 +80,8 @@ def test_in_place_over_synced_file_needs_no_force(
     before = uploads(emulator)
     assert sync_now(setup)[1]["uploaded_files"] == 0
     assert uploads(emulator) == before
+    kept = syncd(setup, "history", str(doc)).doc["events"]
+    assert (kept[0]["action"], kept[0]["file_id"]) == ("restore", latest.file_id)
     count = len(view.versions(setup.bucket, setup.prefix))
     again = syncd(setup, "restore", "folder/doc.txt", "--at", v1_id(view, setup), "--in-place")
     assert [i["path"] for i in again.doc["unchanged"]] == ["doc.txt"]

@@ -9,6 +9,8 @@ import pytest
 from syncd.app.build import build
 from syncd.app.prune import prune_app_folders, run_prune
 from syncd.emulator import EmulatorServer
+from syncd.journal.peek import JournalPeek
+from syncd.journal.peek_history import HistoryQuery
 from tests.integration.restore.conftest import syncd
 from tests.integration.retention.conftest import (
     advance,
@@ -146,6 +148,12 @@ def test_daemon_prune_uses_the_app_and_pauses_past_the_share(
         assert not app.report.paused
     finally:
         app.close()
+    with JournalPeek(setup.state / "journal.sqlite3") as peek:  # the history keeps each delete
+        kept = peek.history(HistoryQuery(folder="folder"))
+    assert sorted(r.file_id or "" for r in kept if r.action == "delete") == sorted(
+        v.file_id for v in outcome.deleted_versions
+    )
+    assert {r.detail.split(" (")[0] for r in kept if r.action == "delete"} == {"prune: retention"}
     assert ids["a1"] not in {fid for _n, _a, fid in listing(emulator, setup)}
     strict = with_retention(setup, "keep_versions = 1\nmax_delete_share = 0.01\n")
     app = build(strict, clock=FakeClock(emulator.now_ms()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,6 +33,8 @@ from syncd.errors import (
     RemoteNotFoundError,
     RemoteTransientError,
 )
+from syncd.journal import Journal
+from tests.support.fake_clock import FakeClock
 from tests.unit.engine.conftest import (
     BUCKET,
     FOLDER,
@@ -72,6 +75,12 @@ class FakeClient:
         self, file_id: str, bucket: Bucket, b2_name: str, *, src_last_modified_ms: int | None
     ) -> FileVersion:
         self.calls.append(("copy_file_id", (file_id, bucket, b2_name, src_last_modified_ms)))
+        return file_version(b2_name, file_id="copy-id", uploaded_ms=43)
+
+    def copy_file(
+        self, source: FileVersion, bucket: Bucket, b2_name: str, *, src_last_modified_ms: int | None
+    ) -> FileVersion:
+        self.calls.append(("copy_file", (source, bucket, b2_name, src_last_modified_ms)))
         return file_version(b2_name, file_id="copy-id", uploaded_ms=43)
 
     def hide(self, bucket: Bucket, b2_name: str) -> FileVersion | None:
@@ -327,3 +336,29 @@ def test_adopt_with_nothing_stored(
 ) -> None:
     """Nothing on B2 under the name means no adoption."""
     assert executor.adopt(on_disk, NAME, folder, BUCKET) is None
+
+
+def test_copy_takes_its_source_from_the_remote_index(
+    client: FakeClient, report: RunReport, folder: FolderConfig, tmp_path: Path
+) -> None:
+    """With the source's row in the journal: copy_file from it, no lookup by id; history note."""
+    info = {"large_file_sha1": "d" * 40}
+    source_version = replace(
+        file_version(NAME, file_id="src-id"), content_type="text/plain", file_info=info,
+        encryption="SSE-B2",
+    )  # fmt: skip
+    with Journal.open(tmp_path / "j.sqlite3", clock=FakeClock()) as journal:
+        walk = journal.remote.begin_walk(FOLDER, 1)
+        journal.remote.store_page(FOLDER, walk.walk, [source_version], None)
+        executor = Executor(cast(B2Client, client), report, journal)
+        local = local_state("a.txt", mtime_ns=9_000_000_999)
+        indexed = index_entry("a.txt", sha1="a" * 40, file_id="src-id")
+        action = CopyFrom(local=local, b2_name=NAME, source=indexed, reason="touch")
+        outcome = executor.execute(action, folder, BUCKET)
+    [(name, (source, bucket, b2_name, mtime_ms))] = client.calls
+    assert (name, bucket, b2_name, mtime_ms) == ("copy_file", BUCKET, NAME, 9_000)
+    assert (source.file_id, source.content_type, dict(source.file_info), source.encryption) == (
+        "src-id", "text/plain", {"large_file_sha1": "d" * 40}, "SSE-B2",
+    )  # fmt: skip
+    assert outcome.written is not None
+    assert outcome.written.detail == "touch"

@@ -15,6 +15,8 @@ from syncd.domain import B2Name, ChangeKind, IndexEntry, LocalChange, RelPath, R
 from syncd.errors import JournalError
 from syncd.journal import Journal, migrate
 from syncd.journal.db import Database
+from syncd.journal.peek import JournalPeek
+from syncd.journal.peek_history import HistoryQuery
 from syncd.journal.schema import APPLICATION_ID, SCHEMA_VERSION, folders, pending
 
 V1_SQL = Path(__file__).parent / "fixtures" / "journal_v1.sql"
@@ -370,3 +372,44 @@ def test_failed_transaction_leaves_nothing(journal_path, journal):
         assert run_sql(journal_path, "SELECT count(*) FROM folders") == [(0,)]
     finally:
         db.close()
+
+
+@pytest.fixture
+def v4_path(tmp_path: Path) -> Path:
+    """A v4 journal (the v1 fixture moved on by the frozen steps) with remote-index rows."""
+    path = tmp_path / "journal-v4.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.executescript(V1_SQL.read_text(encoding="utf-8"))
+        conn.execute("BEGIN")
+        for statement in (*migrate.V1_TO_V2, *migrate.V2_TO_V3, *migrate.V3_TO_V4):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version=4")
+        conn.executemany(
+            "INSERT INTO remote_versions VALUES (1, ?, ?, 'upload', 3, ?, 5, 7, 1, 1)",
+            [("p/a", "id-a", "a" * 40), ("p/b", "id-b", None)],
+        )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return path
+
+
+def test_v4_migration_keeps_remote_rows_and_equals_fresh(v4_path, tmp_path, clock):
+    """v4 -> v5 rebuilds remote_versions (rows kept, copy facts NULL) and adds the history."""
+    with JournalPeek(v4_path) as peek:  # the read-only reader still reads a v4 file
+        assert peek.schema_version() == 4
+        assert peek.history(HistoryQuery()) == []
+    with Journal.open(v4_path, clock=clock) as journal:
+        assert [(v.file_id, v.content_sha1) for v in journal.remote.iter_versions("docs")] == [
+            ("id-a", "a" * 40), ("id-b", None),
+        ]  # fmt: skip
+        assert journal.remote.copy_source("docs", "p/a", "id-a", "bucket") is None
+    assert run_sql(v4_path, "SELECT count(*) FROM remote_versions WHERE content_type IS NULL"
+                   " AND file_info IS NULL AND encryption IS NULL") == [(2,)]  # fmt: skip
+    fresh = tmp_path / "fresh.sqlite3"
+    Journal.open(fresh, clock=clock).close()
+    assert schema_of(v4_path) == schema_of(fresh)
+    assert run_sql(v4_path, "PRAGMA user_version") == [(5,)]
+    assert run_sql(v4_path, "PRAGMA foreign_key_check") == []
+    assert run_sql(v4_path, "PRAGMA integrity_check") == [("ok",)]

@@ -28,6 +28,7 @@ def downgrade_to_v3(path: Path) -> None:
         " approved_deletes FROM v4"
     )
     conn.execute("DROP TABLE v4")
+    conn.execute("DROP TABLE history")  # v5's
     for table in ("remote_versions", "remote_walks", "conflicts", "b2_calls", "large_uploads"):
         conn.execute(f"DROP TABLE {table}")  # the rest of v4: new tables
     conn.execute("PRAGMA user_version=3")

@@ -20,8 +20,16 @@ from tests.unit.journal.conftest import Change, Entry
 
 LEASE = 60_000
 FILES = 300
-BIG_TABLES = ("pending", "files", "issues", "folder_state", "remote_versions", "conflicts")
-MANY_PER_FOLDER = ("pending", "files", "issues", "remote_versions", "conflicts")
+BIG_TABLES = (
+    "pending",
+    "files",
+    "issues",
+    "folder_state",
+    "remote_versions",
+    "conflicts",
+    "history",
+)
+MANY_PER_FOLDER = ("pending", "files", "issues", "remote_versions", "conflicts", "history")
 
 
 @contextmanager

@@ -22,15 +22,18 @@ from watchdog.events import (
 
 from syncd.domain import ChangeKind, RelPath
 from syncd.watch.filters import Filters
-from syncd.watch.translate import ROOT_LOST, Hint, rel_path_of, translate
+from syncd.watch.translate import ROOT_LOST, Hint, Touch, rel_path_of, translate
 
 ROOT = "/data/root"
 C, D, S = ChangeKind.CHANGED, ChangeKind.DELETED, ChangeKind.SUBTREE
 
 
-def hint(rel: str, kind: ChangeKind, *, held: bool = False) -> Hint:
+W, CL, M = Touch.WRITE, Touch.CLOSE, Touch.META
+
+
+def hint(rel: str, kind: ChangeKind, *, held: bool = False, touch: Touch = W) -> Hint:
     """A hint value."""
-    return Hint(rel_path=RelPath(rel), kind=kind, held=held)
+    return Hint(rel_path=RelPath(rel), kind=kind, held=held, touch=touch)
 
 
 @pytest.mark.parametrize(
@@ -38,10 +41,13 @@ def hint(rel: str, kind: ChangeKind, *, held: bool = False) -> Hint:
     [
         (FileCreatedEvent(f"{ROOT}/a"), [hint("a", C)]),
         (FileModifiedEvent(f"{ROOT}/a"), [hint("a", C)]),
-        (FileAttribEvent(f"{ROOT}/a"), [hint("a", C)]),
-        (FileClosedEvent(f"{ROOT}/a"), [hint("a", C)]),
+        (FileAttribEvent(f"{ROOT}/a"), [hint("a", C, touch=M)]),
+        (FileClosedEvent(f"{ROOT}/a"), [hint("a", C, touch=CL)]),
         (FileDeletedEvent(f"{ROOT}/a"), [hint("a", D, held=True)]),
-        (FileMovedEvent(f"{ROOT}/a", f"{ROOT}/b/c"), [hint("a", D, held=True), hint("b/c", C)]),
+        (
+            FileMovedEvent(f"{ROOT}/a", f"{ROOT}/b/c"),
+            [hint("a", D, held=True), hint("b/c", C, touch=CL)],
+        ),
         (DirCreatedEvent(f"{ROOT}/d"), [hint("d", S)]),
         (DirAttribEvent(f"{ROOT}/d"), [hint("d", S)]),
         (DirAttribEvent(ROOT), [hint("", S)]),
@@ -51,12 +57,12 @@ def hint(rel: str, kind: ChangeKind, *, held: bool = False) -> Hint:
         (FileOpenedEvent(f"{ROOT}/a"), []),
         (FileClosedNoWriteEvent(f"{ROOT}/a"), []),
         (FileCreatedEvent("/data/rootx/a"), []),
-        (FileMovedEvent("/elsewhere/a", f"{ROOT}/a"), [hint("a", C)]),
+        (FileMovedEvent("/elsewhere/a", f"{ROOT}/a"), [hint("a", C, touch=CL)]),
         (FileMovedEvent(f"{ROOT}/a", "/elsewhere/a"), [hint("a", D, held=True)]),
     ],
 )
 def test_translation_table(event: FileSystemEvent, expected: list[Hint]) -> None:
-    """Each event kind maps to its hints; delete-like hints are held."""
+    """Each event maps to its hints: deletes held, closes and renames into place closed."""
     assert translate(event, ROOT, Filters()) == expected
 
 
@@ -72,7 +78,7 @@ def test_excluded_paths_give_no_hints() -> None:
     assert translate(FileDeletedEvent(f"{ROOT}/build/x.o"), ROOT, filters) == []
     assert translate(DirCreatedEvent(f"{ROOT}/build"), ROOT, filters) == []
     assert translate(FileMovedEvent(f"{ROOT}/x.tmp", f"{ROOT}/x.txt"), ROOT, filters) == [
-        hint("x.txt", C)
+        hint("x.txt", C, touch=CL)
     ]
 
 

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 from structlog.testing import capture_logs
-from watchdog.events import DirDeletedEvent, FileCreatedEvent, FileDeletedEvent
+from watchdog.events import (
+    DirDeletedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+)
 
 from syncd.config import FolderConfig, SyncConfig
 from syncd.domain import ChangeKind, LocalChange, RelPath
@@ -258,3 +264,19 @@ def test_rescan_requests_go_to_on_rescan_needed(folder: FolderFactory, clock: Fa
     watcher.flush()
     assert calls == [("docs", None)]
     assert sink.kinds() == []
+
+
+def test_a_closed_file_goes_out_closed_after_the_grace(harness: Harness, clock: FakeClock) -> None:
+    """Write and close: the flusher wakes for the grace, then sends one closed change."""
+    harness.event(FileCreatedEvent(f"{harness.root}/a"))
+    harness.event(FileModifiedEvent(f"{harness.root}/a"))
+    harness.event(FileClosedEvent(f"{harness.root}/a"))
+    assert harness.watcher.next_flush_s() == pytest.approx(0.05)
+    assert harness.watcher.flush() == 0
+    clock.step_monotonic(0.05)
+    harness.sink.fail = True
+    harness.watcher.flush()
+    harness.sink.fail = False
+    assert harness.watcher.flush() == 1
+    assert [(c.rel_path, c.closed) for b in harness.sink.batches for c in b] == [("a", True)]
+    assert harness.watcher.next_flush_s() == harness.watcher.settings.flush_s
