@@ -74,6 +74,7 @@ def syncd(setup: Setup, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.soak  # about 6 s of limited download; the S3 test checks downloads in 2.5 s
 def test_a_restore_keeps_to_the_download_limit(setup: Setup, tmp_path: Path) -> None:
     """1 MB restored at 200 kB/s (downloads only) takes at least 4 s (1 s burst + 4 s)."""
     write_config(setup, b2=f'bandwidth_limit = "off:{RATE}B"')
