@@ -1,7 +1,7 @@
 """The configuration as frozen dataclasses, filled and validated by ``loader``.
 
-Imports the sibling ``retention`` (its policy type) and ``syncd.remote`` (the Encryption
-and RetentionLock values). Defaults here are the documented defaults of
+Imports the sibling ``retention`` (its policy type) and ``syncd.protection`` (the
+Encryption and RetentionLock values). Defaults here are the documented defaults of
 ``config.example.toml``; a test keeps the two in step.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from syncd.config.retention import RetentionPolicy
-from syncd.remote import Encryption, RetentionLock
+from syncd.protection import Encryption, RetentionLock
 
 FollowSymlinks = bool | Literal["all"]
 """false: links are not followed; true: only links that resolve inside the folder;
