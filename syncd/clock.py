@@ -7,12 +7,13 @@ to wait before a retry is here too (``backoff_s``): one formula for B2 calls and
 
 from __future__ import annotations
 
-import email.utils
 import math
-import random
 import threading
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import random
 
 
 class Clock(Protocol):
@@ -84,6 +85,8 @@ def parse_retry_after(value: str | None, now_ms: int) -> float | None:
         return None
     if text.isdigit():
         return min(float(int(text)), RETRY_AFTER_CAP_S)
+    import email.utils  # noqa: PLC0415 (HTTP dates are rare; `syncd status` starts without it)
+
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):

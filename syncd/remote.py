@@ -1,22 +1,22 @@
 """What any remote store holds and hands back, as plain values: a bucket, a version of
 a file, the result of an upload, and a place in a local directory to download into.
 
-Imports nothing from syncd. The B2 adapter (``syncd.b2``) builds these from B2's
-answers and re-exports them; the engine uses them through its ``RemoteStore`` port
-(``syncd.engine.ports``) without importing the adapter, so a second backend (B2's
-S3-compatible API) can produce the same values.
+Imports only ``syncd.protection``, whose Encryption and RetentionLock it re-exports. The
+B2 adapter (``syncd.b2``) builds these from B2's answers and re-exports them; the engine
+uses them through its ``RemoteStore`` port (``syncd.engine.ports``) without importing the
+adapter, so a second backend (B2's S3-compatible API) can produce the same values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from syncd.protection import SSE_B2, SSE_C, Encryption, RetentionLock
 
 LARGE_FILE_SHA1_KEY = "large_file_sha1"
 CLIENT_KEY = "syncd_client"  # file info of large files syncd starts: which client started it
 SSE_C_KEY_ID_KEY = "sse_c_key_id"  # b2sdk's file-info key naming a version's SSE-C key
-SSE_B2 = "SSE-B2"
-SSE_C = "SSE-C"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,27 +63,6 @@ class FileVersion:
     def is_large(self) -> bool:
         """True for a file assembled from parts (B2 reports its contentSha1 as ``none``)."""
         return self.file_info.get(LARGE_FILE_SHA1_KEY) is not None or self.action == "start"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Encryption:
-    """How new versions are encrypted at rest.
-
-    ``mode`` is ``none``, ``SSE-B2`` or ``SSE-C``; for SSE-C, ``key`` is the 32-byte
-    customer key and ``key_id`` a short, non-secret name for it (never the key's MD5).
-    """
-
-    mode: str
-    key: bytes | None = field(default=None, repr=False)
-    key_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RetentionLock:
-    """Object Lock retention given to every new version: ``mode`` until upload + ``days``."""
-
-    mode: str  # "governance" | "compliance"
-    days: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,3 +118,22 @@ class DirEntry:
 
     dir_fd: int
     name: str
+
+
+__all__ = [
+    "CLIENT_KEY",
+    "LARGE_FILE_SHA1_KEY",
+    "SSE_B2",
+    "SSE_C",
+    "SSE_C_KEY_ID_KEY",
+    "Bucket",
+    "DirEntry",
+    "Encryption",
+    "FileVersion",
+    "LargeStart",
+    "Resume",
+    "RetentionLock",
+    "UploadResult",
+    "VersionsPage",
+    "WritePolicy",
+]

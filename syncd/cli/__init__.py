@@ -5,6 +5,9 @@ Exit codes: 0 success; 1 some items failed; 2 usage error; 73 a service unit cou
 not be installed (EX_CANTCREAT); 75 remote unavailable
 or another instance running (EX_TEMPFAIL); 77 key rejected (EX_NOPERM);
 78 bad configuration (EX_CONFIG); 130 interrupted.
+
+Each command lives in its own ``*_cmd`` module, imported only when the command runs
+(``syncd.cli.lazy``): ``syncd --version`` imports no command, ``syncd status`` only its own.
 """
 
 from __future__ import annotations
@@ -12,25 +15,96 @@ from __future__ import annotations
 import click
 
 from syncd import __version__
-from syncd.cli.auth_cmd import auth
-from syncd.cli.config_cmd import check_config
-from syncd.cli.doctor_cmd import doctor
-from syncd.cli.emulator_cmd import emulator
-from syncd.cli.explain_cmd import explain_cmd
-from syncd.cli.history_cmd import history_cmd
-from syncd.cli.ls_cmd import ls
-from syncd.cli.pause_cmd import pause, resume
-from syncd.cli.prune_cmd import prune
-from syncd.cli.quickstart_cmd import quickstart
-from syncd.cli.restore_cmd import restore_cmd, undelete
-from syncd.cli.run_cmd import approve, run
-from syncd.cli.service_cmd import service
-from syncd.cli.status_cmd import status
-from syncd.cli.sync_cmd import sync_now
-from syncd.cli.verify_cmd import verify
+from syncd.cli.lazy import LazyGroup, LazyTable
+
+COMMANDS: LazyTable = {
+    "approve": (
+        "syncd.cli.run_cmd:approve",
+        "Let a paused mass delete go ahead: the deletes pending now will be hidden.",
+    ),
+    "auth": ("syncd.cli.auth_cmd:auth", "Manage the application key syncd uses."),
+    "check-config": (
+        "syncd.cli.config_cmd:check_config",
+        "Validate FILE; print a summary, or one line naming the bad key and exit 78.",
+    ),
+    "doctor": (
+        "syncd.cli.doctor_cmd:doctor",
+        "Check what syncd needs and say how to fix what is wrong.",
+    ),
+    "emulator": (
+        "syncd.cli.emulator_cmd:emulator",
+        "Serve the B2 native API (v1-v4) on HOST:PORT for tests, demos and benchmarks.",
+    ),
+    "explain": (
+        "syncd.cli.explain_cmd:explain_cmd",
+        "Say why PATH (a local path inside a configured folder) is or is not on B2.",
+    ),
+    "history": (
+        "syncd.cli.history_cmd:history_cmd",
+        "List every version B2 holds of PATH (a local path in a configured folder), newest"
+        " first: upload time, action (upload, copy, hide), size, SHA-1, the file's mtime"
+        " and the fileId.",
+    ),
+    "ls": (
+        "syncd.cli.ls_cmd:ls",
+        "List what B2 holds under FOLDER[/PATH] (every folder when PATH is left out).",
+    ),
+    "pause": (
+        "syncd.cli.pause_cmd:pause",
+        "Stop the daemon from starting new uploads, copies or hides, in every folder.",
+    ),
+    "prune": (
+        "syncd.cli.prune_cmd:prune",
+        "Delete the old versions of FOLDER (every folder) that no [retention] rule keeps.",
+    ),
+    "quickstart": (
+        "syncd.cli.quickstart_cmd:quickstart",
+        "Try syncd without a B2 account: create a demo folder and config, sync it to the"
+        " embedded B2 emulator, show the status, change a file and sync again, list the"
+        " file's versions, and restore the first one beside the current one.",
+    ),
+    "restore": (
+        "syncd.cli.restore_cmd:restore_cmd",
+        "Restore FOLDER or FOLDER/sub/path as it was at TIME (default: now).",
+    ),
+    "resume": (
+        "syncd.cli.pause_cmd:resume",
+        "End a pause: the daemon starts sending again within a second.",
+    ),
+    "run": (
+        "syncd.cli.run_cmd:run",
+        "Run the daemon: watch every folder and keep B2 in step until stopped.",
+    ),
+    "service": (
+        "syncd.cli.service_cmd:service",
+        "Install syncd as a service: a systemd unit, or a launchd agent on macOS.",
+    ),
+    "status": (
+        "syncd.cli.status_cmd:status",
+        "Show the daemon and, per folder: state (idle, syncing, paused, error), files and"
+        " bytes on B2, pending changes and the age of the oldest (the RPO: how old the"
+        " oldest change not yet on B2 is), uploads of the last minute, failing items with"
+        " their next retry, skipped items, paused deletes.",
+    ),
+    "sync-now": ("syncd.cli.sync_cmd:sync_now", "Sync every folder once and exit."),
+    "undelete": (
+        "syncd.cli.restore_cmd:undelete",
+        "Bring back deleted files under FOLDER[/sub/path], in place.",
+    ),
+    "verify": (
+        "syncd.cli.verify_cmd:verify",
+        "Check that B2 holds the bytes of FOLDER's files (every folder's).",
+    ),
+}
+"""Every command: where it lives and the summary ``syncd --help`` lists (its first
+sentence; a test keeps them equal). A command's module is imported only when it runs."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="syncd")
 def cli() -> None:
     """syncd keeps local folders backed up to Backblaze B2, watching them in real time.
@@ -58,30 +132,6 @@ def cli() -> None:
 
     Try it without an account: set realm = "embedded" in [b2] (see README.md).
     """
-
-
-for command in (
-    check_config,
-    sync_now,
-    run,
-    status,
-    explain_cmd,
-    history_cmd,
-    doctor,
-    pause,
-    resume,
-    approve,
-    ls,
-    restore_cmd,
-    undelete,
-    prune,
-    verify,
-    service,
-    auth,
-    quickstart,
-    emulator,
-):
-    cli.add_command(command)
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,7 +34,7 @@ from syncd.config.retention import RetentionPolicy, read_retention
 from syncd.config.secrets_source import application_key
 from syncd.config.urls import is_loopback_url
 from syncd.errors import ConfigError
-from syncd.remote import Encryption
+from syncd.protection import Encryption
 
 _BUCKET_RE = re.compile(r"^[a-z0-9-]{6,63}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -122,7 +121,7 @@ def _b2(t: TableReader, environ: Mapping[str, str], *, resolve_key: bool) -> B2C
         raise t.fail("test_mode", f'must be one of {", ".join(TEST_MODES)}; got "{test_mode}"')
     if realm == EMBEDDED_REALM:
         key_id = t.optional_string("key_id") or EMBEDDED_KEY_ID
-        key, source = secrets.token_hex(20), "embedded"
+        key, source = os.urandom(20).hex(), "embedded"  # what secrets.token_hex(20) does
         t.optional_string("key_env")
         t.optional_string("key_file")
         t.optional_string("key_credential")

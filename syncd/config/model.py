@@ -1,8 +1,8 @@
 """The configuration as frozen dataclasses, filled and validated by ``loader``.
 
 Imports the siblings ``retention`` (its policy type) and ``bandwidth`` (its schedule),
-and ``syncd.remote`` (the Encryption and RetentionLock values). Defaults here are the
-documented defaults of ``config.example.toml``; a test keeps the two in step.
+and ``syncd.protection`` (the Encryption and RetentionLock values). Defaults here are
+the documented defaults of ``config.example.toml``; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Literal
 
 from syncd.config.bandwidth import BandwidthSchedule
 from syncd.config.retention import RetentionPolicy
-from syncd.remote import Encryption, RetentionLock
+from syncd.protection import Encryption, RetentionLock
 
 FollowSymlinks = bool | Literal["all"]
 """false: links are not followed; true: only links that resolve inside the folder;

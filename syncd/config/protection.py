@@ -1,7 +1,7 @@
 """Encryption (``encryption``, ``sse_c_key_file``, ``sse_c_key_credential``) and Object
 Lock (``[retention.lock]``) settings: parsed here, apart from the rest of the loader.
 
-Imports ``syncd.config.reader``, ``syncd.remote`` and ``syncd.errors``. The SSE-C key is
+Imports ``syncd.config.reader``, ``syncd.protection`` and ``syncd.errors``. The SSE-C key is
 256 raw bits read from a file only its owner can read (mode 0600, like ``key_file``) or
 from a systemd credential; what the rest of syncd sees of it besides the bytes is a
 short id derived with SHA-256 (never the key, never its MD5, which B2 also sees).
@@ -9,13 +9,12 @@ short id derived with SHA-256 (never the key, never its MD5, which B2 also sees)
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
 from syncd.config.reader import TableReader
 from syncd.config.secrets_source import read_credential, read_private_file
-from syncd.remote import SSE_B2, SSE_C, Encryption, RetentionLock
+from syncd.protection import SSE_B2, SSE_C, Encryption, RetentionLock
 
 ENCRYPTION_MODES = ("none", SSE_B2, SSE_C)
 LOCK_MODES = ("governance", "compliance")
@@ -25,6 +24,8 @@ _KEY_ID_CONTEXT = b"syncd sse-c key id\0"
 
 def key_id_of(key: bytes) -> str:
     """A short, non-secret name for an SSE-C key (recorded as ``sse_c_key_id``)."""
+    import hashlib  # noqa: PLC0415 (only an SSE-C key needs it; `syncd status` does not)
+
     return "syncd-" + hashlib.sha256(_KEY_ID_CONTEXT + key).hexdigest()[:16]
 
 
