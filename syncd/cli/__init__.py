@@ -41,9 +41,9 @@ COMMANDS: LazyTable = {
     ),
     "history": (
         "syncd.cli.history_cmd:history_cmd",
-        "List every version B2 holds of PATH (a local path in a configured folder), newest"
-        " first: upload time, action (upload, copy, hide), size, SHA-1, the file's mtime"
-        " and the fileId.",
+        "What syncd did, newest first: uploads, copies (touch, rename), hides, deletes"
+        " (local deletes, prune), conflicts with other writers, in-place restores, pauses"
+        " and resumes, with the fileId and size of each version.",
     ),
     "ls": (
         "syncd.cli.ls_cmd:ls",
@@ -51,7 +51,8 @@ COMMANDS: LazyTable = {
     ),
     "pause": (
         "syncd.cli.pause_cmd:pause",
-        "Stop the daemon from starting new uploads, copies or hides, in every folder.",
+        "Stop the daemon from starting new uploads, copies or hides in FOLDER (default:"
+        " every folder).",
     ),
     "prune": (
         "syncd.cli.prune_cmd:prune",
@@ -69,7 +70,8 @@ COMMANDS: LazyTable = {
     ),
     "resume": (
         "syncd.cli.pause_cmd:resume",
-        "End a pause: the daemon starts sending again within a second.",
+        "End the pause of FOLDER (default: every folder): the daemon starts sending again"
+        " within a second.",
     ),
     "run": (
         "syncd.cli.run_cmd:run",
