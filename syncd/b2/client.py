@@ -18,7 +18,8 @@ from syncd.b2 import listing
 from syncd.b2.access import check_access
 from syncd.b2.copy import copy_version
 from syncd.b2.download import Download
-from syncd.b2.large import LargeUpload, choose_part_size
+from syncd.b2.large import LargeUpload
+from syncd.b2.large_file import choose_part_size
 from syncd.b2.lifecycle import LifecycleRule, with_rule
 from syncd.b2.models import Authorization, Bucket, FileVersion, UploadResult
 from syncd.b2.protect import Sealer, describe_lock
