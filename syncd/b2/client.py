@@ -95,9 +95,11 @@ class B2Client:
         content_type: str | None = None,
         on_progress: Callable[[int], None] | None = None,
         resume: Resume | None = None,
+        sha1: str | None = None,
     ) -> UploadResult:
         """Upload one local file as the newest version of ``b2_name``; a large one
-        resumes what ``resume`` recorded for the path.
+        resumes what ``resume`` recorded for the path, and skips its hash pass when
+        ``sha1`` (of exactly ``expected``) is given.
 
         Raises:
             FileChangedError, FileVanishedError, SpecialFileError, LocalAccessError: local.
@@ -134,7 +136,13 @@ class B2Client:
             resume=resume,
         )
         return large.run(
-            bucket, b2_name, abs_path, expected, content_type=content_type, part_size=part_size
+            bucket,
+            b2_name,
+            abs_path,
+            expected,
+            content_type=content_type,
+            part_size=part_size,
+            sha1=sha1,
         )
 
     def copy_file(
