@@ -22,10 +22,6 @@ from starlette.types import Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 EXTENSION = "syncd.emulator.transport"
-BODY_HIGH_WATER = 1 << 20
-"""Request-body bytes read ahead before the socket is paused (uvicorn: 64 KiB). Each
-pause and resume is an epoll change and a wake of the handler; at 64 KiB they were a
-visible share of the emulator's CPU per uploaded MiB."""
 
 
 class AbortableHttpToolsProtocol(HttpToolsProtocol):
@@ -37,16 +33,6 @@ class AbortableHttpToolsProtocol(HttpToolsProtocol):
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def on_body(self, body: bytes) -> None:
-        """uvicorn's ``on_body`` with a larger read-ahead (``BODY_HIGH_WATER``)."""
-        cycle = self.cycle
-        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
-            return
-        cycle.body += body
-        if len(cycle.body) > BODY_HIGH_WATER:
-            self.flow.pause_reading()
-        cycle.message_event.set()
 
     def on_message_begin(self) -> None:
         """Start a request and expose ``close`` for it."""
