@@ -18,7 +18,8 @@ from syncd.b2 import listing
 from syncd.b2.access import check_access
 from syncd.b2.copy import copy_version
 from syncd.b2.download import Download
-from syncd.b2.large import LargeUpload, choose_part_size
+from syncd.b2.large import LargeUpload
+from syncd.b2.large_file import choose_part_size
 from syncd.b2.lifecycle import LifecycleRule, with_rule
 from syncd.b2.models import Authorization, Bucket, FileVersion, UploadResult
 from syncd.b2.protect import Sealer, describe_lock
@@ -94,9 +95,11 @@ class B2Client:
         content_type: str | None = None,
         on_progress: Callable[[int], None] | None = None,
         resume: Resume | None = None,
+        sha1: str | None = None,
     ) -> UploadResult:
         """Upload one local file as the newest version of ``b2_name``; a large one
-        resumes what ``resume`` recorded for the path.
+        resumes what ``resume`` recorded for the path, and skips its hash pass when
+        ``sha1`` (of exactly ``expected``) is given.
 
         Raises:
             FileChangedError, FileVanishedError, SpecialFileError, LocalAccessError: local.
@@ -133,7 +136,13 @@ class B2Client:
             resume=resume,
         )
         return large.run(
-            bucket, b2_name, abs_path, expected, content_type=content_type, part_size=part_size
+            bucket,
+            b2_name,
+            abs_path,
+            expected,
+            content_type=content_type,
+            part_size=part_size,
+            sha1=sha1,
         )
 
     def copy_file(

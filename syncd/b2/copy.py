@@ -1,6 +1,6 @@
 """Server-side copies that give a version new file info (rclone's mtime update).
 
-Imports ``syncd.b2.session``/``listing``/``large``/``models`` and ``syncd.errors``.
+Imports ``syncd.b2.session``/``listing``/``large_file``/``models`` and ``syncd.errors``.
 ``b2_copy_file`` with ``metadataDirective`` REPLACE keeps the content type and every
 other info key and sets (or drops) ``src_last_modified_millis``. Sources over 5 GB
 (or refused as ``source_too_large``) are copied part by part with ``b2_copy_part``.
@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 
 from syncd.b2 import listing
-from syncd.b2.large import MAX_PARTS, cancel_large, finish_large
+from syncd.b2.large_file import MAX_PARTS, cancel_large, finish_large
 from syncd.b2.models import (
     LARGE_FILE_SHA1_KEY,
     SRC_LAST_MODIFIED_KEY,

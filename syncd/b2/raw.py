@@ -188,15 +188,15 @@ class RawB2(ListingCalls):
         *,
         part_number: int,
         size: int,
-        sha1: str,
+        sha1: str | None,
         body: Iterable[bytes],
         extra_headers: Mapping[str, str] = _NONE,
     ) -> PartInfo:
-        """``b2_upload_part`` with the part's SHA-1 known in advance."""
+        """``b2_upload_part``; ``sha1`` None means the body ends with 40 hex digits."""
         headers = self._t.headers(target.authorization_token)
         headers["X-Bz-Part-Number"] = str(part_number)
-        headers["Content-Length"] = str(size)
-        headers["X-Bz-Content-Sha1"] = sha1
+        headers["Content-Length"] = str(size if sha1 is not None else size + 40)
+        headers["X-Bz-Content-Sha1"] = sha1 if sha1 is not None else "hex_digits_at_end"
         headers.update(extra_headers)
         obj = self._t.json("upload_part", "POST", target.upload_url, headers, TrackedBody(body))
         return parse.parse_part(obj)

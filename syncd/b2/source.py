@@ -3,6 +3,11 @@
 The file is read through ``syncd.localfile.HeldFile`` (no link followed, never
 blocking, held to the engine's ``LocalState`` from the first byte read to the last
 sent); what is no longer a regular file is refused as ``SpecialFileError``.
+
+Every SHA-1 an upload needs is computed here, in one of two ways: :meth:`SourceFile.sha1`
+for a hash-only pass (the whole file before ``b2_start_large_file``, a stored part
+checked on resume), and :class:`HashingBody` for a body that is hashed as it is sent
+(a simple upload, or one part) and ends with the 40 hex digits (``hex_digits_at_end``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from syncd.domain import LocalState
 from syncd.errors import SpecialFileError
 from syncd.localfile import HeldFile
 
+TRAILER_BYTES = 40  # the hex SHA-1 that ends a ``hex_digits_at_end`` body
+
 
 class SourceFile(HeldFile):
     """An open, verified regular file to upload; use as a context manager."""
@@ -22,36 +29,44 @@ class SourceFile(HeldFile):
     def __init__(self, abs_path: Path, expected: LocalState) -> None:
         super().__init__(abs_path, expected, not_regular=SpecialFileError)
 
-    def hash_parts(self, part_size: int) -> tuple[str, list[str]]:
-        """One pass: the whole-file SHA-1 and the SHA-1 of every ``part_size`` slice."""
-        whole = hashlib.sha1(usedforsecurity=False)
-        parts: list[str] = []
-        for offset in range(0, self.size, part_size):
-            part = hashlib.sha1(usedforsecurity=False)
-            for chunk in self.read_range(offset, min(part_size, self.size - offset)):
-                whole.update(chunk)
-                part.update(chunk)
-            parts.append(part.hexdigest())
+    def sha1(self, offset: int = 0, length: int | None = None) -> str:
+        """The SHA-1 of ``offset .. offset+length`` (default: to the end); one read, into
+        one reused buffer, then the file is re-checked."""
+        digest = hashlib.sha1(usedforsecurity=False)
+        end = self.size if length is None else offset + length
+        for view in self.views(offset, end - offset):
+            digest.update(view)
         self.check()
-        return whole.hexdigest(), parts
+        return digest.hexdigest()
 
 
 class HashingBody:
-    """The body of a simple upload: the file's bytes, then their SHA-1 as 40 hex digits.
+    """An upload body: the bytes ``offset .. offset+length``, then their SHA-1 as 40 hex digits.
 
     One read computes the SHA-1 and sends the bytes (``hex_digits_at_end``), with no
     buffering beyond one chunk. The source is re-checked *before* the 40 digits go out:
-    if the file changed, the body is cut short, so B2 can never store a torn version.
+    if the file changed, the body is cut short, so B2 can never store a torn version
+    (or part).
     """
 
-    def __init__(self, source: SourceFile, on_progress: Callable[[int], None] | None) -> None:
+    def __init__(
+        self,
+        source: SourceFile,
+        on_progress: Callable[[int], None] | None,
+        *,
+        offset: int = 0,
+        length: int | None = None,
+    ) -> None:
         self._source = source
         self._on_progress = on_progress
+        self._offset = offset
+        self.length = source.size - offset if length is None else length
+        """Content bytes, without the 40 trailing digits."""
         self.sha1: str | None = None  # set once every content byte was read
 
     def __iter__(self) -> Iterator[bytes]:
         digest = hashlib.sha1(usedforsecurity=False)
-        for chunk in self._source.read_range(0, self._source.size):
+        for chunk in self._source.read_range(self._offset, self.length):
             digest.update(chunk)
             yield chunk
             if self._on_progress is not None:

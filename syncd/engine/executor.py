@@ -167,6 +167,7 @@ class Executor:
             action.local,
             on_progress=on_progress,
             resume=self._resume(folder.name, rel_path),
+            sha1=action.sha1,
         )
         self._report.add(Tally.UPLOADED_FILES)
         self._report.add(Tally.UPLOADED_BYTES, action.local.size)

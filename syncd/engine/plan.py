@@ -39,6 +39,7 @@ class Upload:
 
     local: LocalState
     b2_name: B2Name
+    sha1: str | None = None  # when the planner hashed exactly ``local``: no second hash pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,13 +128,13 @@ def plan(facts: Facts, policy: Policy) -> Action:
     if facts.local_sha1 is None:
         return NeedHash(local=local)
     if facts.local_sha1 != indexed.sha1:
-        return Upload(local=local, b2_name=facts.b2_name)
+        return Upload(local=local, b2_name=facts.b2_name, sha1=facts.local_sha1)
     if local.mtime_ms == mtime_ms_of(indexed.mtime_ns):
         return Refresh(local=local, indexed=indexed)  # only ctime or inode moved
     if policy.touch == "copy":
         return CopyFrom(local=local, b2_name=facts.b2_name, source=indexed, reason="touch")
     if policy.touch == "upload":
-        return Upload(local=local, b2_name=facts.b2_name)
+        return Upload(local=local, b2_name=facts.b2_name, sha1=facts.local_sha1)
     return Refresh(local=local, indexed=indexed)
 
 

@@ -30,9 +30,11 @@ class RemoteStore(Protocol):
         content_type: str | None = None,
         on_progress: Callable[[int], None] | None = None,
         resume: Resume | None = None,
+        sha1: str | None = None,
     ) -> UploadResult:
         """Store the file's bytes as the newest version of ``b2_name``; a multi-part
-        upload resumes what ``resume`` recorded and records a new start there."""
+        upload resumes what ``resume`` recorded and records a new start there. ``sha1``:
+        the file's SHA-1 when the caller hashed exactly ``expected`` (spares a read)."""
         ...
 
     def copy_file(

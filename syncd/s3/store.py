@@ -101,11 +101,12 @@ class S3Store:
         content_type: str | None = None,
         on_progress: Callable[[int], None] | None = None,
         resume: Resume | None = None,
+        sha1: str | None = None,
     ) -> UploadResult:
         """Upload one local file as the newest version of ``b2_name``. A multipart
         upload resumes from ListParts; ``resume`` (the journal's record of a native large
-        file) is not used over S3 yet."""
-        del resume
+        file) is not used over S3 yet; nor is ``sha1`` (S3 hashes parts as it sends them)."""
+        del resume, sha1
         problem = name_problem(b2_name)
         if problem is not None:
             raise LocalAccessError(problem, rel_path=str(expected.rel_path))

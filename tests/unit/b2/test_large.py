@@ -8,7 +8,8 @@ import os
 import pytest
 
 from syncd.b2 import source as source_mod
-from syncd.b2.large import choose_part_size
+from syncd.b2.large import LargeUpload
+from syncd.b2.large_file import choose_part_size
 from syncd.b2.models import Allowed, Authorization
 from syncd.errors import FileChangedError, UploadTargetError
 from tests.unit.b2.conftest import local_file, make_client
@@ -89,7 +90,7 @@ def test_change_between_parts_cancels_and_raises(small_parts, clock, tmp_path, m
 
     def touch_on_third_part(self, offset, length):
         calls["n"] += 1
-        if calls["n"] == 6 + 3:  # after the hashing pass (6 parts), during upload of part 3
+        if calls["n"] == 3:  # while part 3 is read to be sent (the hash pass reads apart)
             with open(path, "r+b") as f:
                 f.write(b"Z")
         yield from real(self, offset, length)
@@ -164,3 +165,51 @@ def test_finish_already_finished_is_success(small_parts, clock, tmp_path):
     result = client.upload_file(client.check_access("bucket-a", "", need=NEED), "big", path, state)
     assert result.version.action == "upload"
     assert small_parts.calls["get_file_info"] == 1
+
+
+def _count_reads(monkeypatch):
+    """Bytes read to send (read_range) and to hash only (views), counted per path."""
+    read = {"sent": 0, "hashed": 0}
+    real_range, real_views = source_mod.SourceFile.read_range, source_mod.SourceFile.views
+
+    def read_range(self, offset, length):
+        for chunk in real_range(self, offset, length):
+            read["sent"] += len(chunk)
+            yield chunk
+
+    def views(self, offset, length):
+        for view in real_views(self, offset, length):
+            read["hashed"] += len(view)
+            yield view
+
+    monkeypatch.setattr(source_mod.SourceFile, "read_range", read_range)
+    monkeypatch.setattr(source_mod.SourceFile, "views", views)
+    return read
+
+
+def test_parts_are_hashed_while_they_are_sent(small_parts, clock, tmp_path, monkeypatch):
+    """One hash-only pass for large_file_sha1, then each part read once to hash and send."""
+    read = _count_reads(monkeypatch)
+    client = make_client(small_parts, clock, upload_threads=3)
+    data = os.urandom(4096 * 5 + 7)
+    path, state = local_file(tmp_path, data)
+    client.upload_file(client.check_access("bucket-a", "", need=NEED), "big", path, state)
+    assert read == {"sent": len(data), "hashed": len(data)}
+    assert small_parts.versions[0].data == data
+
+
+def test_a_known_sha1_skips_the_hash_pass(small_parts, clock, tmp_path, monkeypatch):
+    """Given the file's SHA-1 (already hashed by the caller), every byte is read once."""
+    read = _count_reads(monkeypatch)
+    client = make_client(small_parts, clock)
+    data = os.urandom(4096 * 3)
+    path, state = local_file(tmp_path, data)
+    bucket = client.check_access("bucket-a", "", need=NEED)
+    upload = LargeUpload(client.session, threads=2, on_progress=None)
+    sha1 = hashlib.sha1(data).hexdigest()
+    result = upload.run(
+        bucket, "big", path, state, content_type="b2/x-auto", part_size=4096, sha1=sha1
+    )
+    assert read == {"sent": len(data), "hashed": 0}
+    assert result.version.content_sha1 == sha1
+    assert small_parts.versions[0].info["large_file_sha1"] == sha1

@@ -64,6 +64,7 @@ class FakeClient:
         *,
         on_progress: Callable[[int], None] | None = None,
         resume: object = None,
+        sha1: str | None = None,
     ) -> UploadResult:
         self.calls.append(("upload_file", (bucket, b2_name, abs_path, expected)))
         if on_progress is not None:

@@ -86,6 +86,7 @@ def test_same_size_different_bytes_uploads() -> None:
     """Same size, different sha1: upload."""
     action = decide(local=local(mtime_ns=9_000_000_000), indexed=indexed(), local_sha1=OTHER_SHA)
     assert isinstance(action, Upload)
+    assert action.sha1 == OTHER_SHA  # hashed already: the upload does not hash it again
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,7 @@ class FakeClient:
         *,
         on_progress: Callable[[int], None] | None = None,
         resume: object = None,
+        sha1: str | None = None,
     ) -> UploadResult:
         self.uploads.append(b2_name)
         if self.on_upload is not None:
