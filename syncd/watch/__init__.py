@@ -4,7 +4,7 @@ Imports ``syncd.config``, ``syncd.domain``, ``syncd.errors`` and ``syncd.clock``
 only package that imports ``watchdog``. Other packages import from here.
 """
 
-from syncd.watch.diff import UnsortedStreamError, diff_to_changes, merge_join
+from syncd.watch.diff import UnsortedStreamError, diff_stamps, diff_to_changes, merge_join
 from syncd.watch.filters import Filters
 from syncd.watch.inotify import Coverage
 from syncd.watch.scanner import Scanner, Unseen
@@ -18,6 +18,7 @@ __all__ = [
     "UnsortedStreamError",
     "WatchSettings",
     "Watcher",
+    "diff_stamps",
     "diff_to_changes",
     "merge_join",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event
 
 from syncd.domain import ChangeKind, RelPath, SkippedItem
-from syncd.journal import Journal, Written
+from syncd.journal import Journal, Written, index_api
 from syncd.remote import FileVersion
 from tests.support.fake_clock import FakeClock
 from tests.unit.journal.conftest import Change, Entry
@@ -133,3 +133,19 @@ def test_the_walk_detector_sees_a_folder_walk(journal_path: Path, journal: Journ
     """The check above can fail: the old rename lookup's plan is reported as a walk."""
     old = "SELECT * FROM files WHERE folder_id = ? AND dev = ? AND inode = ? ORDER BY path"
     assert any(walks(line) for line in plan_of(journal_path, old, (1, 1, 1)))
+
+
+def test_rescan_reads_the_index_by_primary_key_in_order(
+    journal: Journal, journal_path: Path, entry: Entry, monkeypatch: Any
+) -> None:
+    """iter_stamps pages search the files primary key in key order: no scan, no sort."""
+    monkeypatch.setattr(index_api, "STAMP_PAGE_ROWS", 7)
+    journal.put_index([entry(f"d{i % 3}/f{i:04d}", inode=i) for i in range(FILES)])
+    with captured(journal) as seen:
+        assert len(list(journal.iter_stamps("docs"))) == FILES
+        assert len(list(journal.iter_stamps("docs", RelPath("d1")))) == FILES // 3
+    statements = {st for st, _ in seen if st.lstrip().startswith("SELECT")}
+    assert len(statements) >= 4  # first page, next pages, the exact path, a subtree page
+    for statement in statements:
+        lines = plan_of(journal_path, statement, None)
+        assert all(line.startswith("SEARCH files USING PRIMARY KEY") for line in lines), lines
