@@ -20,7 +20,6 @@ from syncd.config import B2Config
 from syncd.engine import RemoteStore
 from syncd.errors import ConfigError
 from syncd.remote import Bucket, FileVersion, WritePolicy
-from syncd.s3 import build_s3_store
 
 
 class RemoteClient(RemoteStore, Protocol):
@@ -67,6 +66,8 @@ def build_remote(
         endpoint = config.s3_endpoint or s3_url
         if endpoint is None:
             raise ConfigError('[b2] s3_endpoint is required with api = "s3"')
+        from syncd.s3 import build_s3_store  # noqa: PLC0415 - botocore only when api = "s3"
+
         return build_s3_store(config, endpoint=endpoint, http=http, clock=clock, rng=rng, stop=stop)
     return build_client(
         config,

@@ -29,6 +29,7 @@ _UPSERT_SQL = (
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM files"
 _GET = f"{_SELECT} WHERE folder_id = ? AND path = ?"
 _INODE_PATHS = "SELECT path FROM files WHERE folder_id = ? AND dev = ? AND inode = ?"
+_ANY = "SELECT 1 FROM files WHERE folder_id = ? LIMIT 1"
 _STAMP = "SELECT path, dev, inode, size, mtime_ns, ctime_ns FROM files WHERE folder_id = ?"
 # One fixed statement per bound combination (sqlite3 keeps each prepared); each is a
 # range search of the clustered primary key, read in key order (no sort).
@@ -102,6 +103,11 @@ def stamp_page(
 def _stamp(row: Sequence[Any]) -> FileStamp:
     path, dev, inode, size, mtime_ns, ctime_ns = row
     return (bytes(path), from_i64(dev), from_i64(inode), size, mtime_ns, ctime_ns)
+
+
+def any_row(conn: Connection, folder_id: int) -> bool:
+    """True when the folder has at least one indexed path (one key read, not a count)."""
+    return dbapi(conn).execute(_ANY, (folder_id,)).fetchone() is not None
 
 
 def count(conn: Connection, folder_id: int) -> int:

@@ -119,6 +119,15 @@ class IndexReads:
         with self._db.read("count index") as conn:
             return index_rows.count(conn, folder_id)
 
+    def index_empty(self, folder: str) -> bool:
+        """True when no path of the folder is indexed (never synced from this journal);
+        reads one key, where ``index_count`` reads the folder's whole index."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return True
+        with self._db.read("index empty") as conn:
+            return not index_rows.any_row(conn, folder_id)
+
     def forget_index(self, folder: str, rel_path: RelPath) -> None:
         """Drop the index entry of one path (B2 no longer holds it), durably."""
         folder_id = self._folders.lookup(folder)

@@ -65,6 +65,9 @@ def test_folders_are_separate(journal, entry):
     assert list(journal.iter_index("never-seen")) == []
     assert journal.index_get("never-seen", RelPath("a")) is None
     assert journal.index_count("never-seen") == 0
+    assert (journal.index_empty("docs"), journal.index_empty("never-seen")) == (False, True)
+    journal.forget_index("photos", RelPath("a"))
+    assert journal.index_empty("photos")
     assert journal.index_lookup("never-seen", RelPath("new"), (1, 100))[1] == []
 
 

@@ -117,7 +117,7 @@ def test_hot_statements_search_an_index(
 def test_counts_for_status_and_the_guard_use_an_index(
     journal: Journal, journal_path: Path, change: Change
 ) -> None:
-    """Status and delete-guard counts search an index: no full scan of another folder."""
+    """Status, delete-guard and never-synced counts search an index: no full scan."""
     journal.record(
         [change("a", kind=ChangeKind.DELETED), change("b", folder="photos")],
         settle_ms=0, delete_hold_ms=0, max_deferral_ms=0,
@@ -125,6 +125,7 @@ def test_counts_for_status_and_the_guard_use_an_index(
     with captured(journal) as seen:
         journal.count_pending("docs", kind=ChangeKind.DELETED)
         journal.index_count("docs")
+        journal.index_empty("docs")
     for statement, params in seen:
         assert not any(line.startswith("SCAN") for line in plan_of(journal_path, statement, params))
 

@@ -91,8 +91,7 @@ def test_file_states_come_from_lstat(root: Path, folder: FolderFactory) -> None:
 
 
 def test_stamps_are_the_file_states_of_scan(root: Path, folder: FolderFactory) -> None:
-    """scan_stamps yields the same items in the same order as scan, each file as its
-    (path key, dev, inode, size, mtime_ns, ctime_ns) stamp; subtrees and skips too."""
+    """scan_stamps yields what scan yields, in order, each file as its lstat stamp."""
     touch(root, "a/x", "a/y/z", "a-b", "a0", "b.tmp", "big", data=b"123")
     touch(root, "small", data=b"1")
     os.mkfifo(root / "a" / "fifo")
