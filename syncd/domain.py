@@ -38,6 +38,17 @@ def rel_path_key(rel_path: str) -> bytes:
     return os.fsencode(rel_path)
 
 
+FileStamp = tuple[bytes, int, int, int, int, int]
+"""``(rel_path_key, dev, inode, size, mtime_ns, ctime_ns)``: a file's sort key and its
+quick-check identity in one plain tuple, for whole-folder comparisons (a tuple per file,
+no object). Two stamps are equal exactly when the paths are and ``same_identity`` holds."""
+
+
+def stamp_of(key: bytes, st: os.stat_result) -> FileStamp:
+    """The stamp of the file at path key ``key`` whose ``lstat`` is ``st``."""
+    return (key, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 class ChangeKind(enum.Enum):
     """What a producer believes happened to a path; a hint, never a verdict."""
 
@@ -99,6 +110,19 @@ class LocalState:
             ctime_ns=st.st_ctime_ns,
             dev=st.st_dev,
             inode=st.st_ino,
+        )
+
+    @classmethod
+    def from_stamp(cls, stamp: FileStamp) -> LocalState:
+        """The state a ``stamp_of`` recorded."""
+        key, dev, inode, size, mtime_ns, ctime_ns = stamp
+        return cls(
+            rel_path=RelPath(os.fsdecode(key)),
+            size=size,
+            mtime_ns=mtime_ns,
+            ctime_ns=ctime_ns,
+            dev=dev,
+            inode=inode,
         )
 
     @property

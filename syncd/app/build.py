@@ -115,7 +115,7 @@ class App:
         assert self.started, "start() first"
         walked_names: set[str] = set()
         for name, runtime in self.folders.items():
-            if self.journal.index_count(name) == 0:
+            if self.journal.index_empty(name):
                 walked = self.reconciler.reconcile(name).finished
                 walked_names.add(name)
                 prefix = runtime.config.prefix

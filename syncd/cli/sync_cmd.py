@@ -3,6 +3,7 @@ code that says how it went."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -121,6 +122,9 @@ def sync_now(
         configure_logging(config.log, secrets=[config.b2.application_key])
         with lock_state(config), build(config, immediate=True, dry_run=dry_run) as app:
             app.start()
+            # A one-shot process: what is alive now (modules, config, the app) lives until
+            # exit. Frozen, the collector never walks it again, at exit least of all.
+            gc.freeze()
             if dry_run:
                 names = [f.name for f in config.folders]
                 return print_plan(app.dry_run(), names, as_json=as_json)

@@ -13,16 +13,17 @@ import structlog
 
 from syncd.clock import Clock
 from syncd.config import FolderConfig, SyncConfig
-from syncd.domain import LocalChange, LocalState, RelPath, SkippedItem, Timing
+from syncd.domain import FileStamp, LocalChange, RelPath, SkippedItem, Timing, rel_path_key
 from syncd.engine.inbox import Inbox
 from syncd.engine.job import FolderRuntime
 from syncd.engine.local import MARKER_NAME
 from syncd.engine.report import RunReport, Tally
 from syncd.journal import Journal
-from syncd.watch import Scanner, diff_to_changes
+from syncd.watch import Scanner, diff_stamps
 
 log = structlog.get_logger(__name__)
 BATCH = 1000
+MARKER_KEY = rel_path_key(MARKER_NAME)
 
 
 def timing_of(sync: SyncConfig, *, immediate: bool = False) -> Timing:
@@ -63,12 +64,10 @@ class Rescanner:
         self, folder: FolderConfig, under: RelPath | None, progress: Callable[[], None] | None
     ) -> Iterator[LocalChange]:
         scanner = Scanner(folder)
-        locals_ = self._locals(folder, scanner.scan(under), progress)
-        indexed = self._journal.iter_index(folder.name, under)
+        locals_ = self._locals(folder, scanner.scan_stamps(under), progress)
+        indexed = self._journal.iter_stamps(folder.name, under)
         now = self._clock.now_ms()
-        return diff_to_changes(
-            folder.name, locals_, indexed, now_ms=now, unreadable=scanner.unreadable
-        )
+        return diff_stamps(folder.name, locals_, indexed, now_ms=now, unreadable=scanner.unreadable)
 
     def rescan(
         self,
@@ -97,21 +96,25 @@ class Rescanner:
     def _locals(
         self,
         folder: FolderConfig,
-        entries: Iterator[LocalState | SkippedItem],
+        entries: Iterator[FileStamp | SkippedItem],
         progress: Callable[[], None] | None,
-    ) -> Iterator[LocalState]:
-        for entry in entries:
-            if progress is not None:
-                progress()
-            if isinstance(entry, SkippedItem):
-                if self._journal.report_issue(entry):
-                    log.warning(
-                        "item_skipped",
-                        folder=folder.name,
-                        rel_path=entry.rel_path,
-                        reason=entry.reason,
-                    )
-                self._report.skip(folder.name, entry.rel_path, entry.reason)
-            elif entry.rel_path != MARKER_NAME:
-                self._report.add(Tally.SCANNED_FILES)
-                yield entry
+    ) -> Iterator[FileStamp]:
+        scanned = 0
+        try:
+            for entry in entries:
+                if progress is not None:
+                    progress()
+                if isinstance(entry, SkippedItem):
+                    if self._journal.report_issue(entry):
+                        log.warning(
+                            "item_skipped",
+                            folder=folder.name,
+                            rel_path=entry.rel_path,
+                            reason=entry.reason,
+                        )
+                    self._report.skip(folder.name, entry.rel_path, entry.reason)
+                elif entry[0] != MARKER_KEY:
+                    scanned += 1
+                    yield entry
+        finally:  # one update of the run's counter per pass, not one per file
+            self._report.add(Tally.SCANNED_FILES, scanned)

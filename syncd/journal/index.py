@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, select
 
-from syncd.journal.codec import to_i64
+from syncd.domain import FileStamp
+from syncd.journal.codec import from_i64, to_i64
 from syncd.journal.db import dbapi
 from syncd.journal.schema import files
 
@@ -28,6 +29,18 @@ _UPSERT_SQL = (
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM files"
 _GET = f"{_SELECT} WHERE folder_id = ? AND path = ?"
 _INODE_PATHS = "SELECT path FROM files WHERE folder_id = ? AND dev = ? AND inode = ?"
+_ANY = "SELECT 1 FROM files WHERE folder_id = ? LIMIT 1"
+_STAMP = "SELECT path, dev, inode, size, mtime_ns, ctime_ns FROM files WHERE folder_id = ?"
+# One fixed statement per bound combination (sqlite3 keeps each prepared); each is a
+# range search of the clustered primary key, read in key order (no sort).
+_STAMP_PAGES = {
+    (after, below): _STAMP
+    + (" AND path > ?" if after else "")
+    + (" AND path < ?" if below else "")
+    + " ORDER BY path LIMIT ?"
+    for after in (False, True)
+    for below in (False, True)
+}
 
 
 def _mapping(values: Sequence[Any]) -> dict[str, Any]:
@@ -65,6 +78,36 @@ def page(
         stmt = stmt.where(files.c.path < below)
     stmt = stmt.order_by(files.c.path).limit(limit)
     return [row._mapping for row in conn.execute(stmt)]
+
+
+def stamp(conn: Connection, folder_id: int, path: bytes) -> FileStamp | None:
+    """The ``FileStamp`` of one path, or None."""
+    row = dbapi(conn).execute(f"{_STAMP} AND path = ?", (folder_id, path)).fetchone()
+    return None if row is None else _stamp(row)
+
+
+def stamp_page(
+    conn: Connection, folder_id: int, *, after: bytes | None, below: bytes | None, limit: int
+) -> list[FileStamp]:
+    """``page`` as ``FileStamp`` tuples: the columns the quick check compares, straight
+    from the driver (no row mapping, no IndexEntry per row)."""
+    sql = _STAMP_PAGES[after is not None, below is not None]
+    params = (folder_id, *(b for b in (after, below) if b is not None), limit)
+    rows: list[FileStamp] = dbapi(conn).execute(sql, params).fetchall()
+    for i, row in enumerate(rows):
+        if row[1] < 0 or row[2] < 0:  # dev or inode past 2**63, stored two's-complement
+            rows[i] = _stamp(row)
+    return rows
+
+
+def _stamp(row: Sequence[Any]) -> FileStamp:
+    path, dev, inode, size, mtime_ns, ctime_ns = row
+    return (bytes(path), from_i64(dev), from_i64(inode), size, mtime_ns, ctime_ns)
+
+
+def any_row(conn: Connection, folder_id: int) -> bool:
+    """True when the folder has at least one indexed path (one key read, not a count)."""
+    return dbapi(conn).execute(_ANY, (folder_id,)).fetchone() is not None
 
 
 def count(conn: Connection, folder_id: int) -> int:

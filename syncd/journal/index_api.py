@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from syncd.clock import Clock
-from syncd.domain import IndexEntry, RelPath
+from syncd.domain import FileStamp, IndexEntry, RelPath
 from syncd.journal import history
 from syncd.journal import index as index_rows
 from syncd.journal.codec import (
@@ -23,6 +23,7 @@ from syncd.journal.db import Database
 from syncd.journal.folders import Folders
 
 PAGE_ROWS = 1_000  # rows per iter_index page: memory stays flat however big the index
+STAMP_PAGE_ROWS = 5_000  # rows per iter_stamps page (small tuples)
 PUT_CHUNK = 2_000  # index rows per put_index transaction (writers wait behind each)
 
 
@@ -88,6 +89,31 @@ class IndexReads:
                 return
             after = last
 
+    def iter_stamps(self, folder: str, under: RelPath | None = None) -> Iterator[FileStamp]:
+        """``iter_index`` as ``FileStamp`` tuples (path key, dev, inode, size, mtime_ns,
+        ctime_ns): what a rescan compares, in the same order, a page at a time."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return
+        base = normalize_dir(under)
+        after: bytes | None = None
+        below: bytes | None = None
+        if base:
+            with self._db.read("index lookup") as conn:
+                exact = index_rows.stamp(conn, folder_id, encode_path(base))
+            if exact is not None:
+                yield exact
+            after, below = subtree_bounds(base)  # paths never end in "/": > is >=
+        while True:
+            with self._db.read("iterate index") as conn:
+                rows = index_rows.stamp_page(
+                    conn, folder_id, after=after, below=below, limit=STAMP_PAGE_ROWS
+                )
+            yield from rows
+            if len(rows) < STAMP_PAGE_ROWS:
+                return
+            after = rows[-1][0]
+
     def index_count(self, folder: str) -> int:
         """How many paths of the folder are indexed."""
         folder_id = self._folders.lookup(folder)
@@ -95,6 +121,15 @@ class IndexReads:
             return 0
         with self._db.read("count index") as conn:
             return index_rows.count(conn, folder_id)
+
+    def index_empty(self, folder: str) -> bool:
+        """True when no path of the folder is indexed (never synced from this journal);
+        reads one key, where ``index_count`` reads the folder's whole index."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return True
+        with self._db.read("index empty") as conn:
+            return not index_rows.any_row(conn, folder_id)
 
     def forget_index(self, folder: str, rel_path: RelPath) -> None:
         """Drop the index entry of one path (B2 no longer holds it), durably."""

@@ -7,10 +7,19 @@ stream that goes backwards raises instead of turning into false deletes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Container, Iterable, Iterator
 from typing import TypeVar
 
-from syncd.domain import ChangeKind, IndexEntry, LocalChange, LocalState, rel_path_key
+from syncd.domain import (
+    ChangeKind,
+    FileStamp,
+    IndexEntry,
+    LocalChange,
+    LocalState,
+    RelPath,
+    rel_path_key,
+)
 
 Pair = tuple[LocalState | None, IndexEntry | None]
 _T = TypeVar("_T", LocalState, IndexEntry)
@@ -89,3 +98,62 @@ def diff_to_changes(
                 kind=ChangeKind.DELETED,
                 observed_ms=now_ms,
             )
+
+
+def _unsorted(side: str, key: bytes) -> UnsortedStreamError:
+    return UnsortedStreamError(f"{side} stream is not sorted at {os.fsdecode(key)!r}")
+
+
+def diff_stamps(
+    folder: str,
+    scanned: Iterable[FileStamp],
+    indexed: Iterable[FileStamp],
+    *,
+    now_ms: int,
+    unreadable: Container[str] = frozenset(),
+) -> Iterator[LocalChange]:
+    """``diff_to_changes`` over stamps: the same hints for the same files, in the same
+    order, from two streams of ``FileStamp`` sorted by their path keys (the scanner's
+    ``scan_stamps`` and the journal's ``iter_stamps``).
+
+    An unchanged file costs one comparison of two tuples: a folder where nothing
+    changed is compared at the speed of its walk.
+    """
+    scan_it = iter(scanned)
+    index_it = iter(indexed)
+    local = next(scan_it, None)
+    entry = next(index_it, None)
+    local_key = b"" if local is None else local[0]
+    entry_key = b"" if entry is None else entry[0]
+    while local is not None or entry is not None:
+        if local is not None and (entry is None or local_key <= entry_key):
+            if entry is None or local_key < entry_key or local != entry:
+                yield LocalChange(
+                    folder=folder,
+                    rel_path=RelPath(os.fsdecode(local_key)),
+                    kind=ChangeKind.CHANGED,
+                    observed_ms=now_ms,
+                )
+            if entry is not None and local_key == entry_key:
+                entry = next(index_it, None)
+                if entry is not None:
+                    if entry[0] <= entry_key:
+                        raise _unsorted("indexed", entry[0])
+                    entry_key = entry[0]
+            local = next(scan_it, None)
+            if local is not None:
+                if local[0] <= local_key:
+                    raise _unsorted("scanned", local[0])
+                local_key = local[0]
+            continue
+        assert entry is not None
+        rel_path = RelPath(os.fsdecode(entry_key))
+        if rel_path not in unreadable:
+            yield LocalChange(
+                folder=folder, rel_path=rel_path, kind=ChangeKind.DELETED, observed_ms=now_ms
+            )
+        entry = next(index_it, None)
+        if entry is not None:
+            if entry[0] <= entry_key:
+                raise _unsorted("indexed", entry[0])
+            entry_key = entry[0]

@@ -39,6 +39,7 @@ class Filters:
         "_spec",
         "exclude_if_present",
         "follow_symlinks",
+        "has_patterns",
         "max_size_bytes",
     )
 
@@ -52,6 +53,9 @@ class Filters:
     ) -> None:
         self._lines = list(patterns)
         self._spec = compile_patterns(self._lines)
+        # False when no line is a pattern (none, or only blanks and comments): then
+        # ``matches`` is always False and a walk need not ask it.
+        self.has_patterns = any(p.include is not None for p in self._spec.patterns)
         self._dir_cache: dict[str, bool] = {}
         self.exclude_if_present = exclude_if_present
         self.max_size_bytes = max_size_bytes

@@ -21,7 +21,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from syncd.config import FolderConfig, FollowSymlinks
-from syncd.domain import LocalState, RelPath, SkippedItem
+from syncd.domain import FileStamp, LocalState, RelPath, SkippedItem, stamp_of
 from syncd.watch.filters import Filters, symlink_problem
 
 _GONE = (errno.ENOENT, errno.ENOTDIR)
@@ -67,7 +67,12 @@ class _Frame:
 
     rel: str
     ident: tuple[int, int]
-    entries: Iterator[os.DirEntry[bytes]] = field(default_factory=lambda: iter(()))
+    prefix: bytes = b""  # the path key of the directory plus b"/" ("" at the root)
+    entries: Iterator[_Listed] = field(default_factory=lambda: iter(()))
+
+
+# One entry of a directory listing: (sort key, listed as a directory, the entry).
+_Listed = tuple[bytes, bool, os.DirEntry[bytes]]
 
 
 def _join(rel_dir: str, name: str) -> str:
@@ -79,6 +84,10 @@ def _is_dir(entry: os.DirEntry[bytes], *, follow: FollowSymlinks) -> bool:
         return entry.is_dir(follow_symlinks=follow is not False and entry.is_symlink())
     except OSError:
         return False
+
+
+def _sort_key(listed: _Listed) -> bytes:
+    return listed[0]
 
 
 class Scanner:
@@ -102,6 +111,13 @@ class Scanner:
         and fills in as the generator runs. A missing or unreadable root yields one
         SkippedItem and marks the whole folder unseen: never "everything deleted".
         """
+        stamps = self.scan_stamps(under)  # checks ``under`` now, not on the first next()
+        return (s if isinstance(s, SkippedItem) else LocalState.from_stamp(s) for s in stamps)
+
+    def scan_stamps(self, under: RelPath | None = None) -> Iterator[FileStamp | SkippedItem]:
+        """``scan`` with each file as a ``FileStamp`` instead of a LocalState (the same
+        files, skips and order; the rescanner's whole-folder comparison, one tuple per
+        file)."""
         if under and any(part in ("", ".", "..") for part in under.split("/")):
             raise ValueError(f"not a relative path inside the folder: {under!r}")
         self.unreadable = Unseen(self._filters)
@@ -110,7 +126,7 @@ class Scanner:
     def _skip(self, rel_path: str, reason: str) -> SkippedItem:
         return SkippedItem(folder=self._folder.name, rel_path=RelPath(rel_path), reason=reason)
 
-    def _scan(self, under: str, unseen: Unseen) -> Iterator[Entry]:
+    def _scan(self, under: str, unseen: Unseen) -> Iterator[FileStamp | SkippedItem]:
         try:
             root_st = os.stat(self._root)
         except OSError as exc:
@@ -130,7 +146,7 @@ class Scanner:
             found = yield from self._descend_to(under, unseen, ancestors)
             if found is None:
                 return
-            top = _Frame(rel=under, ident=found)
+            top = _Frame(rel=under, ident=found, prefix=os.fsencode(under) + b"/")
             abs_dir = self._root + b"/" + os.fsencode(under)
         problem = self._open(top, abs_dir, unseen)
         if problem is not None:
@@ -139,7 +155,7 @@ class Scanner:
 
     def _descend_to(
         self, under: str, unseen: Unseen, ancestors: set[tuple[int, int]]
-    ) -> Generator[Entry, None, tuple[int, int] | None]:
+    ) -> Generator[FileStamp | SkippedItem, None, tuple[int, int] | None]:
         """Check each step from the root down to ``under`` (links, filters, markers,
         filesystem, loops). Yields ``under`` itself if it is a file; returns the
         directory's identity when there is a directory to walk, else None."""
@@ -153,22 +169,27 @@ class Scanner:
                 return None
             rel = _join(rel, part)
             path = abs_dir + b"/" + os.fsencode(part)
-            result = self._classify(rel, path, unseen, keyed_dir=None)
-            is_dir = isinstance(result, tuple)
+            result = self._classify(os.fsencode(rel), path, unseen, keyed_dir=None)
+            is_dir = isinstance(result, os.stat_result) and stat.S_ISDIR(result.st_mode)
             if result is not None and self._filters.matches(rel, is_dir=is_dir):
                 unseen.add_dir(under)
                 return None
-            if not isinstance(result, tuple):
+            if not isinstance(result, os.stat_result):
                 if result is not None and i == len(parts) - 1:
                     yield result
                 return None
-            if result in ancestors:
+            if not is_dir:
+                if i == len(parts) - 1:
+                    yield stamp_of(os.fsencode(rel), result)
+                return None
+            ident = (result.st_dev, result.st_ino)
+            if ident in ancestors:
                 unseen.add_dir(under)
                 yield self._skip(rel, "directory loop (the same directory is above it)")
                 return None
-            ancestors.add(result)
+            ancestors.add(ident)
             abs_dir = path
-            found = result
+            found = ident
         return found
 
     def _has_marker(self, abs_dir: bytes) -> bool:
@@ -194,44 +215,58 @@ class Scanner:
             unseen.add_dir(frame.rel)
             return None
         follow = self._filters.follow_symlinks
-        entries.sort(key=lambda e: e.name + b"/" if _is_dir(e, follow=follow) else e.name)
-        frame.entries = iter(entries)
+        listed: list[_Listed] = []
+        for entry in entries:
+            keyed_dir = _is_dir(entry, follow=follow)
+            listed.append((entry.name + b"/" if keyed_dir else entry.name, keyed_dir, entry))
+        listed.sort(key=_sort_key)
+        frame.entries = iter(listed)
         return None
 
     def _walk(
         self, stack: list[_Frame], unseen: Unseen, ancestors: set[tuple[int, int]]
-    ) -> Iterator[Entry]:
-        follow = self._filters.follow_symlinks
+    ) -> Iterator[FileStamp | SkippedItem]:
+        # The hot loop of every rescan (one pass per file): paths stay bytes keys, and
+        # the text path is decoded only where it is needed (patterns, skips, dirs).
+        filters = self._filters.matches if self._filters.has_patterns else None
+        classify = self._classify
         while stack:
             frame = stack[-1]
-            entry = next(frame.entries, None)
-            if entry is None:
-                ancestors.discard(stack.pop().ident)
-                continue
-            rel = _join(frame.rel, os.fsdecode(entry.name))
-            keyed_dir = _is_dir(entry, follow=follow)
-            if self._filters.matches(rel, is_dir=keyed_dir):
-                continue
-            result = self._classify(rel, entry.path, unseen, keyed_dir=keyed_dir)
-            if not isinstance(result, tuple):
-                if result is not None:
+            prefix = frame.prefix
+            for _, keyed_dir, entry in frame.entries:
+                key = prefix + entry.name
+                if filters is not None and filters(os.fsdecode(key), is_dir=keyed_dir):
+                    continue
+                result = classify(key, entry.path, unseen, keyed_dir=keyed_dir)
+                if result is None:
+                    continue
+                if not isinstance(result, os.stat_result):
                     yield result
-                continue
-            if result in ancestors:
-                unseen.add_dir(rel)
-                yield self._skip(rel, "directory loop (the same directory is above it)")
-                continue
-            child = _Frame(rel=rel, ident=result)
-            problem = self._open(child, entry.path, unseen)
-            if problem is not None:
-                yield problem
-            stack.append(child)
-            ancestors.add(result)
+                    continue
+                if not stat.S_ISDIR(result.st_mode):
+                    yield stamp_of(key, result)
+                    continue
+                rel = os.fsdecode(key)
+                ident = (result.st_dev, result.st_ino)
+                if ident in ancestors:
+                    unseen.add_dir(rel)
+                    yield self._skip(rel, "directory loop (the same directory is above it)")
+                    continue
+                child = _Frame(rel=rel, ident=ident, prefix=key + b"/")
+                problem = self._open(child, entry.path, unseen)
+                if problem is not None:
+                    yield problem
+                stack.append(child)
+                ancestors.add(ident)
+                break  # depth first: the child's entries come next
+            else:
+                ancestors.discard(stack.pop().ident)
 
     def _classify(
-        self, rel: str, path: bytes, unseen: Unseen, *, keyed_dir: bool | None
-    ) -> Entry | tuple[int, int] | None:
-        """What one path is: a file's state, a directory's (dev, inode) to enter, a
+        self, key: bytes, path: bytes, unseen: Unseen, *, keyed_dir: bool | None
+    ) -> SkippedItem | os.stat_result | None:
+        """What one path (path key ``key``) is: the ``lstat`` of a regular file or of a
+        directory to enter (the ``stat`` behind a symlink that may be followed), a
         SkippedItem, or None (gone, or changed type since it was listed).
         ``keyed_dir`` is how the listing sorted it (None: not from a listing)."""
         try:
@@ -241,25 +276,32 @@ class Scanner:
                     self._root_real, os.fsdecode(path), follow=self._filters.follow_symlinks
                 )
                 if problem is not None:
-                    return self._skip(rel, problem)
+                    return self._skip(os.fsdecode(key), problem)
                 st = os.stat(path)
         except OSError as exc:
             if exc.errno in _GONE:
                 return None
+            rel = os.fsdecode(key)
             unseen.add_dir(rel)
             return self._skip(rel, f"cannot be looked at: {exc.strerror}")
-        is_dir = stat.S_ISDIR(st.st_mode)
+        mode = st.st_mode
+        if stat.S_ISREG(mode):
+            if keyed_dir:
+                unseen.add_dir(os.fsdecode(key))  # changed type since the listing
+                return None
+            if self._filters.too_large(st.st_size):
+                rel = os.fsdecode(key)
+                unseen.add_file(rel)
+                return self._skip(rel, f"larger than max_size_bytes ({st.st_size} bytes)")
+            return st
+        is_dir = stat.S_ISDIR(mode)
         if keyed_dir is not None and keyed_dir != is_dir:
-            unseen.add_dir(rel)  # changed type since the listing: its place in the order is lost
+            unseen.add_dir(os.fsdecode(key))  # its place in the order is lost
             return None
         if is_dir:
             if self._folder.one_file_system and st.st_dev != self._root_dev:
+                rel = os.fsdecode(key)
                 unseen.add_dir(rel)
                 return self._skip(rel, "on another filesystem (one_file_system is on)")
-            return (st.st_dev, st.st_ino)
-        if not stat.S_ISREG(st.st_mode):
-            return self._skip(rel, "not a regular file (FIFO, socket or device)")
-        if self._filters.too_large(st.st_size):
-            unseen.add_file(rel)
-            return self._skip(rel, f"larger than max_size_bytes ({st.st_size} bytes)")
-        return LocalState.from_stat(RelPath(rel), st)
+            return st
+        return self._skip(os.fsdecode(key), "not a regular file (FIFO, socket or device)")

@@ -64,3 +64,20 @@ def test_compare_quick_new_scenarios_verify_and_report_their_references(tmp_path
     assert data["daemon"]["write_versions"] == 3
     assert data["daemon"]["versions"] >= 1
     assert not data["daemon"]["problems"]
+
+
+@pytest.mark.integration
+def test_nochange_builds_once_then_reuses_its_tree(tmp_path: Path) -> None:
+    """bench/nochange.py uploads a tree once, then times no-change runs on the kept state."""
+    argv = [sys.executable, str(REPO / "bench" / "nochange.py"), "--files", "20"]
+    argv += ["--work", str(tmp_path / "kept"), "--runs", "1"]
+    outputs = []
+    for _ in range(2):
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, timeout=110, check=False, cwd=tmp_path
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        outputs.append(proc.stdout)
+    assert "initial upload:" in outputs[0]
+    assert "initial upload" not in outputs[1]  # the tree, journal and bucket were kept
+    assert all("x the stat walk" in out and "exit 0" in out for out in outputs)

@@ -65,6 +65,9 @@ def test_folders_are_separate(journal, entry):
     assert list(journal.iter_index("never-seen")) == []
     assert journal.index_get("never-seen", RelPath("a")) is None
     assert journal.index_count("never-seen") == 0
+    assert (journal.index_empty("docs"), journal.index_empty("never-seen")) == (False, True)
+    journal.forget_index("photos", RelPath("a"))
+    assert journal.index_empty("photos")
     assert journal.index_lookup("never-seen", RelPath("new"), (1, 100))[1] == []
 
 
@@ -106,3 +109,35 @@ def test_forget_index_drops_one_entry(journal, entry):
     assert journal.index_get("docs", RelPath("a")) is None
     assert journal.index_get("docs", RelPath("b")) is not None
     journal.forget_index("unknown-folder", RelPath("a"))  # no folder: nothing to do
+
+
+def stamps_of(entries):
+    """The FileStamps the index should give for these entries, in path order."""
+    rows = [
+        (rel_path_key(e.rel_path), e.dev, e.inode, e.size, e.mtime_ns, e.ctime_ns) for e in entries
+    ]
+    return sorted(rows)
+
+
+def test_stamps_match_the_entries_page_by_page(journal, entry, monkeypatch):
+    """iter_stamps gives each entry's stamp in byte order, across page edges, 64-bit too."""
+    monkeypatch.setattr(index_api, "STAMP_PAGE_ROWS", 3)
+    big = 2**64 - 2
+    names = ["b", "a/b", "a-b", "a.b", "a", "é", BAD, "a/b/c", "a0", "u", "v"]
+    entries = [entry(n, inode=i, size=i * 3) for i, n in enumerate(names)]
+    entries += [entry("w", dev=big, inode=big - 1), entry("x", folder="photos")]
+    journal.put_index(entries)
+    assert list(journal.iter_stamps("docs")) == stamps_of(entries[:-1])
+    assert list(journal.iter_stamps("never-seen")) == []
+
+
+def test_stamps_under_a_directory(journal, entry, monkeypatch):
+    """``under`` gives the stamp at that path and those below it, as iter_index does."""
+    monkeypatch.setattr(index_api, "STAMP_PAGE_ROWS", 2)
+    names = ["dir", "dir-x", "dir.txt", "dir/a", "dir/b/c", "dir/z", "dir0", "dirx", "d"]
+    journal.put_index([entry(name, inode=i) for i, name in enumerate(names)])
+    for under in ("dir/", "dir/b", "dir/a", ""):
+        want = [rel_path_key(e.rel_path) for e in journal.iter_index("docs", RelPath(under))]
+        got = list(journal.iter_stamps("docs", RelPath(under)))
+        assert [s[0] for s in got] == want
+        assert got == stamps_of(journal.iter_index("docs", RelPath(under)))

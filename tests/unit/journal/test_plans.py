@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event
 
 from syncd.domain import ChangeKind, RelPath, SkippedItem
-from syncd.journal import Journal, Written
+from syncd.journal import Journal, Written, index_api
 from syncd.remote import FileVersion
 from tests.support.fake_clock import FakeClock
 from tests.unit.journal.conftest import Change, Entry
@@ -125,7 +125,7 @@ def test_hot_statements_search_an_index(
 def test_counts_for_status_and_the_guard_use_an_index(
     journal: Journal, journal_path: Path, change: Change
 ) -> None:
-    """Status and delete-guard counts search an index: no full scan of another folder."""
+    """Status, delete-guard and never-synced counts search an index: no full scan."""
     journal.record(
         [change("a", kind=ChangeKind.DELETED), change("b", folder="photos")],
         settle_ms=0, delete_hold_ms=0, max_deferral_ms=0,
@@ -133,6 +133,7 @@ def test_counts_for_status_and_the_guard_use_an_index(
     with captured(journal) as seen:
         journal.count_pending("docs", kind=ChangeKind.DELETED)
         journal.index_count("docs")
+        journal.index_empty("docs")
     for statement, params in seen:
         assert not any(line.startswith("SCAN") for line in plan_of(journal_path, statement, params))
 
@@ -165,3 +166,19 @@ def test_a_claim_that_honours_pauses_searches_indexes(
              statements.items()}  # fmt: skip
     bad = {statement: lines for statement, lines in plans.items() if any(map(walks, lines))}
     assert bad == {}
+
+
+def test_rescan_reads_the_index_by_primary_key_in_order(
+    journal: Journal, journal_path: Path, entry: Entry, monkeypatch: Any
+) -> None:
+    """iter_stamps pages search the files primary key in key order: no scan, no sort."""
+    monkeypatch.setattr(index_api, "STAMP_PAGE_ROWS", 7)
+    journal.put_index([entry(f"d{i % 3}/f{i:04d}", inode=i) for i in range(FILES)])
+    with captured(journal) as seen:
+        assert len(list(journal.iter_stamps("docs"))) == FILES
+        assert len(list(journal.iter_stamps("docs", RelPath("d1")))) == FILES // 3
+    statements = {st for st, _ in seen if st.lstrip().startswith("SELECT")}
+    assert len(statements) >= 4  # first page, next pages, the exact path, a subtree page
+    for statement in statements:
+        lines = plan_of(journal_path, statement, None)
+        assert all(line.startswith("SEARCH files USING PRIMARY KEY") for line in lines), lines

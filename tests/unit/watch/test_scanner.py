@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from syncd.config import FolderConfig
-from syncd.domain import LocalState, RelPath, SkippedItem, rel_path_key
+from syncd.domain import LocalState, RelPath, SkippedItem, rel_path_key, stamp_of
 from syncd.watch.scanner import Scanner, Unseen
 
 FolderFactory = Callable[..., FolderConfig]
@@ -88,6 +88,24 @@ def test_file_states_come_from_lstat(root: Path, folder: FolderFactory) -> None:
         st.st_dev,
         st.st_ino,
     )
+
+
+def test_stamps_are_the_file_states_of_scan(root: Path, folder: FolderFactory) -> None:
+    """scan_stamps yields what scan yields, in order, each file as its lstat stamp."""
+    touch(root, "a/x", "a/y/z", "a-b", "a0", "b.tmp", "big", data=b"123")
+    touch(root, "small", data=b"1")
+    os.mkfifo(root / "a" / "fifo")
+    os.symlink("a", root / "link")
+    scanner = Scanner(folder(exclude=("*.tmp",), max_size_bytes=2))
+    for under in (None, RelPath("a"), RelPath("a/x"), RelPath("link")):
+        stamps = list(scanner.scan_stamps(under))
+        states = list(scanner.scan(under))
+        assert [LocalState.from_stamp(s) if isinstance(s, tuple) else s for s in stamps] == states
+        for st in stamps:
+            if isinstance(st, tuple):
+                assert st == stamp_of(st[0], os.lstat(os.fsencode(root) + b"/" + st[0]))
+    assert [e.rel_path for e in scanner.scan()] == ["a-b", "a/fifo", "a/x", "a/y/z", "a0",
+                                                    "big", "link", "small"]  # fmt: skip
 
 
 def test_special_files_are_skipped_without_being_opened(root: Path, folder: FolderFactory) -> None:
