@@ -18,7 +18,7 @@ import structlog
 
 from syncd.clock import Clock, utc_day
 from syncd.config import FolderConfig
-from syncd.domain import B2Name, ConflictRecord, LocalState
+from syncd.domain import B2Name, ConflictRecord, LocalState, RelPath
 from syncd.engine.executor import Executor, Outcome, entry_for
 from syncd.engine.local import stat_file
 from syncd.engine.plan import Upload
@@ -63,6 +63,10 @@ class RemoteExecutor:
         self._report = report
         self._clock = clock
         self._host = host
+
+    def cancel_unfinished(self, folder: str, rel_path: RelPath) -> None:
+        """:meth:`Executor.cancel_unfinished`."""
+        self._executor.cancel_unfinished(folder, rel_path)
 
     def execute(
         self,

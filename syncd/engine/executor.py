@@ -181,6 +181,20 @@ class Executor:
         )
         return Outcome(index=entry, written=Written(versions=(result.version,)))
 
+    def cancel_unfinished(self, folder: str, rel_path: RelPath) -> None:
+        """Cancel the large upload recorded for a path that no longer needs it (deleted,
+        moved away, or back to what B2 holds), so a crash in the middle of one leaves no
+        unfinished large file behind (the reconciler's grace period is the backstop)."""
+        journal = self._journal
+        if journal is None:
+            return
+        recorded = journal.large.get(folder, rel_path)
+        if recorded is None:
+            return
+        self._client.cancel_large_file(recorded.file_id)
+        journal.large.forget(folder, rel_path)
+        log.info("large_file_abandoned", folder=folder, path=rel_path, file_id=recorded.file_id)
+
     def _resume(self, folder: str, rel_path: RelPath) -> Resume | None:
         journal = self._journal
         if journal is None:

@@ -238,7 +238,14 @@ class WorkerPool:
                 with self._lock:
                     self._busy -= 1
                 self._report.job_done()
-                self._wake.set()  # idle workers re-check: new rows, or the end of a drain
+                self._wake_after_job(draining)
+
+    def _wake_after_job(self, draining: bool) -> None:
+        """Idle drainers re-check for the end of the drain, and idle workers take what is
+        claimed; a daemon's idle workers are otherwise woken by new rows (a wake per
+        finished job made each of them run an empty claim)."""
+        if draining or len(self._claims):
+            self._wake.set()
 
     def _idle(self) -> bool:
         if self.busy or len(self._claims):
