@@ -34,6 +34,7 @@ from syncd.errors import (
     RemoteTransientError,
 )
 from syncd.journal import Journal
+from syncd.remote import LargeStart
 from tests.support.fake_clock import FakeClock
 from tests.unit.engine.conftest import (
     BUCKET,
@@ -102,6 +103,9 @@ class FakeClient:
     def latest_version(self, bucket: Bucket, b2_name: str) -> FileVersion | None:
         self.calls.append(("latest_version", (bucket, b2_name)))
         return self.latest
+
+    def cancel_large_file(self, file_id: str) -> None:
+        self.calls.append(("cancel_large_file", file_id))
 
 
 @pytest.fixture
@@ -363,3 +367,17 @@ def test_copy_takes_its_source_from_the_remote_index(
     )  # fmt: skip
     assert outcome.written is not None
     assert outcome.written.detail == "touch"
+
+
+def test_a_path_that_needs_no_new_content_cancels_its_recorded_large_upload(
+    client: FakeClient, report: RunReport, tmp_path: Path
+) -> None:
+    """The large upload recorded for a path is cancelled and forgotten once; no record, no call."""
+    with Journal.open(tmp_path / "j.sqlite3", clock=FakeClock()) as journal:
+        journal.large.started(FOLDER, "big.bin", LargeStart("large-id", "e" * 40, 5, 1 << 20))
+        executor = Executor(cast(B2Client, client), report, journal)
+        executor.cancel_unfinished(FOLDER, RelPath("big.bin"))
+        executor.cancel_unfinished(FOLDER, RelPath("big.bin"))
+        executor.cancel_unfinished(FOLDER, RelPath("other.bin"))
+        assert journal.large.get(FOLDER, "big.bin") is None
+    assert client.calls == [("cancel_large_file", "large-id")]
