@@ -374,7 +374,11 @@ def test_a_path_that_needs_no_new_content_cancels_its_recorded_large_upload(
 ) -> None:
     """The large upload recorded for a path is cancelled and forgotten once; no record, no call."""
     with Journal.open(tmp_path / "j.sqlite3", clock=FakeClock()) as journal:
-        journal.large.started(FOLDER, "big.bin", LargeStart("large-id", "e" * 40, 5, 1 << 20))
+        journal.large.started(
+            FOLDER,
+            "big.bin",
+            LargeStart(file_id="large-id", sha1="e" * 40, mtime_ms=5, part_size=1 << 20),
+        )
         executor = Executor(cast(B2Client, client), report, journal)
         executor.cancel_unfinished(FOLDER, RelPath("big.bin"))
         executor.cancel_unfinished(FOLDER, RelPath("big.bin"))
