@@ -32,7 +32,7 @@ from syncd.errors import (
     SpecialFileError,
 )
 from syncd.localfile import HeldFile
-from syncd.remote import Bucket, FileVersion, UploadResult
+from syncd.remote import Bucket, FileVersion, LargeStart, UploadResult
 from syncd.s3 import versions
 from syncd.s3.session import S3Session
 from syncd.s3.upload import b64, body, matches, metadata_headers, sent_version, uploaded_ms
@@ -145,8 +145,11 @@ class LargeUpload:
         content_type: str,
         part_size: int,
         on_progress: Callable[[int], None] | None,
+        record: Callable[[LargeStart], None] | None = None,
     ) -> UploadResult:
-        """Upload, resuming when possible; the finished, checked version."""
+        """Upload, resuming when possible; the finished, checked version. ``record`` gets
+        the upload's id (``<uploadId>@<key>``) before any part is sent, so a path that
+        needs it no more can have it aborted (the journal's record of large uploads)."""
         session, raw, name, key = (
             self._session,
             self._session.raw,
@@ -163,6 +166,14 @@ class LargeUpload:
                     "create_multipart_upload", lambda: raw.create_multipart(name, key, headers)
                 )
             uid = upload_id
+            if record is not None:
+                start = LargeStart(
+                    file_id=versions.make_id(uid, key),
+                    sha1=sha1,
+                    mtime_ms=expected.mtime_ms,
+                    part_size=part_size,
+                )
+                record(start)
 
             def send(number: int) -> None:
                 offset, length = plan[number - 1]

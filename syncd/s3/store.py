@@ -104,9 +104,10 @@ class S3Store:
         sha1: str | None = None,
     ) -> UploadResult:
         """Upload one local file as the newest version of ``b2_name``. A multipart
-        upload resumes from ListParts; ``resume`` (the journal's record of a native large
-        file) is not used over S3 yet; nor is ``sha1`` (S3 hashes parts as it sends them)."""
-        del resume, sha1
+        upload resumes from ListParts and records its upload id through ``resume`` (so
+        a path that needs it no more can have it aborted); ``sha1`` is not used (S3
+        hashes parts as it sends them)."""
+        del sha1
         problem = name_problem(b2_name)
         if problem is not None:
             raise LocalAccessError(problem, rel_path=str(expected.rel_path))
@@ -125,6 +126,7 @@ class S3Store:
                 content_type=content_type,
                 part_size=part_size,
                 on_progress=on_progress,
+                record=None if resume is None else resume.record,
             )
         return upload_small(
             self.session,
