@@ -6,7 +6,10 @@ method is one short transaction and returns domain values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
+
+from sqlalchemy import Connection
 
 from syncd.clock import Clock
 from syncd.domain import FileStamp, IndexEntry, RelPath
@@ -24,6 +27,9 @@ from syncd.journal.folders import Folders
 
 PAGE_ROWS = 1_000  # rows per iter_index page: memory stays flat however big the index
 STAMP_PAGE_ROWS = 5_000  # rows per iter_stamps page (small tuples)
+T = TypeVar("T")
+_Span = tuple[bytes | None, bytes | None]  # (after, below): exclusive path bounds
+_Page = tuple[list[T], bytes]  # a page's items and the path key of its last one
 PUT_CHUNK = 2_000  # index rows per put_index transaction (writers wait behind each)
 
 
@@ -68,51 +74,58 @@ class IndexReads:
         everything below it. Each page is its own short read, so this is not a
         snapshot: rows written meanwhile show up if they sort after the position.
         """
-        folder_id = self._folders.lookup(folder)
-        if folder_id is None:
-            return
-        base = normalize_dir(under)
-        after: bytes | None = None
-        below: bytes | None = None
-        if base:
-            exact = self.index_get(folder, RelPath(base))
-            if exact is not None:
-                yield exact
-            after, below = subtree_bounds(base)  # paths never end in "/": > is >=
-        while True:
-            with self._db.read("iterate index") as conn:
-                rows = index_rows.page(conn, folder_id, after=after, below=below, limit=PAGE_ROWS)
-                entries = [index_entry(row, folder) for row in rows]
-                last = bytes(rows[-1]["path"]) if rows else b""
-            yield from entries
-            if len(entries) < PAGE_ROWS:
-                return
-            after = last
+
+        def exact(conn: Connection, folder_id: int, path: bytes) -> IndexEntry | None:
+            row = index_rows.get(conn, folder_id, path)
+            return None if row is None else index_entry(row, folder)
+
+        def page(conn: Connection, folder_id: int, span: _Span) -> _Page[IndexEntry]:
+            rows = index_rows.page(conn, folder_id, after=span[0], below=span[1], limit=PAGE_ROWS)
+            last = bytes(rows[-1]["path"]) if rows else b""
+            return [index_entry(row, folder) for row in rows], last
+
+        return self._paged(folder, under, exact, page, PAGE_ROWS)
 
     def iter_stamps(self, folder: str, under: RelPath | None = None) -> Iterator[FileStamp]:
         """``iter_index`` as ``FileStamp`` tuples (path key, dev, inode, size, mtime_ns,
         ctime_ns): what a rescan compares, in the same order, a page at a time."""
+
+        def page(conn: Connection, folder_id: int, span: _Span) -> _Page[FileStamp]:
+            rows = index_rows.stamp_page(
+                conn, folder_id, after=span[0], below=span[1], limit=STAMP_PAGE_ROWS
+            )
+            return rows, rows[-1][0] if rows else b""
+
+        return self._paged(folder, under, index_rows.stamp, page, STAMP_PAGE_ROWS)
+
+    def _paged(
+        self,
+        folder: str,
+        under: RelPath | None,
+        exact: Callable[[Connection, int, bytes], T | None],
+        page: Callable[[Connection, int, _Span], _Page[T]],
+        size: int,
+    ) -> Iterator[T]:
+        """The entry at ``under`` (if any), then the folder's pages below it (all of the
+        folder without ``under``) in path order, each page its own short read."""
         folder_id = self._folders.lookup(folder)
         if folder_id is None:
             return
         base = normalize_dir(under)
-        after: bytes | None = None
-        below: bytes | None = None
+        span: _Span = (None, None)
         if base:
             with self._db.read("index lookup") as conn:
-                exact = index_rows.stamp(conn, folder_id, encode_path(base))
-            if exact is not None:
-                yield exact
-            after, below = subtree_bounds(base)  # paths never end in "/": > is >=
+                found = exact(conn, folder_id, encode_path(base))
+            if found is not None:
+                yield found
+            span = subtree_bounds(base)  # paths never end in "/": > is >=
         while True:
             with self._db.read("iterate index") as conn:
-                rows = index_rows.stamp_page(
-                    conn, folder_id, after=after, below=below, limit=STAMP_PAGE_ROWS
-                )
-            yield from rows
-            if len(rows) < STAMP_PAGE_ROWS:
+                items, last = page(conn, folder_id, span)
+            yield from items
+            if len(items) < size:
                 return
-            after = rows[-1][0]
+            span = (last, span[1])
 
     def index_count(self, folder: str) -> int:
         """How many paths of the folder are indexed."""
