@@ -172,3 +172,15 @@ class DaemonProcess:
             self.proc.kill()
         self.proc.wait(30)
         self._log.close()
+
+
+def run_syncd(setup: Setup, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one syncd command (``args[0]``) with the setup's config and its arguments."""
+    return subprocess.run(
+        [sys.executable, "-m", "syncd", args[0], "--config", str(setup.config), *args[1:]],
+        capture_output=True,
+        text=True,
+        env=setup.env(),
+        timeout=60,
+        check=False,
+    )

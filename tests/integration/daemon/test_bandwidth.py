@@ -17,6 +17,7 @@ from tests.support.harness import (
     DaemonProcess,
     NotifySocket,
     Setup,
+    run_syncd,
     sync_now,
     wait_until,
     write_config,
@@ -62,18 +63,6 @@ def test_status_shows_the_limit_of_the_running_daemon(setup: Setup, tmp_path: Pa
         notify.close()
 
 
-def syncd(setup: Setup, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run one syncd command with the setup's config."""
-    return subprocess.run(
-        [sys.executable, "-m", "syncd", args[0], "--config", str(setup.config), *args[1:]],
-        capture_output=True,
-        text=True,
-        env=setup.env(),
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.mark.soak  # about 6 s of limited download; the S3 test checks downloads in 2.5 s
 def test_a_restore_keeps_to_the_download_limit(setup: Setup, tmp_path: Path) -> None:
     """1 MB restored at 200 kB/s (downloads only) takes at least 4 s (1 s burst + 4 s)."""
@@ -85,7 +74,7 @@ def test_a_restore_keeps_to_the_download_limit(setup: Setup, tmp_path: Path) -> 
     assert code == 0, err
     assert summary["uploaded_bytes"] == 1_000_192
     started = time.monotonic()
-    result = syncd(setup, "restore", "folder/big.bin", "--to", str(tmp_path / "out"))
+    result = run_syncd(setup, "restore", "folder/big.bin", "--to", str(tmp_path / "out"))
     restore_s = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     restored = tmp_path / "out" / "folder" / "big.bin"
@@ -96,7 +85,7 @@ def test_a_restore_keeps_to_the_download_limit(setup: Setup, tmp_path: Path) -> 
 
 def daemon_limits(setup: Setup) -> tuple[int | None, int | None, str]:
     """The running daemon's limits in force now and its bandwidth_limit, from status."""
-    d = json.loads(syncd(setup, "status", "--json").stdout)["daemon"]
+    d = json.loads(run_syncd(setup, "status", "--json").stdout)["daemon"]
     return d["max_upload_bytes_per_s"], d["max_download_bytes_per_s"], d["bandwidth_limit"]
 
 

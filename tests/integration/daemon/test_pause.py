@@ -4,8 +4,6 @@ for one folder while another syncs."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,21 +11,16 @@ import pytest
 
 from syncd.emulator import EmulatorServer
 from tests.support.bucket_view import BucketView
-from tests.support.harness import DaemonProcess, NotifySocket, Setup, wait_until, write_config
+from tests.support.harness import (
+    DaemonProcess,
+    NotifySocket,
+    Setup,
+    run_syncd,
+    wait_until,
+    write_config,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def syncd(setup: Setup, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run one syncd command with the setup's config."""
-    return subprocess.run(
-        [sys.executable, "-m", "syncd", args[0], "--config", str(setup.config), *args[1:]],
-        capture_output=True,
-        text=True,
-        env=setup.env(),
-        timeout=60,
-        check=False,
-    )
 
 
 def uploads(emulator: EmulatorServer) -> int:
@@ -37,14 +30,14 @@ def uploads(emulator: EmulatorServer) -> int:
 
 def status_of(setup: Setup, name: str) -> dict[str, object]:
     """The folder ``name`` of ``status --json``."""
-    doc = json.loads(syncd(setup, "status", "--json").stdout)
+    doc = json.loads(run_syncd(setup, "status", "--json").stdout)
     folder: dict[str, object] = next(f for f in doc["folders"] if f["folder"] == name)
     return folder
 
 
 def folder_status(setup: Setup) -> dict[str, object]:
     """The first folder of ``status --json``."""
-    doc = json.loads(syncd(setup, "status", "--json").stdout)
+    doc = json.loads(run_syncd(setup, "status", "--json").stdout)
     folder: dict[str, object] = doc["folders"][0]
     return folder
 
@@ -59,7 +52,7 @@ def test_pause_holds_uploads_across_a_restart_until_resume(
     try:
         first.wait_ready()
         assert wait_until(lambda: uploads(emulator) == 1, 30), first.log()
-        assert syncd(setup, "pause").returncode == 0
+        assert run_syncd(setup, "pause").returncode == 0
         time.sleep(1.5)  # the gate re-reads the journal every second
         for i in range(3):
             (setup.root / f"held{i}").write_text(str(i))
@@ -78,7 +71,7 @@ def test_pause_holds_uploads_across_a_restart_until_resume(
         time.sleep(2.5)
         assert uploads(emulator) == 1, second.log()
         assert "uploads_paused" in second.log()
-        assert syncd(setup, "resume").returncode == 0
+        assert run_syncd(setup, "resume").returncode == 0
         assert wait_until(lambda: uploads(emulator) == 4, 30), second.log()
         assert wait_until(lambda: folder_status(setup)["state"] == "idle", 30)
     finally:
@@ -93,7 +86,7 @@ def test_pause_for_a_duration_ends_by_itself(
     setup: Setup, emulator: EmulatorServer, daemon: DaemonProcess
 ) -> None:
     """``--for 5s``: status shows the end time; after it uploads resume without a command."""
-    result = syncd(setup, "pause", "--for", "5s")
+    result = run_syncd(setup, "pause", "--for", "5s")
     assert result.returncode == 0, result.stderr
     assert "paused until" in result.stdout
     assert isinstance(folder_status(setup)["paused_until_ms"], int)
@@ -106,7 +99,7 @@ def test_pause_for_a_duration_ends_by_itself(
 
 def test_a_bad_duration_is_a_usage_error(setup: Setup) -> None:
     """An unreadable --for is exit 2 with one line."""
-    result = syncd(setup, "pause", "--for", "soon")
+    result = run_syncd(setup, "pause", "--for", "soon")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
 
@@ -123,7 +116,7 @@ def test_one_folder_paused_the_other_syncs_across_a_restart(
         f'bucket = "{setup.bucket}"\nprefix = "host2/"\n',
     )
     first_name = setup.root.name  # a folder's name defaults to its directory's
-    result = syncd(setup, "pause", "second")
+    result = run_syncd(setup, "pause", "second")
     assert (result.returncode, result.stdout.strip()) == (0, "second paused until `syncd resume`")
     daemon = DaemonProcess(setup, NotifySocket(tmp_path / "n1.sock"), tmp_path / "d1.log")
     again = None
@@ -153,7 +146,7 @@ def test_one_folder_paused_the_other_syncs_across_a_restart(
         assert wait_until(lambda: "host1/after-restart.txt" in on_b2(), 30), again.log()
         assert "host2/held.txt" not in on_b2()
         assert "folder_paused" in again.log()
-        assert syncd(setup, "resume", "second").returncode == 0
+        assert run_syncd(setup, "resume", "second").returncode == 0
         assert wait_until(lambda: "host2/held.txt" in on_b2(), 30), again.log()
         assert wait_until(lambda: status_of(setup, "second")["state"] == "idle", 30)
     finally:
@@ -167,7 +160,7 @@ def test_one_folder_paused_the_other_syncs_across_a_restart(
 def test_an_unknown_folder_is_a_usage_error(setup: Setup) -> None:
     """pause/resume of a folder the config lacks: one line naming it, exit 2, no change."""
     for command in ("pause", "resume"):
-        result = syncd(setup, command, "nope")
+        result = run_syncd(setup, command, "nope")
         assert result.returncode == 2, result.stderr
         assert result.stderr.strip().splitlines() == [
             f"syncd: no folder named 'nope' in the config (folders: {setup.root.name})"
