@@ -82,22 +82,15 @@ def diff_to_changes(
     ``unreadable``): paths under a directory that could not be read, or that are
     excluded or skipped, are unknown, not gone, and get no DELETED.
     """
-    for local, entry in merge_join(scanned, indexed):
-        if local is not None:
-            if entry is None or not local.same_identity(entry):
-                yield LocalChange(
-                    folder=folder,
-                    rel_path=local.rel_path,
-                    kind=ChangeKind.CHANGED,
-                    observed_ms=now_ms,
-                )
-        elif entry is not None and entry.rel_path not in unreadable:
-            yield LocalChange(
-                folder=folder,
-                rel_path=entry.rel_path,
-                kind=ChangeKind.DELETED,
-                observed_ms=now_ms,
-            )
+    return diff_stamps(
+        folder, map(_stamp, scanned), map(_stamp, indexed), now_ms=now_ms, unreadable=unreadable
+    )
+
+
+def _stamp(item: LocalState | IndexEntry) -> FileStamp:
+    """The quick check's fields of ``item``, keyed by its path's bytes."""
+    key = rel_path_key(item.rel_path)
+    return (key, item.dev, item.inode, item.size, item.mtime_ns, item.ctime_ns)
 
 
 def _unsorted(side: str, key: bytes) -> UnsortedStreamError:
