@@ -30,12 +30,13 @@ from syncd.domain import LocalState
 from syncd.errors import (
     AccessDeniedError,
     LocalAccessError,
+    RemoteBadRequestError,
     RemoteConflictError,
     RemoteNotFoundError,
     VersionLockedError,
 )
 from syncd.paths import name_problem
-from syncd.remote import DirEntry, Resume, VersionsPage
+from syncd.remote import CLIENT_KEY, DirEntry, Resume, VersionsPage
 
 log = structlog.get_logger(__name__)
 SIMPLE_UPLOAD_LIMIT = 5_000_000_000  # the older, smaller of B2's documented limits
@@ -309,8 +310,17 @@ class B2Client:
                 "cancel_large_file",
                 lambda a: raw.cancel_large_file(a.api_url, a.authorization_token, file_id),
             )
-        except RemoteNotFoundError as exc:
+        except (RemoteNotFoundError, RemoteBadRequestError) as exc:  # finished or gone
             log.info("large_file_cancel_not_needed", file_id=file_id, code=exc.code)
+
+    def cancel_unfinished_of(self, bucket: Bucket, b2_name: str) -> None:
+        """Cancel the unfinished large files of exactly ``b2_name`` that this client
+        started (its tag in the file info); other clients' are left alone."""
+        for version in listing.iter_unfinished(self.session, bucket, b2_name):
+            if version.file_name == b2_name and version.file_info.get(CLIENT_KEY, "") == (
+                self.client_tag
+            ):
+                self.cancel_large_file(version.file_id)
 
     # --- downloads and lifecycle ------------------------------------------------------
 

@@ -9,7 +9,9 @@ client's other ones are cancelled. Unfinished large files that another client st
 are never touched. A part already stored counts as done only when its size and SHA-1
 match the same bytes of the local file (hashed now, from the held file); a candidate
 whose parts do not fit is cancelled. Otherwise ``b2_start_large_file`` with the keys in
-the file info, recorded through ``Resume.record`` before any part is sent.
+the file info, recorded through ``Resume.record`` before it is sent (with no id yet,
+so a path that needs it no more has what may be on B2 cancelled by name) and again with
+its id before any part is sent.
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ class LargeStarter:
 
     def _resumable(self, plan: LargePlan, source: SourceFile) -> tuple[str, dict[int, str]] | None:
         recorded = self._resume.recorded() if self._resume is not None else None
+        if recorded is not None and not recorded.file_id:
+            recorded = None  # a start whose answer was lost: found by name, as unrecorded
         if recorded is not None:
             file_id, fits = (
                 recorded.file_id,
@@ -112,6 +116,7 @@ class LargeStarter:
         }
         if self._tag:
             info[CLIENT_KEY] = self._tag
+        self._record(plan, "")  # a crash before the answer leaves a start of unknown id
         started = self._session.call(
             "start_large_file",
             lambda a: self._session.raw.start_large_file(

@@ -64,9 +64,9 @@ class RemoteExecutor:
         self._clock = clock
         self._host = host
 
-    def cancel_unfinished(self, folder: str, rel_path: RelPath) -> None:
+    def cancel_unfinished(self, folder: FolderConfig, bucket: Bucket, rel_path: RelPath) -> None:
         """:meth:`Executor.cancel_unfinished`."""
-        self._executor.cancel_unfinished(folder, rel_path)
+        self._executor.cancel_unfinished(folder, bucket, rel_path)
 
     def execute(
         self,

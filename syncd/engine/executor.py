@@ -28,8 +28,9 @@ from syncd.engine.plan import (
 )
 from syncd.engine.ports import RemoteStore
 from syncd.engine.report import RunReport, Tally
-from syncd.errors import EncryptionKeyMissingError, VersionLockedError
+from syncd.errors import EncryptionKeyMissingError, RemoteError, VersionLockedError
 from syncd.journal import Journal, Written
+from syncd.paths import to_b2_name
 from syncd.remote import Bucket, Resume
 
 log = structlog.get_logger(__name__)
@@ -61,6 +62,15 @@ def entry_for(
         file_id=file_id,
         upload_timestamp_ms=uploaded_ms,
     )
+
+
+def cancel_recorded(client: RemoteStore, bucket: Bucket, b2_name: B2Name, file_id: str) -> None:
+    """Cancel a recorded large upload: by its id, or (a start recorded before its
+    answer came) every one of the name this client started."""
+    if file_id:
+        client.cancel_large_file(file_id)
+    else:
+        client.cancel_unfinished_of(bucket, b2_name)
 
 
 class Executor:
@@ -181,19 +191,34 @@ class Executor:
         )
         return Outcome(index=entry, written=Written(versions=(result.version,)))
 
-    def cancel_unfinished(self, folder: str, rel_path: RelPath) -> None:
-        """Cancel the large upload recorded for a path that no longer needs it (deleted,
-        moved away, or back to what B2 holds), so a crash in the middle of one leaves no
-        unfinished large file behind (the reconciler's grace period is the backstop)."""
+    def cancel_unfinished(self, folder: FolderConfig, bucket: Bucket, rel_path: RelPath) -> None:
+        """Cancel the large upload recorded for a path whose job is done without it
+        (deleted, moved away, back to what B2 holds, or sent small), so a crash in the
+        middle of one leaves no unfinished large file behind (the reconciler's grace
+        period is the backstop). Costs no query unless the path has a record."""
         journal = self._journal
-        if journal is None:
+        if journal is None or not journal.large.may_have(folder.name, rel_path):
             return
-        recorded = journal.large.get(folder, rel_path)
-        if recorded is None:
-            return
-        self._client.cancel_large_file(recorded.file_id)
-        journal.large.forget(folder, rel_path)
-        log.info("large_file_abandoned", folder=folder, path=rel_path, file_id=recorded.file_id)
+        recorded = journal.large.get(folder.name, rel_path)
+        if recorded is not None:
+            b2_name = to_b2_name(folder.prefix, rel_path)
+            try:
+                cancel_recorded(self._client, bucket, b2_name, recorded.file_id)
+            except RemoteError as exc:  # the job is done; the reconciler tries again later
+                log.warning(
+                    "large_file_cancel_failed",
+                    file_id=recorded.file_id,
+                    code=exc.code,
+                    reason=str(exc),
+                )
+                return
+            log.info(
+                "large_file_abandoned",
+                folder=folder.name,
+                path=rel_path,
+                file_id=recorded.file_id,
+            )
+        journal.large.forget(folder.name, rel_path)
 
     def _resume(self, folder: str, rel_path: RelPath) -> Resume | None:
         journal = self._journal

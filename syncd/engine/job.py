@@ -23,12 +23,10 @@ from syncd.engine.plan import (
     CopyFrom,
     DeleteAllVersions,
     Facts,
-    Forget,
     Hide,
     HideOrphan,
     NeedHash,
     Policy,
-    Skip,
     Upload,
 )
 from syncd.engine.plan_remote import CONTENT, RemoteAction, RemoteFacts
@@ -39,8 +37,6 @@ from syncd.journal import Journal
 from syncd.paths import to_b2_name
 from syncd.remote import Bucket
 
-# Actions after which the path needs no large upload it may have left unfinished.
-NO_NEW_CONTENT = (Hide, HideOrphan, Forget, DeleteAllVersions, Skip)
 RescanFn = Callable[[str, RelPath | None, Callable[[], None] | None], object]
 """Rescan (folder, under, progress): ``progress`` is called as the walk moves on."""
 
@@ -109,8 +105,11 @@ class JobRunner:
         progress = self._lease_keeper(job, worker)
         steps.enter(worker, "send", self.remote_bound_s)
         outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
-        if isinstance(action, NO_NEW_CONTENT):
-            self.executor.cancel_unfinished(cfg.name, job.rel_path)
+        written = outcome.written
+        if written is None or not any(v.is_large for v in written.versions):
+            # Done without a large upload (deleted, moved, unchanged, sent small): one
+            # this path's earlier content left unfinished is not needed any more.
+            self.executor.cancel_unfinished(cfg, folder.bucket, job.rel_path)
         steps.enter(worker, "record")
         # The record is made durable by the journal's writer, with other workers' records
         # (one fsync a batch); the worker moves on. Until it commits, the row stays leased:

@@ -89,6 +89,11 @@ class RemoteStore(Protocol):
         """Give up an unfinished multi-part upload this client started (gone counts)."""
         ...
 
+    def cancel_unfinished_of(self, bucket: Bucket, b2_name: str) -> None:
+        """Give up every unfinished multi-part upload of exactly ``b2_name`` this client
+        started (for a start whose answer never reached the journal)."""
+        ...
+
     def take_call_counts(self) -> dict[str, int]:
         """Calls sent since the last take, by B2 price class ("A", "B", "C")."""
         ...

@@ -24,8 +24,10 @@ import structlog
 
 from syncd.clock import Clock, utc_day
 from syncd.domain import ChangeKind, ChangeSink, LocalChange
+from syncd.engine.executor import cancel_recorded
 from syncd.engine.ports import RemoteStore
 from syncd.journal import Journal
+from syncd.paths import to_b2_name
 
 if TYPE_CHECKING:
     from syncd.engine.job import FolderRuntime
@@ -156,8 +158,10 @@ class Reconciler:
         """Cancel the large uploads this client started for paths no longer pending
         (deleted, or changed and sent anew) once they are older than the grace period."""
         before = self._clock.now_ms() - ABANDON_AFTER_MS
+        runtime = self._folders[folder_name]
         for rel_path, file_id in self._journal.large.abandoned(folder_name, before):
-            self._client.cancel_large_file(file_id)
+            b2_name = to_b2_name(runtime.config.prefix, rel_path)
+            cancel_recorded(self._client, runtime.bucket, b2_name, file_id)
             self._journal.large.forget(folder_name, rel_path)
             log.info("large_file_abandoned", folder=folder_name, path=rel_path, file_id=file_id)
 

@@ -4,9 +4,17 @@ Recorded durably before the first part is sent, so a restart resumes exactly tha
 large file by its id (no guess from a listing); forgotten when the path's job completes
 (inside its completion transaction); listed as abandoned when the path is no longer
 pending, so the reconciler cancels them on B2.
+
+A start is recorded twice: before the request that starts it, with no file id yet
+(``LargeStart.file_id == ""``: a crash before the answer leaves a large file nobody
+knows the id of, found again by its name), and with the id once it is known. The
+paths that have a record are kept in memory too (loaded once, a handful of rows), so
+asking after every job whether one is left costs no query.
 """
 
 from __future__ import annotations
+
+import threading
 
 from sqlalchemy import Connection
 
@@ -32,6 +40,22 @@ class LargeUploads:
         self._db = db
         self._folders = folders
         self._clock = clock
+        self._lock = threading.Lock()
+        # (folder id, encoded path) of every record, or more (a completion that forgets
+        # a row in its own transaction leaves it here): None until first asked.
+        self._known: set[tuple[int, bytes]] | None = None
+
+    def may_have(self, folder: str, rel_path: str) -> bool:
+        """Whether the path may have a record (never False when it has one)."""
+        folder_id = self._folders.lookup(folder)
+        if folder_id is None:
+            return False
+        with self._lock:
+            if self._known is None:
+                with self._db.read("list large uploads") as conn:
+                    rows = dbapi(conn).execute("SELECT folder_id, path FROM large_uploads")
+                    self._known = {(int(f), bytes(p)) for f, p in rows.fetchall()}
+            return (folder_id, encode_path(rel_path)) in self._known
 
     def get(self, folder: str, rel_path: str) -> LargeStart | None:
         """What was recorded for the path, or None."""
@@ -57,11 +81,15 @@ class LargeUploads:
         """Record a start, durably (before any part of it is sent)."""
         now_ms = self._clock.now_ms()
         folder_id = self._folders.ensure([folder])[folder]
+        path = encode_path(rel_path)
+        with self._lock:
+            if self._known is not None:
+                self._known.add((folder_id, path))
         with self._db.write("record a large upload", durable=True) as conn:
             dbapi(conn).execute(
                 "INSERT OR REPLACE INTO large_uploads (folder_id, path, file_id, sha1,"
                 " mtime_ms, part_size, started_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (folder_id, encode_path(rel_path), start.file_id, start.sha1,
+                (folder_id, path, start.file_id, start.sha1,
                  start.mtime_ms, start.part_size, now_ms),
             )  # fmt: skip
 
@@ -69,8 +97,12 @@ class LargeUploads:
         """Drop the record of one path."""
         folder_id = self._folders.lookup(folder)
         if folder_id is not None:
+            path = encode_path(rel_path)
             with self._db.write("forget a large upload") as conn:
-                forget_row(conn, folder_id, encode_path(rel_path))
+                forget_row(conn, folder_id, path)
+            with self._lock:
+                if self._known is not None:
+                    self._known.discard((folder_id, path))
 
     def abandoned(self, folder: str, started_before_ms: int) -> list[tuple[RelPath, str]]:
         """(path, file id) of records older than ``started_before_ms`` whose path has no

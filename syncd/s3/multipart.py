@@ -161,6 +161,12 @@ class LargeUpload:
             sha1, md5s = _hash(source, plan)
             upload_id, done = self._resume(plan, md5s)
             if upload_id is None:
+                if record is not None:  # a crash before the answer: aborted by name
+                    record(
+                        LargeStart(
+                            file_id="", sha1=sha1, mtime_ms=expected.mtime_ms, part_size=part_size
+                        )
+                    )
                 headers = metadata_headers(expected, sha1, content_type)
                 upload_id = session.call(
                     "create_multipart_upload", lambda: raw.create_multipart(name, key, headers)

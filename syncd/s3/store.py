@@ -285,6 +285,20 @@ class S3Store:
             return
         log.info("large_file_cancel_not_needed", file_id=file_id)
 
+    def cancel_unfinished_of(self, bucket: Bucket, b2_name: str) -> None:
+        """Abort every multipart upload in progress for exactly ``b2_name`` (S3 does
+        not say which client started one: as a new upload of the key does)."""
+        raw, name = self.session.raw, bucket.bucket_name
+        found = self.session.call("list_multipart_uploads", lambda: raw.list_uploads(name, b2_name))
+        for upload in found:
+            if upload.key == b2_name:
+                abort = partial(raw.abort_multipart, name, b2_name, upload.upload_id)
+                try:
+                    self.session.call("abort_multipart_upload", abort)
+                except RemoteNotFoundError:
+                    continue
+                log.info("multipart_aborted", b2_name=b2_name, upload_id=upload.upload_id)
+
     def take_call_counts(self) -> dict[str, int]:
         """Requests sent since the last take, by B2 price class ("A", "B", "C")."""
         return self.session.take_call_counts()

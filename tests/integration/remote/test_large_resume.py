@@ -81,3 +81,61 @@ def test_another_clients_unfinished_upload_is_left_alone(
         "b2_list_unfinished_large_files", {"bucketId": view.bucket_id(setup.bucket)}
     )
     assert [f["fileId"] for f in unfinished["files"]] == [theirs.file_id]
+
+
+def test_a_large_upload_cut_short_is_cancelled_when_the_file_is_then_sent_small(
+    setup: Setup, view: BucketView, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """Kill -9 mid-upload, then the file shrinks: the small upload cancels the large one."""
+    (setup.root / "big.bin").write_bytes(os.urandom(PARTS * PART))
+    emulator.set_faults_spec(["b2_upload_part:latency_ms=250"])
+    notify = NotifySocket(tmp_path / "n.sock")
+    daemon = DaemonProcess(setup, notify, tmp_path / "daemon.log")
+    try:
+        daemon.wait_ready()
+        assert wait_until(lambda: calls(emulator, "b2_upload_part") >= 2, 60), daemon.log()
+    finally:
+        daemon.kill()
+        notify.close()
+    emulator.set_faults_spec([])
+    assert view.unfinished(setup.bucket) == 1
+    small = b"now a small file\n"
+    (setup.root / "big.bin").write_bytes(small)
+    code, summary, err = sync_now(setup)
+    assert code == 0, err
+    assert summary["uploaded_files"] == 1
+    [version] = [v for v in view.versions(setup.bucket) if v.action == "upload"]
+    assert version.sha1 == hashlib.sha1(small).hexdigest()
+    assert view.unfinished(setup.bucket) == 0
+
+
+def test_a_start_whose_answer_never_came_is_cancelled_by_name(
+    setup: Setup, view: BucketView, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """Kill -9 after B2 started a large file, before its id reached the journal: found by name."""
+    (setup.root / "big.bin").write_bytes(os.urandom(4 * PART))
+    # The start is made on B2 and its answer lost; the client's look for it (by listing
+    # the name's unfinished files; the first listing is the look before the start) is
+    # held back long enough for the kill to come first.
+    emulator.set_faults_spec(
+        [
+            "b2_start_large_file:lost_response=1",
+            "b2_list_unfinished_large_files:latency_ms=30000,skip=1",
+        ]
+    )
+    notify = NotifySocket(tmp_path / "n.sock")
+    daemon = DaemonProcess(setup, notify, tmp_path / "daemon.log")
+    try:
+        daemon.wait_ready()
+        assert wait_until(lambda: calls(emulator, "b2_list_unfinished_large_files") >= 2, 60), (
+            daemon.log()
+        )
+    finally:
+        daemon.kill()
+        notify.close()
+    emulator.set_faults_spec([])
+    assert view.unfinished(setup.bucket) == 1
+    os.unlink(setup.root / "big.bin")
+    code, _, err = sync_now(setup)
+    assert code == 0, err
+    assert view.unfinished(setup.bucket) == 0

@@ -107,6 +107,9 @@ class FakeClient:
     def cancel_large_file(self, file_id: str) -> None:
         self.calls.append(("cancel_large_file", file_id))
 
+    def cancel_unfinished_of(self, bucket: Bucket, b2_name: str) -> None:
+        self.calls.append(("cancel_unfinished_of", (bucket, b2_name)))
+
 
 @pytest.fixture
 def client() -> FakeClient:
@@ -370,7 +373,7 @@ def test_copy_takes_its_source_from_the_remote_index(
 
 
 def test_a_path_that_needs_no_new_content_cancels_its_recorded_large_upload(
-    client: FakeClient, report: RunReport, tmp_path: Path
+    client: FakeClient, report: RunReport, folder: FolderConfig, tmp_path: Path
 ) -> None:
     """The large upload recorded for a path is cancelled and forgotten once; no record, no call."""
     with Journal.open(tmp_path / "j.sqlite3", clock=FakeClock()) as journal:
@@ -380,8 +383,38 @@ def test_a_path_that_needs_no_new_content_cancels_its_recorded_large_upload(
             LargeStart(file_id="large-id", sha1="e" * 40, mtime_ms=5, part_size=1 << 20),
         )
         executor = Executor(cast(B2Client, client), report, journal)
-        executor.cancel_unfinished(FOLDER, RelPath("big.bin"))
-        executor.cancel_unfinished(FOLDER, RelPath("big.bin"))
-        executor.cancel_unfinished(FOLDER, RelPath("other.bin"))
+        executor.cancel_unfinished(folder, BUCKET, RelPath("big.bin"))
+        executor.cancel_unfinished(folder, BUCKET, RelPath("big.bin"))
+        executor.cancel_unfinished(folder, BUCKET, RelPath("other.bin"))
         assert journal.large.get(FOLDER, "big.bin") is None
     assert client.calls == [("cancel_large_file", "large-id")]
+
+
+def test_a_start_recorded_before_its_answer_is_cancelled_by_name(
+    client: FakeClient, report: RunReport, folder: FolderConfig, tmp_path: Path
+) -> None:
+    """A start recorded with no id yet (a crash before the answer) is cancelled by its B2 name."""
+    with Journal.open(tmp_path / "j.sqlite3", clock=FakeClock()) as journal:
+        journal.large.started(
+            FOLDER, "big.bin", LargeStart(file_id="", sha1="e" * 40, mtime_ms=5, part_size=1 << 20)
+        )
+        executor = Executor(cast(B2Client, client), report, journal)
+        executor.cancel_unfinished(folder, BUCKET, RelPath("big.bin"))
+        assert journal.large.get(FOLDER, "big.bin") is None
+    assert client.calls == [("cancel_unfinished_of", (BUCKET, B2Name(PREFIX + "big.bin")))]
+
+
+def test_the_record_check_reads_the_journal_once_not_per_job(tmp_path: Path) -> None:
+    """may_have answers from memory after one read, and sees starts and forgets made since."""
+    start = LargeStart(file_id="id", sha1="e" * 40, mtime_ms=5, part_size=1 << 20)
+    with Journal.open(tmp_path / "j.sqlite3", clock=FakeClock()) as journal:
+        journal.large.started(FOLDER, "a.bin", start)
+        assert journal.large.may_have(FOLDER, "a.bin")
+        assert not journal.large.may_have(FOLDER, "b.bin")
+        journal.large.started(FOLDER, "b.bin", start)
+        assert journal.large.may_have(FOLDER, "b.bin")
+        journal.large.forget(FOLDER, "a.bin")
+        assert not journal.large.may_have(FOLDER, "a.bin")
+    with Journal.open(tmp_path / "j.sqlite3", clock=FakeClock()) as journal:
+        assert journal.large.may_have(FOLDER, "b.bin")
+        assert not journal.large.may_have(FOLDER, "a.bin")
