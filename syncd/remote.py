@@ -78,10 +78,12 @@ class WritePolicy:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UploadResult:
-    """What an upload produced: the stored version and the SHA-1 of the bytes read."""
+    """What an upload produced: the stored version, the SHA-1 of the bytes read, and
+    whether it was sent in parts (it finished the path's recorded large upload)."""
 
     version: FileVersion
     sha1: str
+    in_parts: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

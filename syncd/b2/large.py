@@ -106,7 +106,7 @@ class LargeUpload:
                     f"finish_large_file: {b2_name!r} does not match the source"
                 )
         log.info("large_file_finished", b2_name=b2_name, size_bytes=plan.size, parts=plan.parts)
-        return UploadResult(version=version, sha1=plan.sha1)
+        return UploadResult(version=version, sha1=plan.sha1, in_parts=True)
 
     def _send_parts(
         self, plan: LargePlan, source: SourceFile, file_id: str, done: set[int]

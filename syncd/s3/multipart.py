@@ -171,6 +171,7 @@ class LargeUpload:
                 upload_id = session.call(
                     "create_multipart_upload", lambda: raw.create_multipart(name, key, headers)
                 )
+                log.info("multipart_started", b2_name=key, upload_id=upload_id, parts=len(plan))
             uid = upload_id
             if record is not None:
                 start = LargeStart(
@@ -234,4 +235,4 @@ class LargeUpload:
             file_id=version.file_id,
             parts=len(plan),
         )
-        return UploadResult(version=version, sha1=sha1)
+        return UploadResult(version=version, sha1=sha1, in_parts=True)

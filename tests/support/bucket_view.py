@@ -102,11 +102,15 @@ class BucketView:
 
     def unfinished(self, bucket: str) -> int:
         """How many unfinished large files the bucket holds."""
+        return len(self.unfinished_names(bucket))
+
+    def unfinished_names(self, bucket: str) -> list[str]:
+        """The names of the bucket's unfinished large files."""
         page = self.call(
             "b2_list_unfinished_large_files",
             {"bucketId": self.bucket_id(bucket), "maxFileCount": 100},
         )
-        return len(page["files"])
+        return [str(f["fileName"]) for f in page["files"]]
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -144,7 +148,8 @@ def assert_converged(view: BucketView, bucket: str, prefix: str, root: Path) -> 
         v = remote_rel[rel]
         assert (v.sha1, v.mtime_ms) == (sha1, mtime_ms), f"{rel}: wrong sha1 or mtime on B2"
     assert duplicates(view.versions(bucket, prefix)) == [], "duplicate versions"
-    assert view.unfinished(bucket) == 0, "unfinished large files left"
+    left = view.unfinished_names(bucket)
+    assert left == [], f"unfinished large files left: {left}"
 
 
 def duplicates(versions: list[Version]) -> list[str]:

@@ -9,12 +9,20 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from b2sdk.v2 import B2Api, InMemoryAccountInfo
 
 from syncd.emulator import EmulatorServer
 from tests.support.bucket_view import BucketView
 from tests.support.folder import KEY, KEY_ID
-from tests.support.harness import DaemonProcess, NotifySocket, Setup, sync_now, wait_until
+from tests.support.harness import (
+    DaemonProcess,
+    NotifySocket,
+    Setup,
+    sync_now,
+    wait_until,
+    write_config,
+)
 
 PART = 256 * 1024  # the emulator's recommended part size in these tests
 PARTS = 12
@@ -83,17 +91,26 @@ def test_another_clients_unfinished_upload_is_left_alone(
     assert [f["fileId"] for f in unfinished["files"]] == [theirs.file_id]
 
 
+@pytest.mark.parametrize("api", ["native", "s3"])
 def test_a_large_upload_cut_short_is_cancelled_when_the_file_is_then_sent_small(
-    setup: Setup, view: BucketView, emulator: EmulatorServer, tmp_path: Path
+    setup: Setup, view: BucketView, emulator: EmulatorServer, tmp_path: Path, api: str
 ) -> None:
     """Kill -9 mid-upload, then the file shrinks: the small upload cancels the large one."""
+    part_call = "b2_upload_part"
+    if api == "s3":
+        write_config(
+            setup,
+            b2=f'api = "s3"\ns3_endpoint = "{emulator.s3_url}"\n'
+            f"part_size_bytes = {PART}\nlarge_file_threshold_bytes = {2 * PART}\n",
+        )
+        part_call = "s3_upload_part"
     (setup.root / "big.bin").write_bytes(os.urandom(PARTS * PART))
-    emulator.set_faults_spec(["b2_upload_part:latency_ms=250"])
+    emulator.set_faults_spec([f"{part_call}:latency_ms=250"])
     notify = NotifySocket(tmp_path / "n.sock")
     daemon = DaemonProcess(setup, notify, tmp_path / "daemon.log")
     try:
         daemon.wait_ready()
-        assert wait_until(lambda: calls(emulator, "b2_upload_part") >= 2, 60), daemon.log()
+        assert wait_until(lambda: calls(emulator, part_call) >= 2, 60), daemon.log()
     finally:
         daemon.kill()
         notify.close()
