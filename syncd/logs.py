@@ -8,6 +8,7 @@ is not a terminal (journald, launchd, pipes), the readable console renderer when
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -29,7 +30,16 @@ _SECRET_TEXT_RES = (
     # B2 account, upload and download tokens (file ids, "4_z<bucket id>_f...", are not secret)
     re.compile(r"\b[34]_(?!z[0-9a-f]{24}_)[A-Za-z0-9_\-=.]{30,}"),
 )
+# Text none of the patterns above can match needs no substitution: one search finds
+# what each pattern starts with (file ids, "4_z<bucket id>_f...", excluded here too).
+_MAY_HOLD_TOKEN = re.compile(r"(?i:authorization)|\bBasic |\b[34]_(?!z[0-9a-f]{24}_)")
 _NOISY = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "uvicorn.access": logging.WARNING}
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_secret_key(key: str) -> bool:
+    """Whether a field of this name holds a secret (the answer kept: names repeat)."""
+    return bool(key != "event" and _SECRET_KEY_RE.search(key) and not key.endswith(("_id", "_env")))
 
 
 class SecretRedactor:
@@ -42,13 +52,15 @@ class SecretRedactor:
         """Remove every known secret and token-shaped string from ``text``."""
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
+        if _MAY_HOLD_TOKEN.search(text) is None:
+            return text
         text = _SECRET_TEXT_RES[0].sub(lambda m: m.group(1) + REDACTED, text)
         for pattern in _SECRET_TEXT_RES[1:]:
             text = pattern.sub(REDACTED, text)
         return text
 
     def _clean(self, key: str, value: Any) -> Any:
-        if key != "event" and _SECRET_KEY_RE.search(key) and not key.endswith(("_id", "_env")):
+        if _is_secret_key(key):
             return REDACTED
         if isinstance(value, str):
             return self.scrub(value)

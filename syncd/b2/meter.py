@@ -148,6 +148,8 @@ class MeteredTransport(httpx.BaseTransport):
         name = call_name(request.url)
         self._meter.count(name)
         limiter = self._limiter
+        if limiter is not None and not limiter.schedule.is_limited:
+            limiter = None  # no limit at any hour: bodies go as they come, unwrapped
         way = direction(request, name) if limiter is not None else None
         stream = request.stream
         if limiter is not None and way == "up" and isinstance(stream, httpx.SyncByteStream):

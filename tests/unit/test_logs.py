@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 import structlog
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syncd.config import LogConfig
-from syncd.logs import REDACTED, SecretRedactor, configure_logging
+from syncd.logs import _SECRET_TEXT_RES, REDACTED, SecretRedactor, configure_logging
 
 SECRET = "K005-registered-application-key"
 ACCOUNT_TOKEN = "4_0022623512fc8f80000000001_01b3d2b5_ea0c5e_acct_Zp1mQmMhxZk3RxPc6zKj8ls9IU0="
@@ -269,3 +271,28 @@ def test_console_events_are_scrubbed() -> None:
     assert "refused" in text
     assert SECRET not in text
     assert "token=[redacted]" in text or "token='[redacted]'" in text
+
+
+def _scrub_every_pattern(redactor: SecretRedactor, text: str) -> str:
+    """What scrub did before its quick check: every pattern applied to every text."""
+    for secret in redactor._secrets:
+        text = text.replace(secret, REDACTED)
+    text = _SECRET_TEXT_RES[0].sub(lambda m: m.group(1) + REDACTED, text)
+    for pattern in _SECRET_TEXT_RES[1:]:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+_PIECES = [
+    "authorization=", "Authorization: ", "AUTHORIZATION='", "Basic ", "basic ", "4_", "3_",
+    "4_z" + "0" * 24 + "_f", "4_Z" + "a" * 24 + "_", "x4_", "_", "=", " ", "'", '"', ",",
+    "abcdefghij", "0123456789", "A" * 31, "q" * 8, "sekritsekrit",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12))
+def test_the_quick_check_never_changes_what_scrub_returns(pieces: list[str]) -> None:
+    """Skipping the patterns when none can match gives the same text as applying them all."""
+    redactor = SecretRedactor(["sekritsekrit"])
+    text = "".join(pieces)
+    assert redactor.scrub(text) == _scrub_every_pattern(redactor, text)
