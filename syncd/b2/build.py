@@ -22,7 +22,7 @@ from syncd.b2.protect import Sealer
 from syncd.b2.raw import RawB2
 from syncd.b2.retry import RetryPolicy
 from syncd.b2.session import B2Session
-from syncd.b2.transport import Timeouts
+from syncd.b2.transport import B2Http, Timeouts
 from syncd.b2.wire import user_agent
 from syncd.clock import Clock, SystemClock
 from syncd.config import B2Config, is_loopback_host
@@ -52,7 +52,7 @@ def make_http_client(
                 config.bandwidth, clock or SystemClock(), stop or threading.Event()
             )
         transport = MeteredTransport(transport, meter, limiter)
-    return httpx.Client(
+    return B2Http(
         timeout=httpx.Timeout(
             connect=config.connect_timeout_s,
             read=config.read_timeout_s,

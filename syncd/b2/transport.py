@@ -62,6 +62,17 @@ class DownloadResponse:
     chunks: Iterator[bytes]
 
 
+class B2Http(httpx.Client):
+    """The shared HTTP client, with the transport under it kept at hand: B2 requests
+    go to that transport directly. ``Client.send`` adds nothing they use and costs as
+    much as the exchange itself on a small upload (its cookie jar alone parses every
+    answer's headers through ``http.cookiejar``)."""
+
+    def __init__(self, *, transport: httpx.BaseTransport, **kwargs: Any) -> None:
+        super().__init__(transport=transport, **kwargs)
+        self.direct = transport
+
+
 class B2Transport:
     """Sends one request and hands back the answer or a ``syncd.errors`` exception."""
 
@@ -69,6 +80,7 @@ class B2Transport:
         self, http: httpx.Client, *, clock: Clock, timeouts: Timeouts, test_mode: str | None
     ) -> None:
         self._http = http
+        self._direct = http.direct if isinstance(http, B2Http) else None
         self._clock = clock
         self._timeouts = timeouts
         self._test_mode = test_mode
@@ -113,7 +125,7 @@ class B2Transport:
         )
         self.calls.add(call)
         try:
-            response = self._http.send(request, stream=True, follow_redirects=False)
+            response = self._send(request)
         except httpx.HTTPError as exc:
             sent = body is None or body.is_complete
             raise error_from_transport(
@@ -137,6 +149,15 @@ class B2Transport:
                 ) from exc
         finally:
             response.close()
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """The answer, streamed; through the client only when it has event hooks."""
+        direct, hooks = self._direct, self._http.event_hooks
+        if direct is None or hooks["request"] or hooks["response"]:
+            return self._http.send(request, stream=True, follow_redirects=False)
+        response = direct.handle_request(request)
+        response.request = request
+        return response
 
     def _url(self, url: str) -> httpx.URL:
         parsed = self._urls.get(url)
