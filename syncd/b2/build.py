@@ -22,6 +22,7 @@ from syncd.b2.protect import Sealer
 from syncd.b2.raw import RawB2
 from syncd.b2.retry import RetryPolicy
 from syncd.b2.session import B2Session
+from syncd.b2.tls import LazyVerifiedContext
 from syncd.b2.transport import B2Http, Timeouts
 from syncd.b2.wire import user_agent
 from syncd.clock import Clock, SystemClock
@@ -43,8 +44,9 @@ def make_http_client(
     is counted and file bodies keep to ``limiter`` (by default one on
     ``bandwidth_limit``, paced on ``clock``, a wait ended by ``stop``)."""
     limits = httpx.Limits(max_connections=16, max_keepalive_connections=4, keepalive_expiry=30.0)
+    tls = LazyVerifiedContext()  # one for every thread's pool, read at the first handshake
     transport: httpx.BaseTransport = PerThreadTransport(
-        lambda: httpx.HTTPTransport(limits=limits, trust_env=False)
+        lambda: httpx.HTTPTransport(limits=limits, trust_env=False, verify=tls)
     )
     if meter is not None:
         if limiter is None:
