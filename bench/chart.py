@@ -56,7 +56,10 @@ def draw(path: Path, results: Results, labels: dict[str, str], title: str) -> st
     axes.yaxis.set_minor_formatter(NullFormatter())
     axes.set_ylabel("wall time, s (log scale; median)")
     axes.set_xticks(range(len(groups)))
-    short = {"initial": "initial", "unchanged": "no change", "changed": "1% changed"}
+    short = {
+        "initial": "initial", "unchanged": "no change", "changed": "1% changed",
+        "restore": "restore",
+    }  # fmt: skip
     axes.set_xticklabels(
         [f"{name}\n{short.get(step, STEP_TITLES[step])}" for name, step in groups], fontsize=7
     )
