@@ -26,7 +26,10 @@ injected by the emulator on every B2 call a tool makes); ``many`` (100,000 files
 against an ``os.scandir`` + ``stat`` walk of the tree); ``huge`` (one 2 GiB file, read
 against this machine's ``hashlib.sha1`` rate); and ``daemon`` (``syncd run`` only:
 write-and-close to visible on B2, and versions made by a log appended every 100 ms; see
-``bench/daemon.py``). A chart of the run goes to ``--chart`` (``bench/results/chart.png``).
+``bench/daemon.py``); ``restore-small`` and ``restore-medium`` (``--scenarios restore``:
+the tree uploaded once by syncd, then downloaded by every tool into an empty directory and
+checked against the source; see ``bench/restore.py``). A chart of the run goes to
+``--chart`` (``bench/results/chart.png``).
 """
 
 from __future__ import annotations
