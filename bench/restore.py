@@ -82,7 +82,9 @@ class Restores:
         local = manifest(source)
         self.bench.tree_bytes[spec.name] = total_bytes(local)
         prefix = f"restore/{spec.name}/r{rep + 1}/"
-        if not self._upload(source, prefix, local, f"{spec.name} r{rep + 1} upload by syncd"):
+        if not self._upload(
+            source, prefix, local, f"{spec.name} r{rep + 1} upload by {self.uploader.label}"
+        ):
             return
         for tool in tools:
             tool_dir = work / "tools" / tool.slug
