@@ -39,7 +39,7 @@ def draw(path: Path, results: Results, labels: dict[str, str], title: str) -> st
             xs.append(position + (index - (len(tools) - 1) / 2) * width)
             heights.append(mine.seconds())
             same = slug == "syncd" or ours is None
-            notes.append("" if same else ratio(ours.seconds(), mine.seconds()))
+            notes.append("" if same or ours is None else ratio(ours.seconds(), mine.seconds()))
         bars = axes.bar(xs, heights, width, label=labels[slug])
         for bar, note in zip(bars, notes, strict=True):
             if note:
@@ -56,7 +56,10 @@ def draw(path: Path, results: Results, labels: dict[str, str], title: str) -> st
     axes.yaxis.set_minor_formatter(NullFormatter())
     axes.set_ylabel("wall time, s (log scale; median)")
     axes.set_xticks(range(len(groups)))
-    short = {"initial": "initial", "unchanged": "no change", "changed": "1% changed"}
+    short = {
+        "initial": "initial", "unchanged": "no change", "changed": "1% changed",
+        "restore": "restore",
+    }  # fmt: skip
     axes.set_xticklabels(
         [f"{name}\n{short.get(step, STEP_TITLES[step])}" for name, step in groups], fontsize=7
     )

@@ -26,29 +26,33 @@ injected by the emulator on every B2 call a tool makes); ``many`` (100,000 files
 against an ``os.scandir`` + ``stat`` walk of the tree); ``huge`` (one 2 GiB file, read
 against this machine's ``hashlib.sha1`` rate); and ``daemon`` (``syncd run`` only:
 write-and-close to visible on B2, and versions made by a log appended every 100 ms; see
-``bench/daemon.py``). A chart of the run goes to ``--chart`` (``bench/results/chart.png``).
+``bench/daemon.py``); ``restore-small`` and ``restore-medium`` (``--scenarios restore``:
+the tree uploaded once by syncd, then downloaded by every tool into an empty directory and
+checked against the source; see ``bench/restore.py``). A chart of the run goes to
+``--chart`` (``bench/results/chart.png``).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
 import shutil
 import sys
 import tempfile
-from dataclasses import asdict, replace
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.chart import draw
+from bench.compare_args import choose_plan, parse_args
 from bench.daemon import DaemonResult, run_daemon
 from bench.mirror import check
 from bench.report import (
-    STEPS,
+    UPLOAD_STEPS,
     Sample,
     StepResult,
     calls_table,
@@ -57,9 +61,8 @@ from bench.report import (
     ratios_json,
     scenario_table,
 )
+from bench.restore import Restores
 from bench.scenarios import (
-    FULL,
-    QUICK,
     Plan,
     Scenario,
     Walk,
@@ -68,7 +71,7 @@ from bench.scenarios import (
     stat_walk,
 )
 from bench.server import Emulator, Settings
-from bench.tools import Syncd, Tool, all_tools
+from bench.tools import RunResult, Syncd, Tool, all_tools
 from bench.trees import MIB, generate, manifest, mutate, total_bytes
 
 KEY_ID, KEY, BUCKET = "bench-key-id", "bench-application-key", "bench-compare"
@@ -81,45 +84,17 @@ CLASS_BC = {
 }  # fmt: skip
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """The command line."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else "")
-    parser.add_argument("--quick", action="store_true", help="small trees, one repetition")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write all numbers here")
-    parser.add_argument(
-        "--tools", help="comma list of syncd,b2,rclone-deb,rclone-pip,syncd-s3,rclone-deb-s3"
-    )
-    parser.add_argument(
-        "--scenarios", help="comma list of small,medium,large,lat30,many,huge,daemon (default all)"
-    )
-    parser.add_argument("--many-files", type=int, help="files in the 'many' tree")
-    parser.add_argument("--huge-mib", type=int, help="size of the 'huge' file in MiB")
-    parser.add_argument("--daemon-files", type=int, help="files written under syncd run")
-    parser.add_argument("--append-seconds", type=float, help="how long the log is appended to")
-    parser.add_argument("--daemon-settle", type=float, default=2.0, help="[sync] settle_s")
-    parser.add_argument(
-        "--daemon-idle", type=float, default=10.0, help="seconds the idle daemon's CPU is measured"
-    )
-    parser.add_argument(
-        "--chart", type=Path, default=Path(__file__).resolve().parent / "results" / "chart.png"
-    )
-    parser.add_argument("--repeat", type=int, help="runs per step (default 3; 1 with --quick)")
-    parser.add_argument("--transfers", type=int, default=4, help="parallel transfers, every tool")
-    parser.add_argument("--seed", type=int, default=20240101)
-    parser.add_argument(
-        "--rclone-fast-list",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="rclone lists recursively in one call (fewer class C calls; default on)",
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the work directory")
-    return parser.parse_args(argv)
-
-
 class Bench:
     """One benchmark run: an emulator, the tools, and the results gathered so far."""
 
-    def __init__(self, work: Path, plan: Plan, tools: list[Tool], emulator: Emulator) -> None:
+    def __init__(
+        self,
+        work: Path,
+        plan: Plan,
+        tools: list[Tool],
+        emulator: Emulator,
+        uploader: Syncd | None = None,
+    ) -> None:
         self.work = work
         self.plan = plan
         self.tools = tools
@@ -132,6 +107,7 @@ class Bench:
         self.last_output = ""
         self.walks: dict[str, Walk] = {}
         self.labels = {t.slug: t.label for t in tools}
+        self.restores = Restores(self, uploader) if uploader is not None else None
 
     def run_all(self, seed: int) -> None:
         """Every scenario, repetition and tool; the tool order rotates per repetition."""
@@ -139,11 +115,16 @@ class Bench:
             self.results[scenario.name] = {t.slug: {} for t in self.tools}
             for rep in range(min(self.plan.repeat, scenario.repeat or self.plan.repeat)):
                 shift = rep % len(self.tools)
-                for tool in self.tools[shift:] + self.tools[:shift]:
+                rotated = self.tools[shift:] + self.tools[:shift]
+                if scenario.restore:
+                    assert self.restores is not None, "a restore scenario needs an uploader"
+                    self.restores.run(scenario, rep, rotated, seed)
+                    continue
+                for tool in rotated:
                     self.run_tool(scenario, rep, tool, seed)
 
     def run_tool(self, scenario: Scenario, rep: int, tool: Tool, seed: int) -> None:
-        """The three steps of one tool on a fresh tree and a fresh prefix."""
+        """The three upload steps of one tool on a fresh tree and a fresh prefix."""
         spec = scenario.tree
         source = self.work / "src" / spec.name
         shutil.rmtree(source, ignore_errors=True)
@@ -157,12 +138,12 @@ class Bench:
         tool_dir.mkdir(parents=True, exist_ok=True)
         tool.new_target(tool_dir)
         prefix = f"{tool.slug}/{spec.name}/r{rep + 1}/"
-        for step in STEPS:
+        for step in UPLOAD_STEPS:
             if step == "changed":
                 self.mutated[spec.name] = mutate(source, names, CHANGED_SHARE, seed + rep)
                 os.sync()
                 local = manifest(source)
-            sample = self.measure(tool, source, prefix, tool_dir, scenario.latency_ms)
+            sample = self.measure(lambda: tool.run(source, prefix, tool_dir), scenario.latency_ms)
             problems, notes = check(
                 local,
                 self.emulator.list_files(prefix),
@@ -171,33 +152,48 @@ class Bench:
             )
             sample.problems = problems
             where = f"{spec.name} r{rep + 1} {tool.label} {step}"
-            if sample.exit_code != 0:
-                problems.insert(0, f"exit code {sample.exit_code}")
-            for problem in problems:
-                self.failures.append(f"{where}: {problem}")
-                print(f"!!! MISMATCH {where}: {problem}", file=sys.stderr, flush=True)
-            if sample.exit_code != 0:
-                print(f"!!! output of {where}:\n{self.last_output}", file=sys.stderr, flush=True)
-            self.notes.update(f"{tool.label}: {n.split(':')[0]}" for n in notes)
-            by_tool = self.results[spec.name][tool.slug]
-            result = by_tool.setdefault(step, StepResult(tool.slug, step, len(local)))
-            result.samples.append(sample)
-            status = "ok" if not problems else "WRONG"
-            print(
-                f"[{where}] {sample.seconds:.2f} s, C={sample.classes.get('C', 0)}, {status}",
-                file=sys.stderr,
-                flush=True,
-            )
+            self.record(spec.name, tool, step, where, sample, notes, len(local))
 
-    def measure(
-        self, tool: Tool, source: Path, prefix: str, tool_dir: Path, latency_ms: int
-    ) -> Sample:
+    def problems(self, where: str, problems: list[str], output: str) -> None:
+        """Print and keep ``problems``; ``output`` (a failed tool's) is printed too."""
+        for problem in problems:
+            self.failures.append(f"{where}: {problem}")
+            print(f"!!! MISMATCH {where}: {problem}", file=sys.stderr, flush=True)
+        if output:
+            print(f"!!! output of {where}:\n{output}", file=sys.stderr, flush=True)
+
+    def record(
+        self,
+        scenario: str,
+        tool: Tool,
+        step: str,
+        where: str,
+        sample: Sample,
+        notes: list[str],
+        files: int,
+    ) -> None:
+        """Keep one checked sample (its ``problems`` set) of one step of one tool."""
+        if sample.exit_code != 0:
+            sample.problems.insert(0, f"exit code {sample.exit_code}")
+        self.problems(where, sample.problems, self.last_output if sample.exit_code else "")
+        self.notes.update(f"{tool.label}: {n.split(':')[0]}" for n in notes)
+        by_tool = self.results[scenario][tool.slug]
+        result = by_tool.setdefault(step, StepResult(tool.slug, step, files))
+        result.samples.append(sample)
+        status = "ok" if not sample.problems else "WRONG"
+        print(
+            f"[{where}] {sample.seconds:.2f} s, C={sample.classes.get('C', 0)}, {status}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def measure(self, run_tool: Callable[[], RunResult], latency_ms: int) -> Sample:
         """One timed run with the emulator's counters reset (and latency set) just before it."""
         self.emulator.reset_stats()
         self.emulator.set_faults(latency_rule(latency_ms))
         server_cpu = self.emulator.cpu_seconds()
         try:
-            run = tool.run(source, prefix, tool_dir)
+            run = run_tool()
         finally:
             server_cpu = self.emulator.cpu_seconds() - server_cpu
             self.emulator.set_faults([])
@@ -211,34 +207,8 @@ class Bench:
             classes={k: int(v) for k, v in stats["classes"].items()},
             calls={k: int(v) for k, v in stats["calls"].items()},
             bytes_in=int(stats["bytesIn"]),
+            bytes_out=int(stats["bytesOut"]),
         )
-
-
-def choose_plan(args: argparse.Namespace) -> tuple[Plan, bool]:
-    """The plan after ``--quick``, ``--scenarios``, ``--repeat`` and the size options; and
-    whether the daemon scenarios run."""
-    base = QUICK if args.quick else FULL
-    wanted = set(args.scenarios.split(",")) if args.scenarios else None
-    scenarios = []
-    for chosen in base.scenarios:
-        if wanted is not None and chosen.name not in wanted:
-            continue
-        if wanted is None and args.quick and not chosen.in_quick:
-            continue
-        scenario = chosen
-        if scenario.name == "many" and args.many_files:
-            scenario = scenario.resized(count=args.many_files)
-        if scenario.name == "huge" and args.huge_mib:
-            scenario = scenario.resized(size=args.huge_mib * MIB)
-        scenarios.append(scenario)
-    plan = replace(
-        base,
-        scenarios=tuple(scenarios),
-        repeat=args.repeat or base.repeat,
-        daemon_files=args.daemon_files or base.daemon_files,
-        append_seconds=args.append_seconds or base.append_seconds,
-    )
-    return plan, ("daemon" in wanted) if wanted is not None else not args.quick
 
 
 def reference_lines(scenario: Scenario, bench: Bench, sha1_rate: float) -> list[str]:
@@ -274,7 +244,7 @@ def reference_lines(scenario: Scenario, bench: Bench, sha1_rate: float) -> list[
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every run exited 0 and its bucket matched the tree."""
-    args = parse_args(argv)
+    args = parse_args(argv, __doc__.split("\n")[0] if __doc__ else "")
     plan, with_daemon = choose_plan(args)
     settings = Settings(KEY_ID, KEY, BUCKET, args.transfers, plan.part_size, args.rclone_fast_list)
     tools = all_tools(settings, with_s3=bool(args.tools))
@@ -286,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         tools = [t for t in tools if t.slug in wanted]
     syncd = next((t for t in tools if isinstance(t, Syncd)), None)
+    uploader = syncd  # uploads the tree every tool restores
+    if uploader is None and any(s.restore for s in plan.scenarios):
+        uploader = Syncd(settings)
     sha1_rate = sha1_mib_per_s() if any(s.reference == "sha1" for s in plan.scenarios) else 0.0
     daemon: DaemonResult | None = None
     work = Path(tempfile.mkdtemp(prefix="syncd-compare-"))
@@ -293,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for tool in tools:
             tool.prepare(work / "tools" / tool.slug, emulator)
-        bench = Bench(work, plan, tools, emulator)
+        if uploader is not None and uploader is not syncd:
+            uploader.prepare(work / "tools" / "restore-upload", emulator)
+        bench = Bench(work, plan, tools, emulator, uploader)
         bench.run_all(args.seed)
         if with_daemon and syncd is not None:
             print("[daemon] syncd run ...", file=sys.stderr, flush=True)
@@ -309,12 +284,13 @@ def main(argv: list[str] | None = None) -> int:
     for scenario in plan.scenarios:
         modified, touched = bench.mutated.get(scenario.name, (0, 0))
         mib = bench.tree_bytes.get(scenario.name, 0) / MIB
-        title = (
-            f"Scenario {scenario.name}: {scenario.describe()} ({mib:.1f} MiB); "
-            f"step 3 changes {modified} file(s) and touches {touched}"
-        )
+        title = f"Scenario {scenario.name}: {scenario.describe()} ({mib:.1f} MiB)"
+        if not scenario.restore:
+            title += f"; step 3 changes {modified} file(s) and touches {touched}"
         out.append(scenario_table(title, bench.results[scenario.name], bench.labels))
         out.extend(reference_lines(scenario, bench, sha1_rate))
+        if bench.restores is not None:
+            out.extend(bench.restores.lines(scenario))
         out.append(calls_table(bench.results[scenario.name], bench.labels, CLASS_BC))
         out.append("")
     if plan.scenarios:
@@ -333,7 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         out.extend(f"!!!   {f}" for f in bench.failures)
     else:
-        out.append("verified: after every step of every tool the bucket mirrored the tree")
+        restored = any(s.restore for s in plan.scenarios)
+        tail = " and every restored tree the source" if restored else ""
+        out.append(f"verified: after every step of every tool the bucket mirrored the tree{tail}")
     if plan.scenarios:
         chart_title = f"syncd vs peers on one local B2 emulator ({os.cpu_count()} CPUs)"
         out.append(draw(args.chart, bench.results, bench.labels, chart_title))
@@ -381,6 +359,7 @@ def write_json(
             "stat_walk": asdict(walk) if walk is not None else None,
             "bytes": bench.tree_bytes.get(name),
             "mutated": bench.mutated.get(name),
+            "upload_s": bench.restores.uploads.get(name) if bench.restores is not None else None,
             "results": [r.as_json() for steps in results.values() for r in steps.values()],
             "ratios_syncd_over_tool": ratios_json(results),
         }

@@ -1,9 +1,12 @@
 """Does the bucket mirror the tree? Names, sizes, sha1 and ``src_last_modified_millis``.
+And does a restored tree mirror the tree that was uploaded?
 
 A fast wrong result must not win, so every run is checked against the local tree. For
 syncd everything is checked exactly (it promises the sha1 and the mtime in ms). The other
 tools are held to names, sizes and sha1; their ``src_last_modified_millis`` may differ
-from ours by rounding (1 ms), which is reported as a note, not a failure.
+from ours by rounding (1 ms), which is reported as a note, not a failure. A restored tree
+is held to the same: paths, sizes and sha1 for every tool, the mtime to the millisecond
+(what B2 keeps) for syncd, and a note for another tool that does not set it.
 """
 
 from __future__ import annotations
@@ -82,4 +85,30 @@ def check(
         target = notes if (not strict and off_by_one) else problems
         shown = [f"{name} ({got} != {want})" for name, got, want in mtime]
         target.append(_limit("wrong src_last_modified_millis", shown))
+    return problems, notes
+
+
+def check_restored(
+    source: dict[str, LocalFile], restored: dict[str, LocalFile], *, strict: bool
+) -> tuple[list[str], list[str]]:
+    """Compare a restored tree with the source tree; return (problems, notes)."""
+    problems: list[str] = []
+    notes: list[str] = []
+    missing = sorted(set(source) - set(restored))
+    extra = sorted(set(restored) - set(source))
+    both = sorted(set(source) & set(restored))
+    size = [n for n in both if restored[n].size != source[n].size]
+    sha1 = [n for n in both if restored[n].sha1 != source[n].sha1]
+    mtime = [
+        f"{n} ({restored[n].mtime_ms} != {source[n].mtime_ms})"
+        for n in both
+        if restored[n].mtime_ms != source[n].mtime_ms
+    ]
+    for kind, items in (
+        ("missing", missing), ("extra", extra), ("wrong size", size), ("wrong sha1", sha1),
+    ):  # fmt: skip
+        if items:
+            problems.append(_limit(kind, items))
+    if mtime:
+        (problems if strict else notes).append(_limit("restored with another mtime", mtime))
     return problems, notes

@@ -13,11 +13,13 @@ from bench.server import Settings
 from bench.tools import Tool
 
 MIB = 1024 * 1024
-STEPS = ("initial", "unchanged", "changed")
+UPLOAD_STEPS = ("initial", "unchanged", "changed")
+STEPS = (*UPLOAD_STEPS, "restore")
 STEP_TITLES = {
     "initial": "initial upload",
     "unchanged": "no-change re-run",
     "changed": "1% modified + 1% touched",
+    "restore": "restore into an empty dir",
 }
 
 
@@ -32,6 +34,7 @@ class Sample:
     classes: dict[str, int]
     calls: dict[str, int]
     bytes_in: int
+    bytes_out: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -63,6 +66,10 @@ class StepResult:
             n: int(statistics.median_low(s.calls.get(n, 0) for s in self.samples)) for n in names
         }
 
+    def moved_bytes(self) -> float:
+        """Median bytes the step moved: uploaded, or downloaded for a restore."""
+        return self.median_of("bytes_out" if self.step == "restore" else "bytes_in")
+
     def ok(self) -> bool:
         """True when every repetition exited 0 and verified."""
         return all(s.exit_code == 0 and not s.problems for s in self.samples)
@@ -79,6 +86,7 @@ class StepResult:
             "max_s": max(secs),
             "files_per_s": self.files / self.seconds(),
             "uploaded_mib_per_s": self.median_of("bytes_in") / MIB / self.seconds(),
+            "downloaded_mib_per_s": self.median_of("bytes_out") / MIB / self.seconds(),
             "classes": {k: self.klass(k) for k in "ABC"},
             "calls": self.calls(),
             "ok": self.ok(),
@@ -109,7 +117,7 @@ def scenario_table(
     lines = [title]
     head = (
         f"  {'step':<26} {'tool':<26} {'median s':>9} {'min-max s':>13} {'files/s':>9} "
-        f"{'MiB/s':>7} {'A':>6} {'B':>4} {'C':>5} {'up MiB':>8} {'CPU s':>6} {'srv CPU':>7}  "
+        f"{'MiB/s':>7} {'A':>6} {'B':>4} {'C':>5} {'xfer MiB':>8} {'CPU s':>6} {'srv CPU':>7}  "
         f"{'ok':<4} {'time ratio':>10} {'C ratio':>8}"
     )
     lines.append(head)
@@ -121,7 +129,7 @@ def scenario_table(
             if r is None or not r.samples:
                 continue
             secs = [s.seconds for s in r.samples]
-            up = r.median_of("bytes_in")
+            up = r.moved_bytes()
             mine = ours.get(step)
             t_ratio = c_ratio = ""
             if mine is not None and mine.samples and slug != "syncd":
@@ -135,7 +143,8 @@ def scenario_table(
                 f"{r.median_of('server_cpu_seconds'):>7.2f}  {'yes' if r.ok() else 'NO':<4} "
                 f"{t_ratio:>10} {c_ratio:>8}"
             )
-        lines.append("")
+        if lines[-1]:  # a blank line after each step that has rows
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -164,7 +173,7 @@ def ratio_summary(
         "Ratios syncd / other tool (median time; class C calls in brackets). "
         "Below 1.00 = syncd is faster / uses fewer class C calls; above 1.00 = the other tool is.",
     ]
-    head = f"  {'scenario':<8} {'step':<26}" + "".join(f" {labels[o]:>28}" for o in others)
+    head = f"  {'scenario':<14} {'step':<26}" + "".join(f" {labels[o]:>28}" for o in others)
     lines.append(head)
     for name, results in scenarios.items():
         ours = results.get("syncd", {})
@@ -183,7 +192,7 @@ def ratio_summary(
                     f"[C {ratio(mine.klass('C'), theirs.klass('C'))}]"
                 )
                 cells.append(f" {text:>28}")
-            lines.append(f"  {name:<8} {STEP_TITLES[step]:<26}" + "".join(cells))
+            lines.append(f"  {name:<14} {STEP_TITLES[step]:<26}" + "".join(cells))
     return "\n".join(lines)
 
 
@@ -229,7 +238,8 @@ def header(plan: Plan, settings: Settings, tools: list[Tool]) -> list[str]:
         f"{plan.min_part_size})",
         *(f"  {t.label:<26} {t.settings_note(settings)}" for t in tools),
         f"each step: median of {plan.repeat} run(s), each on a fresh tree and prefix; wall time "
-        "includes process start-up; files/s = files in the tree / s; MiB/s = MiB uploaded / s;",
+        "includes process start-up; files/s = files in the tree / s; MiB/s = xfer MiB / s;",
+        "xfer MiB = MiB uploaded (for a restore: MiB downloaded, counted by the emulator);",
         "A/B/C = B2 transactions per class counted by the emulator (C is the expensive one); "
         "CPU s = the tool's CPU; srv CPU = the emulator's CPU.",
         "ratios are syncd / tool: below 1.00 syncd is faster (or makes fewer class C calls).",

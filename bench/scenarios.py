@@ -34,6 +34,8 @@ class Scenario:
     reference: str = ""
     note: str = ""
     in_quick: bool = True  # part of a plain --quick run (else only when named)
+    restore: bool = False  # upload once, then each tool downloads it (bench/restore.py)
+    group: str = ""  # another name --scenarios selects it by ("restore")
 
     @property
     def name(self) -> str:
@@ -43,6 +45,8 @@ class Scenario:
     def describe(self) -> str:
         """The tree, plus the injected latency when there is one."""
         text = self.tree.describe()
+        if self.restore:
+            return f"{text}, uploaded once by syncd, then restored by every tool"
         if self.latency_ms:
             return f"{text}, {self.latency_ms} ms injected on every B2 call"
         return text
@@ -69,10 +73,20 @@ class Plan:
     append_seconds: float
 
 
+def restore_of(tree: TreeSpec, *, in_quick: bool = True) -> Scenario:
+    """The restore scenario of one of the upload trees (same sizes, its own name)."""
+    renamed = replace(tree, name=f"restore-{tree.name}")
+    return Scenario(renamed, restore=True, group="restore", in_quick=in_quick)
+
+
+SMALL = TreeSpec("small", 2000, 1 * KIB, 16 * KIB, 50)
+MEDIUM = TreeSpec("medium", 20, 4 * MIB, 4 * MIB, 4)
+QUICK_SMALL = TreeSpec("small", 100, 1 * KIB, 16 * KIB, 5)
+QUICK_MEDIUM = TreeSpec("medium", 4, 1 * MIB, 1 * MIB, 2)
 FULL = Plan(
     scenarios=(
-        Scenario(TreeSpec("small", 2000, 1 * KIB, 16 * KIB, 50)),
-        Scenario(TreeSpec("medium", 20, 4 * MIB, 4 * MIB, 4)),
+        Scenario(SMALL),
+        Scenario(MEDIUM),
         Scenario(TreeSpec("large", 2, 64 * MIB, 64 * MIB, 1)),
         Scenario(TreeSpec("lat30", 500, 1 * KIB, 16 * KIB, 20), latency_ms=30),
         Scenario(
@@ -82,6 +96,8 @@ FULL = Plan(
             note="syncd's no-change target: 1.5 s for 100,000 files",
         ),
         Scenario(TreeSpec("huge", 1, 2 * GIB, 2 * GIB, 1), repeat=1, reference="sha1"),
+        restore_of(SMALL),
+        restore_of(MEDIUM),
     ),
     part_size=16 * MIB,
     min_part_size=5_000_000,
@@ -91,14 +107,16 @@ FULL = Plan(
 )
 QUICK = Plan(
     scenarios=(
-        Scenario(TreeSpec("small", 100, 1 * KIB, 16 * KIB, 5)),
-        Scenario(TreeSpec("medium", 4, 1 * MIB, 1 * MIB, 2)),
+        Scenario(QUICK_SMALL),
+        Scenario(QUICK_MEDIUM),
         Scenario(TreeSpec("large", 2, 11 * MIB, 11 * MIB, 1)),
         Scenario(TreeSpec("lat30", 5, 1 * KIB, 16 * KIB, 1), latency_ms=30),
         Scenario(TreeSpec("many", 200, 16, 256, 10), repeat=1, reference="walk", in_quick=False),
         Scenario(
             TreeSpec("huge", 1, 16 * MIB, 16 * MIB, 1), repeat=1, reference="sha1", in_quick=False
         ),
+        restore_of(QUICK_SMALL, in_quick=False),
+        restore_of(QUICK_MEDIUM, in_quick=False),
     ),
     part_size=5 * MIB,
     min_part_size=5_000_000,

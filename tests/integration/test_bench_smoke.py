@@ -14,11 +14,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.integration
 def test_compare_quick_runs_and_prints_a_table(tmp_path: Path) -> None:
-    """bench/compare.py --quick runs syncd on the small tree, verifies it and prints a table."""
+    """bench/compare.py --quick uploads and restores small trees with syncd, verified, tabled."""
     out = tmp_path / "bench.json"
     argv = [sys.executable, str(REPO / "bench" / "compare.py"), "--quick", "--tools", "syncd"]
+    argv += ["--scenarios", "small,restore-medium"]
     proc = subprocess.run(
-        [*argv, "--scenarios", "small", "--json", str(out), "--chart", str(tmp_path / "c.png")],
+        [*argv, "--json", str(out), "--chart", str(tmp_path / "c.png")],
         capture_output=True,
         text=True,
         timeout=110,
@@ -34,6 +35,14 @@ def test_compare_quick_runs_and_prints_a_table(tmp_path: Path) -> None:
     assert set(steps) == {"initial", "unchanged", "changed"}
     assert all(r["ok"] for r in steps.values())
     assert steps["unchanged"]["classes"]["A"] == 0  # nothing uploaded when nothing changed
+    assert "restore into an empty dir" in proc.stdout
+    assert "and every restored tree the source" in proc.stdout
+    restore = data["scenarios"]["restore-medium"]
+    (restored,) = restore["results"]
+    assert restored["step"] == "restore"
+    assert restored["ok"]
+    assert restored["runs"][0]["bytes_out"] == restore["bytes"]  # every byte came down once
+    assert len(restore["upload_s"]) == 1
 
 
 @pytest.mark.integration
