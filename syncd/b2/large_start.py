@@ -1,8 +1,10 @@
 """Starting a large file, or resuming the one this client left unfinished.
 
 The large file the journal recorded for this path (``Resume``) is resumed by its file
-id when it holds the same source (same ``large_file_sha1``, mtime and part size);
-with no record (a crash between the start and its record), an unfinished one of that
+id when it holds the same source (same ``large_file_sha1``, mtime and part size). A
+journal with no record for the path means no start was sent (each is recorded before
+it goes): a new one starts with no listing. With a record that has no id yet (a crash
+before the start's answer), or no journal at all, an unfinished one of that
 name that *this client* started (``syncd_client`` in its file info) with the same
 ``large_file_sha1`` and ``src_last_modified_millis`` is adopted, recorded, and this
 client's other ones are cancelled. Unfinished large files that another client started
@@ -82,6 +84,8 @@ class LargeStarter:
 
     def _resumable(self, plan: LargePlan, source: SourceFile) -> tuple[str, dict[int, str]] | None:
         recorded = self._resume.recorded() if self._resume is not None else None
+        if self._resume is not None and recorded is None:
+            return None  # every start is recorded before it is sent: none was made
         if recorded is not None and not recorded.file_id:
             recorded = None  # a start whose answer was lost: found by name, as unrecorded
         if recorded is not None:
