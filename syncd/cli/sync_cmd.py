@@ -114,8 +114,11 @@ def sync_now(
       77  the key was refused, or lacks a capability the config needs
       78  the config is invalid
     """
-    from syncd.app.build import build, lock_state
-    from syncd.logs import configure_logging
+    from syncd.cli.lazy import without
+
+    with without():  # structlog and httpx load without rich and pygments
+        from syncd.app.build import build, lock_state
+        from syncd.logs import configure_logging
 
     def body() -> int:
         config = load_config(config_path)
