@@ -116,15 +116,11 @@ def sync_now(
     """
     from syncd.cli.lazy import without
 
-    # Start-up only creates what lives until exit (modules, classes, the app): the
-    # collector would walk it over and over for nothing (~7% of the imports' CPU). It
-    # runs again once start-up is frozen, below.
-    gc.disable()
-    with without():  # structlog and httpx load without rich and pygments
-        from syncd.app.build import build, lock_state
-        from syncd.logs import configure_logging
-
     def body() -> int:
+        with without():  # structlog and httpx load without rich and pygments
+            from syncd.app.build import build, lock_state
+            from syncd.logs import configure_logging
+
         config = load_config(config_path)
         configure_logging(config.log, secrets=[config.b2.application_key])
         with lock_state(config), build(config, immediate=True, dry_run=dry_run) as app:
@@ -147,4 +143,11 @@ def sync_now(
             print_summary(report)
         return exit_code(report)
 
-    run_guarded(body)
+    # Start-up only creates what lives until exit (modules, classes, the app): the
+    # collector would walk it over and over for nothing (~7% of the imports' CPU). It
+    # runs again once start-up is frozen (above), or when the command ends early.
+    gc.disable()
+    try:
+        run_guarded(body)
+    finally:
+        gc.enable()
