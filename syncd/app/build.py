@@ -233,10 +233,12 @@ def build(
         if dry_run:
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="syncd-dry-run-"))
         path = state_path(config, JOURNAL_NAME)
+        # A one-shot run (sync-now) skips the journal's page check when its clean-close
+        # seal holds; the daemon checks at every start.
         journal = (
             Journal.open_copy(path, into=Path(scratch), clock=clock)
             if scratch is not None
-            else Journal.open(path, clock=clock)
+            else Journal.open(path, clock=clock, trust_seal=immediate)
         )
         stack.callback(journal.close)
         http = make_http_client(config.b2, meter=meter, clock=clock, stop=stop, limiter=limiter)

@@ -3,13 +3,16 @@
 ``syncd --version`` and ``syncd status`` then pay only for what they need: the group
 knows each command by name as ``"module:attribute"`` plus the summary its ``--help``
 lists, and imports the module in ``get_command``. The summaries are the commands' own
-first sentences; a unit test keeps the two equal.
+first sentences; a unit test keeps the two equal. ``without`` keeps libraries from
+importing optional extras syncd does not use.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from gettext import gettext as _
 from typing import Any
 
@@ -63,3 +66,29 @@ class LazyGroup(click.Group):
         if cmd_name in self.commands:
             return self.commands[cmd_name].get_short_help_str(limit)
         return click.Command(cmd_name, help=self.lazy[cmd_name][1]).get_short_help_str(limit)
+
+
+# Imported by structlog (``structlog.dev``: rich tracebacks) and by httpx (``httpx._main``:
+# httpx's own command line) only for features syncd never uses: syncd renders plain
+# tracebacks and is not the httpx command line. rich pulls in pygments and attrs.
+OPTIONAL_EXTRAS = ("rich", "pygments")
+
+
+@contextmanager
+def without(names: Iterable[str] = OPTIONAL_EXTRAS) -> Iterator[None]:
+    """Import inside the block as if ``names`` were not installed (those already loaded
+    stay as they are).
+
+    Both libraries guard these imports with ``try ... except ImportError``; a ``None`` in
+    ``sys.modules`` makes the import fail at once. After the block the names import
+    normally again (``sync-now`` on a terminal still draws its rich progress line).
+    """
+    hidden = [name for name in names if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]

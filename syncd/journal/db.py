@@ -126,6 +126,8 @@ class Database:
         self.path = path
         self._write_lock = threading.Lock()
         self._closed = False
+        self.had_error = False
+        """True once any statement failed: the file is not sealed at close (seal.py)."""
         url = URL.create("sqlite+pysqlite", database=str(path))
         self._engine: Engine = create_engine(
             url,
@@ -143,6 +145,7 @@ class Database:
             return exc
         prefix = f"journal {self.path.name}: {action} failed"
         if isinstance(exc, sa_exc.SQLAlchemyError | sqlite3.Error):
+            self.had_error = True
             kind = JournalFullError if _disk_full(exc) else JournalError
             return kind(f"{prefix}: {driver_message(exc)}")
         if isinstance(exc, UnicodeEncodeError):  # a text value with surrogates: a caller's bug

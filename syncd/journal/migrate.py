@@ -5,7 +5,8 @@ Imports ``syncd.errors`` and the journal's ``schema`` and ``db``. Order at open:
 1. ``inspect`` reads the file through a **read-only** connection, so a journal that is
    refused is left byte-identical: it must be a SQLite file, carry syncd's
    ``application_id``, have a ``user_version`` this build knows (a newer one is refused:
-   downgrading must not scribble on it), and pass ``PRAGMA quick_check``.
+   downgrading must not scribble on it), and pass ``PRAGMA quick_check`` (which a
+   one-shot run skips when the clean-close seal holds: ``seal.py``).
 2. A missing journal is built under a temporary name and renamed into place, so the
    journal path never names a half-created file; an empty or foreign file found there
    is therefore damage, not a fresh start.
@@ -248,8 +249,10 @@ def _fail(path: Path, problem: str) -> JournalError:
     return JournalError(f"journal {path} {problem}")
 
 
-def inspect(path: Path) -> FileState | None:
+def inspect(path: Path, *, quick_check: bool = True) -> FileState | None:
     """Check an existing journal without writing to it; None when there is none.
+    ``quick_check=False`` skips the page walk only (the clean-close seal of ``seal.py``
+    vouched for the file); the header checks always run.
 
     Raises:
         JournalError: empty, not SQLite, not a syncd journal, newer schema, or corrupt.
@@ -268,14 +271,14 @@ def inspect(path: Path) -> FileState | None:
     except sqlite3.Error as exc:
         raise _fail(path, f"cannot be opened: {exc}") from exc
     try:
-        return _check(path, conn)
+        return _check(path, conn, quick_check=quick_check)
     except sqlite3.Error as exc:
         raise _fail(path, f"is damaged or not a SQLite database ({exc})") from exc
     finally:
         conn.close()
 
 
-def _check(path: Path, conn: sqlite3.Connection) -> FileState:
+def _check(path: Path, conn: sqlite3.Connection, *, quick_check: bool) -> FileState:
     app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if app_id != APPLICATION_ID:
@@ -288,6 +291,8 @@ def _check(path: Path, conn: sqlite3.Connection) -> FileState:
         )
     if version < 1:
         raise _fail(path, f"has no valid schema version ({version}): damaged")
+    if not quick_check:
+        return FileState(user_version=version)
     problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check(5)")]
     if problems != ["ok"]:
         raise _fail(path, f"is damaged (quick_check: {'; '.join(problems)})")

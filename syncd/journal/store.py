@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 from syncd.clock import Clock
 from syncd.domain import ChangeKind, IndexEntry, Job, LocalChange, RelPath, Timing
 from syncd.errors import JournalError
-from syncd.journal import history, migrate, notes, queue
+from syncd.journal import history, migrate, notes, queue, seal
 from syncd.journal import index as index_rows
 from syncd.journal.codec import (
     decode_path,
@@ -46,10 +46,12 @@ from syncd.journal.state import StateStore
 class Journal(IndexReads, IssueMethods):
     """The durable queue of pending changes, the index of uploads, issues and state."""
 
-    def __init__(self, db: Database, *, clock: Clock) -> None:
-        """Wrap an open, current-schema database; use ``Journal.open``."""
+    def __init__(self, db: Database, *, clock: Clock, checked_ms: int | None = None) -> None:
+        """Wrap an open, current-schema database; use ``Journal.open``. ``checked_ms``:
+        when ``quick_check`` last passed on the file (None: not known, no seal at close)."""
         self._db = db
         self._clock = clock
+        self._checked_ms = checked_ms
         self._folders = Folders(db)
         self._group = GroupCommit(db)
         self.state = StateStore(db, self._folders, clock)
@@ -63,15 +65,23 @@ class Journal(IndexReads, IssueMethods):
         self._trimmer = history.Trimmer()
 
     @classmethod
-    def open(cls, path: Path, *, clock: Clock) -> Journal:
+    def open(cls, path: Path, *, clock: Clock, trust_seal: bool = False) -> Journal:
         """Open the journal at ``path``, creating or migrating it as needed.
+
+        ``trust_seal`` (one-shot runs) skips ``PRAGMA quick_check`` when the clean-close
+        seal shows that nothing wrote to the file since syncd last closed it cleanly
+        and the last full check is less than a day old (``seal.py`` argues why that
+        misses no damage). Every close that was clean writes a new seal.
 
         Raises:
             JournalError: the file is damaged, foreign, or from a newer syncd (then it
                 is left untouched), or cannot be created.
         """
+        now = clock.now_ms()
+        sealed = seal.read(path) if trust_seal else None
+        skip_check = seal.holds(path, sealed, now_ms=now)
         try:
-            state = migrate.inspect(path)
+            state = migrate.inspect(path, quick_check=not skip_check)
             if state is None:
                 migrate.create(path)
             version = SCHEMA_VERSION if state is None else state.user_version
@@ -83,7 +93,8 @@ class Journal(IndexReads, IssueMethods):
         except BaseException:
             db.close(optimize=False)
             raise
-        return cls(db, clock=clock)
+        checked_ms = sealed.checked_ms if skip_check and sealed is not None else now
+        return cls(db, clock=clock, checked_ms=checked_ms)
 
     @classmethod
     def open_copy(cls, path: Path, *, into: Path, clock: Clock) -> Journal:
@@ -105,10 +116,17 @@ class Journal(IndexReads, IssueMethods):
         return cls.open(copy, clock=clock)
 
     def close(self) -> None:
-        """Commit what is queued, release every connection; later calls raise
-        JournalError. Idempotent."""
+        """Commit what is queued, release every connection and, when no statement
+        failed, seal the file (``seal.py``); later calls raise JournalError.
+        Idempotent."""
         self._group.close()
         self._db.close()
+        checked_ms, self._checked_ms = self._checked_ms, None
+        if checked_ms is not None:
+            if self._db.had_error:
+                seal.discard(self._db.path)
+            else:
+                seal.record(self._db.path, checked_ms=checked_ms)
 
     def __enter__(self) -> Journal:
         return self

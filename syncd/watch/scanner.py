@@ -229,7 +229,7 @@ class Scanner:
         # The hot loop of every rescan (one pass per file): paths stay bytes keys, and
         # the text path is decoded only where it is needed (patterns, skips, dirs).
         filters = self._filters.matches if self._filters.has_patterns else None
-        classify = self._classify
+        lstat, is_reg, too_large = os.lstat, stat.S_ISREG, self._filters.too_large
         while stack:
             frame = stack[-1]
             prefix = frame.prefix
@@ -237,30 +237,60 @@ class Scanner:
                 key = prefix + entry.name
                 if filters is not None and filters(os.fsdecode(key), is_dir=keyed_dir):
                     continue
-                result = classify(key, entry.path, unseen, keyed_dir=keyed_dir)
-                if result is None:
-                    continue
-                if not isinstance(result, os.stat_result):
-                    yield result
-                    continue
-                if not stat.S_ISDIR(result.st_mode):
-                    yield stamp_of(key, result)
-                    continue
-                rel = os.fsdecode(key)
-                ident = (result.st_dev, result.st_ino)
-                if ident in ancestors:
-                    unseen.add_dir(rel)
-                    yield self._skip(rel, "directory loop (the same directory is above it)")
-                    continue
-                child = _Frame(rel=rel, ident=ident, prefix=key + b"/")
-                problem = self._open(child, entry.path, unseen)
-                if problem is not None:
-                    yield problem
-                stack.append(child)
-                ancestors.add(ident)
-                break  # depth first: the child's entries come next
+                if not keyed_dir:
+                    # Nearly every entry: a regular file listed as one and within the
+                    # size limit is what ``_classify`` would return. Anything else (an
+                    # error, a link, a type change, too large) goes through ``_visit``,
+                    # which looks again.
+                    try:
+                        st: os.stat_result | None = lstat(entry.path)
+                    except OSError:
+                        st = None
+                    if st is not None and is_reg(st.st_mode) and not too_large(st.st_size):
+                        yield stamp_of(key, st)
+                        continue
+                visit = self._visit(
+                    key, entry, keyed_dir=keyed_dir, unseen=unseen, stack=stack, ancestors=ancestors
+                )
+                if (yield from visit):
+                    break  # depth first: the child's entries come next
             else:
                 ancestors.discard(stack.pop().ident)
+
+    def _visit(
+        self,
+        key: bytes,
+        entry: os.DirEntry[bytes],
+        *,
+        keyed_dir: bool,
+        unseen: Unseen,
+        stack: list[_Frame],
+        ancestors: set[tuple[int, int]],
+    ) -> Generator[FileStamp | SkippedItem, None, bool]:
+        """One listed entry, classified: yield the file or the skip it is; True when it
+        is a directory, now opened and pushed on ``stack``."""
+        result = self._classify(key, entry.path, unseen, keyed_dir=keyed_dir)
+        if result is None:
+            return False
+        if not isinstance(result, os.stat_result):
+            yield result
+            return False
+        if not stat.S_ISDIR(result.st_mode):
+            yield stamp_of(key, result)
+            return False
+        rel = os.fsdecode(key)
+        ident = (result.st_dev, result.st_ino)
+        if ident in ancestors:
+            unseen.add_dir(rel)
+            yield self._skip(rel, "directory loop (the same directory is above it)")
+            return False
+        child = _Frame(rel=rel, ident=ident, prefix=key + b"/")
+        problem = self._open(child, entry.path, unseen)
+        if problem is not None:
+            yield problem
+        stack.append(child)
+        ancestors.add(ident)
+        return True
 
     def _classify(
         self, key: bytes, path: bytes, unseen: Unseen, *, keyed_dir: bool | None

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -127,3 +130,50 @@ def test_status_loads_its_own_command_and_nothing_heavy(
     assert commands_in(modules) == ["syncd.cli.status_cmd"]
     assert heavy_in(modules) == []
     assert {"syncd.journal.peek", "syncd.config.loader", "sqlite3"} <= modules
+
+
+class _RefusingB2(BaseHTTPRequestHandler):
+    """Answers every call as B2 answers a wrong key: 401 bad_auth_token."""
+
+    def do_GET(self) -> None:
+        """Refuse the key."""
+        body = b'{"status": 401, "code": "bad_auth_token", "message": "refused"}'
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def refusing_realm() -> Iterator[str]:
+    """The URL of a local server that refuses every key (sync-now stops at once, 77)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingB2)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_sync_now_loads_no_rich_and_no_pygments(
+    tmp_path: Path, refusing_realm: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sync-now loads structlog and httpx without their optional rich and pygments extras."""
+    monkeypatch.setenv("SYNCD_TEST_STARTUP_KEY", "k0123456789")
+    (tmp_path / "docs").mkdir()
+    path = tmp_path / "syncd.toml"
+    path.write_text(
+        f'[b2]\nrealm = "{refusing_realm}"\nkey_id = "id"\nkey_env = "SYNCD_TEST_STARTUP_KEY"\n'
+        f'[state]\ndir = "{tmp_path / "state"}"\n'
+        f'[[folder]]\npath = "{tmp_path / "docs"}"\nbucket = "demo-bucket"\n'
+    )
+    code, modules, _ = loaded_by(tmp_path, "sync-now", "--config", str(path), "--no-progress")
+    assert code == 77
+    assert {"structlog", "httpx", "sqlalchemy"} <= modules
+    assert sorted(m for m in modules if m.split(".")[0] in {"rich", "pygments", "attr"}) == []
