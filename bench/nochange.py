@@ -27,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,8 +44,17 @@ PREFIX = "nochange/"
 SEED = 20240101
 
 
-def build_once(work: Path, files: int, syncd: Syncd, settings: Settings) -> None:
-    """Tree, emulator data and syncd state for ``files`` files, unless already there."""
+Seeder = Callable[[Path, Path, Settings, str], int]
+
+
+def build_once(
+    work: Path, files: int, syncd: Syncd, settings: Settings, seed: Seeder | None = None
+) -> None:
+    """Tree, emulator data and syncd state for ``files`` files, unless already there.
+
+    ``seed(emulator_dir, source, settings, prefix)``, when given, stores the tree in the
+    emulator's data before it starts (``bench/seed.py``); the sync-now run that follows
+    then adopts every file and must upload none."""
     ready = work / "ready"
     if ready.exists():
         return
@@ -53,15 +63,22 @@ def build_once(work: Path, files: int, syncd: Syncd, settings: Settings) -> None
     source = work / "src"
     print(f"generating {files} files ...", flush=True)
     generate(TreeSpec("many", files, 16, 256, max(1, files // 100)), source, SEED)
+    if seed is not None:
+        print("seeding the emulator's data ...", flush=True)
+        seeded = seed(work / "emulator", source, settings, PREFIX)
+        print(f"seeded {seeded} versions", flush=True)
     emulator = Emulator(work / "emulator", settings, 5_000_000)
     try:
         syncd.prepare(work, emulator)
         syncd.new_target(work)
-        print("initial upload ...", flush=True)
+        step = "adoption" if seed is not None else "initial upload"
+        print(f"{step} ...", flush=True)
         run = syncd.run(source, PREFIX, work)
-        print(f"initial upload: {run.seconds:.1f} s, {run.cpu_seconds:.1f} s CPU", flush=True)
+        print(f"{step}: {run.seconds:.1f} s, {run.cpu_seconds:.1f} s CPU", flush=True)
         if run.exit_code != 0:
-            raise SystemExit(f"initial upload failed:\n{run.output_tail}")
+            raise SystemExit(f"{step} failed:\n{run.output_tail}")
+        if seed is not None and run.summary.get("uploaded_files", 0) != 0:
+            raise SystemExit(f"adoption uploaded files: {run.summary}")
         problems, _ = check(manifest(source), emulator.list_files(PREFIX), PREFIX, strict=True)
         if problems:
             raise SystemExit(f"bucket mismatch after the initial upload: {problems[:3]}")

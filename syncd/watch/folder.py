@@ -22,6 +22,7 @@ from syncd.config import FolderConfig
 from syncd.domain import ChangeKind, LocalChange
 from syncd.watch.filters import Filters
 from syncd.watch.inotify import Coverage, inotify_fds, live_watches, measure
+from syncd.watch.listings import Listings
 from syncd.watch.translate import EVENT_TYPES
 
 _CREATE_LOCK = threading.Lock()  # one observer at a time, so its inotify fd can be told apart
@@ -66,6 +67,7 @@ class FolderWatch:
     dead: bool = False  # emitter died more often than the restart budget
     restarts: int = 0
     coverage: Coverage | None = None
+    listings: Listings = field(default_factory=Listings)  # the coverage walk's, kept
     marker_cache: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -127,11 +129,11 @@ class FolderWatch:
     def measure(self) -> Coverage | None:
         """The watch coverage now, or None when it cannot be measured here."""
         if self.unwatchable is not None:
-            return measure(self.root, [])
+            return measure(self.root, [], self.listings)
         if self.observer is None or not self.fds:
             return None
         watches = live_watches(self.fds)
-        return None if watches is None else measure(self.root, watches)
+        return None if watches is None else measure(self.root, watches, self.listings)
 
     def under_marker(self, change: LocalChange) -> bool:
         """True when a directory above the path holds the exclude_if_present marker."""

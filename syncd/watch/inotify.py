@@ -1,12 +1,14 @@
 """What watchdog does not tell about inotify, found out by other means.
 
-Imports ``syncd.domain``. Two blind spots (reliability findings 1 and 2):
+Imports ``syncd.domain`` and ``syncd.watch.listings``. Two blind spots (reliability
+findings 1 and 2):
 
 * a kernel queue overflow only reaches watchdog's loggers: ``OVERFLOW_TAP`` is a
   logging filter on those loggers that calls its subscribers;
 * watches that could not be added below the root (the per-user watch limit) are
   dropped silently: ``measure`` compares the live watches of an inotify descriptor,
-  read from ``/proc/self/fdinfo/<fd>``, with the directories actually on disk.
+  read from ``/proc/self/fdinfo/<fd>``, with the directories actually on disk (a
+  directory unchanged since the last check is not read again: ``syncd.watch.listings``).
 
 Linux only; elsewhere ``inotify_fds`` finds nothing and the watcher skips the check.
 """
@@ -16,11 +18,13 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from syncd.domain import RelPath
+from syncd.watch.listings import Listings
 
 _WD_RE = re.compile(r"^inotify wd:\S+ ino:([0-9a-f]+) sdev:([0-9a-f]+)", re.MULTILINE)
 MAX_LISTED = 100
@@ -84,46 +88,41 @@ class Coverage:
         return max(0, self.directories - self.watched)
 
 
-def measure(root: str, watches: Sequence[Identity]) -> Coverage:
+def measure(root: str, watches: Sequence[Identity], listings: Listings | None = None) -> Coverage:
     """Walk the directories under ``root`` the way watchdog does (symlinks not followed,
     mounts crossed) and match them with the live watches. Directories that cannot be
-    listed are left out: that is a permission problem the scanner reports."""
+    listed are left out: that is a permission problem the scanner reports.
+
+    ``listings`` keeps each directory's subdirectories between calls, so an unchanged
+    directory costs one ``lstat`` (``syncd.watch.listings``); without it every directory
+    is read again."""
+    listings = Listings() if listings is None else listings
     watched = set(watches)
-    try:
-        st = os.stat(root)
-    except OSError:
-        return Coverage(watched=0, directories=0)
     directories = matched = 0
     listed: list[RelPath] = []
-    stack: list[tuple[str, bytes, Identity, bool]] = [
-        ("", os.fsencode(root), (st.st_dev, st.st_ino), False)
-    ]
+    stack: list[tuple[str, bytes, bool]] = [("", os.fsencode(root), False)]
     while stack:
-        rel, path, ident, covered = stack.pop()
+        rel, path, covered = stack.pop()
         try:
-            with os.scandir(path) as it:
-                subdirs = [e for e in it if e.is_dir(follow_symlinks=False)]
+            st = os.stat(path, follow_symlinks=not rel)  # the root may be a link to a dir
         except OSError:
             continue
+        if not stat.S_ISDIR(st.st_mode):
+            continue  # replaced since its parent was listed
+        names = listings.subdirs(path, st)
+        if names is None:
+            continue
         directories += 1
-        is_watched = ident in watched
+        is_watched = (st.st_dev, st.st_ino) in watched
         matched += is_watched
         if not is_watched and not covered and len(listed) < MAX_LISTED:
             listed.append(RelPath(rel))
-        for entry in subdirs:
-            try:
-                sub = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            name = os.fsdecode(entry.name)
+        for name in names:
+            text = os.fsdecode(name)
             stack.append(
-                (
-                    f"{rel}/{name}" if rel else name,
-                    entry.path,
-                    (sub.st_dev, sub.st_ino),
-                    covered or not is_watched,
-                )
+                (f"{rel}/{text}" if rel else text, path + b"/" + name, covered or not is_watched)
             )
+    listings.prune()
     # Stale watches of just-deleted directories may linger; many unmatched ones mean
     # identities do not line up (e.g. overlayfs) and only the counts can be trusted.
     exact = matched >= len(watched) - max(2, len(watched) // 20)

@@ -49,6 +49,9 @@ class WatchSettings:
     """Timings and bounds of the watcher."""
 
     flush_s: float = 0.1  # how often due hints go to the sink
+    # The flusher's sleep while nothing is buffered: the first hint wakes it at once, so
+    # this only bounds how long an idle daemon's flusher stays asleep.
+    idle_flush_s: float = 5.0
     # A file closed after writing goes out this long after its close (quiet at once for
     # the journal); the grace coalesces the attribute changes and renames that follow.
     close_grace_s: float = 0.05
@@ -230,12 +233,13 @@ class Watcher:
     def _add(self, folder: FolderWatch, hints: list[Hint]) -> None:
         now_s, now_ms = self._clock.monotonic(), self._clock.now_ms()
         with self._lock:
+            empty = not self._pending  # the flusher may be in its idle sleep
             idle = self._pending.next_closed_s() is None
             for hint in hints:
                 self._pending.add(folder.name, hint, now_s=now_s, observed_ms=now_ms)
             full = self._pending.fast_count() >= self._settings.batch_max
             closed = idle and self._pending.next_closed_s() is not None
-        if full or closed:  # a first closed file: the flusher re-arms for its grace
+        if full or closed or empty:  # a first closed file: the flusher re-arms for its grace
             self._wake.set()
 
     def _rescan(self, folder: FolderWatch, rel_paths: list[RelPath]) -> None:
@@ -293,10 +297,13 @@ class Watcher:
     def next_flush_s(self) -> float:
         """How long the flusher sleeps: ``flush_s``, or less when a closed file's grace
         ends sooner (never below a quarter of ``flush_s``, so a stream of closes is
-        still sent in batches)."""
+        still sent in batches); ``idle_flush_s`` while nothing is buffered."""
         flush_s = self._settings.flush_s
         with self._lock:
             due_s = self._pending.next_closed_s()
+            empty = not self._pending and not self._rescans
+        if empty:
+            return self._settings.idle_flush_s  # a hint or a rescan request wakes it
         if due_s is None:
             return flush_s
         return min(flush_s, max(flush_s / 4, due_s - self._clock.monotonic()))

@@ -90,3 +90,23 @@ def test_nochange_builds_once_then_reuses_its_tree(tmp_path: Path) -> None:
     assert "initial upload:" in outputs[0]
     assert "initial upload" not in outputs[1]  # the tree, journal and bucket were kept
     assert all("x the stat walk" in out and "exit 0" in out for out in outputs)
+
+
+@pytest.mark.integration
+def test_idle_measures_a_quiet_daemon_and_verifies_the_bucket(tmp_path: Path) -> None:
+    """bench/idle.py builds a small tree, measures the settled daemon, verifies, stops it."""
+    out = tmp_path / "idle.json"
+    argv = [sys.executable, str(REPO / "bench" / "idle.py"), "--files", "200", "--seconds", "2"]
+    argv += ["--work", str(tmp_path / "kept"), "--json", str(out)]
+    proc = subprocess.run(
+        argv, capture_output=True, text=True, timeout=110, check=False, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "verified: the prefix mirrors the tree" in proc.stdout
+    data = json.loads(out.read_text())
+    assert data["problems"] == []
+    assert data["exit_code"] == 0
+    assert data["journal_rows"]["files"] == 200
+    assert data["watches"] == 3  # the root and its two directories
+    assert data["rss_mib"] > 0
+    assert data["hwm_mib"] >= data["rss_mib"]

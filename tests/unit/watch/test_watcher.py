@@ -279,4 +279,22 @@ def test_a_closed_file_goes_out_closed_after_the_grace(harness: Harness, clock: 
     harness.sink.fail = False
     assert harness.watcher.flush() == 1
     assert [(c.rel_path, c.closed) for b in harness.sink.batches for c in b] == [("a", True)]
-    assert harness.watcher.next_flush_s() == harness.watcher.settings.flush_s
+    assert harness.watcher.next_flush_s() == harness.watcher.settings.idle_flush_s
+
+
+def test_an_empty_buffer_lets_the_flusher_sleep_until_a_hint_wakes_it(harness: Harness) -> None:
+    """Nothing buffered: the long idle sleep; the first hint wakes the flusher, then it ticks."""
+    watcher = harness.watcher
+    assert watcher.next_flush_s() == watcher.settings.idle_flush_s
+    assert not watcher._wake.is_set()
+    harness.event(FileModifiedEvent(f"{harness.root}/a"))
+    assert watcher._wake.is_set()
+    assert watcher.next_flush_s() == watcher.settings.flush_s
+
+
+def test_a_rescan_request_wakes_the_idle_flusher(harness: Harness) -> None:
+    """A rescan request counts as buffered work: the flusher is woken and ticks for it."""
+    watcher = harness.watcher
+    watcher._rescan(harness.folder, [RelPath("")])
+    assert watcher._wake.is_set()
+    assert watcher.next_flush_s() == watcher.settings.flush_s
