@@ -6,8 +6,10 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pytest
 
 from syncd.b2 import DirEntry, FileVersion
 from syncd.domain import LocalState, RelPath
@@ -15,7 +17,7 @@ from syncd.engine.restore_plan import RestoreItem, RestorePlan
 from syncd.engine.restore_pool import OrderedPool
 from syncd.engine.restore_run import Restorer
 from syncd.engine.restore_write import ANY, TargetDir
-from syncd.errors import LocalAccessError, UnsafePathError
+from syncd.errors import AuthRejectedError, LocalAccessError, UnsafePathError
 from tests.unit.restore.helpers import write_entry
 
 MTIME_MS = 1_600_000_000_000
@@ -60,6 +62,7 @@ class SlowDownloader:
         self.fail = fail or {}
         self.running = 0
         self.most = 0
+        self.started: list[str] = []
         self.lock = threading.Lock()
 
     def download(
@@ -74,6 +77,7 @@ class SlowDownloader:
             self.running += 1
             self.most = max(self.most, self.running)
         try:
+            self.started.append(version.file_name)
             time.sleep(0.002 * (hash(version.file_name) % 3))  # finish out of order
             if version.file_name in self.fail:
                 raise self.fail[version.file_name]
@@ -138,7 +142,7 @@ def test_the_pool_keeps_order_and_a_bounded_window() -> None:
     """Results come in item order whatever finishes first; at most 2 x workers are taken."""
     taken: list[int] = []
 
-    def items() -> object:
+    def items() -> Iterator[int]:
         for n in range(40):
             taken.append(n)
             yield n
@@ -151,7 +155,7 @@ def test_the_pool_keeps_order_and_a_bounded_window() -> None:
 
     got: list[int | str] = []
     with OrderedPool(step, 3, name="t") as pool:
-        for n, result in pool.results(items()):  # type: ignore[arg-type]
+        for n, result in pool.results(items()):
             assert len(taken) <= n + 1 + 2 * 3
             try:
                 got.append(result())
@@ -213,7 +217,7 @@ def test_in_place_restore_calls_after_place_on_the_calling_thread(tmp_path: Path
     """The seam that writes the journal runs on the thread that called ``run``."""
     threads: set[int] = set()
 
-    def after(_item: RestoreItem, _placed: LocalState) -> None:
+    def after(item: RestoreItem, placed: LocalState) -> None:
         threads.add(threading.get_ident())
 
     with TargetDir(tmp_path, write=True, create=False) as target:
@@ -222,3 +226,15 @@ def test_in_place_restore_calls_after_place_on_the_calling_thread(tmp_path: Path
         ).run(plan_of(NAMES[:12]))
     assert len(out.restored) == 12
     assert threads == {threading.get_ident()}
+
+
+def test_a_refused_key_stops_the_pool(tmp_path: Path) -> None:
+    """A key refused on one file ends the restore: the error is raised, the rest not fetched."""
+    downloader = SlowDownloader({NAMES[5]: AuthRejectedError("key refused")})
+    with (
+        TargetDir(tmp_path / "t", write=True, sync_each=False) as target,
+        pytest.raises(AuthRejectedError),
+    ):
+        Restorer(downloader, target, in_place=False, force=False, workers=4).run(plan_of(NAMES))
+    assert len(downloader.started) <= 6 + 2 * 4  # the window, not the whole plan
+    assert [p for p in os.listdir(tmp_path / "t") if p.startswith(".")] == []  # no staging
