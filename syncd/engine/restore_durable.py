@@ -44,16 +44,19 @@ class Durability:
         self._dirty: set[str] = set()  # directories moved into since the last sync_dirs
         self._lock = threading.Lock()
 
-    def before_move(self, name: str, staging_fd: int, *, replaces: bool) -> None:
-        """fsync the staged file ``name`` when it replaces one or when every file is
-        synced: its bytes are on disk before any name points at them."""
+    def hold(self, name: str, staging_fd: int, *, replaces: bool) -> int:
+        """A descriptor of the staged file ``name`` when it must be fsynced before its
+        move (it replaces one, or every file is synced), else -1; the caller closes it.
+        Opened before the file gets its final mode, which may not allow reading."""
         if not (self._sync_each or replaces):
-            return
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=staging_fd)
-        try:
-            self._fsync(fd)
-        finally:
-            os.close(fd)
+            return -1
+        return os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=staging_fd)
+
+    def before_move(self, held: int) -> None:
+        """fsync a file ``hold`` returned (bytes, mode and mtime): on disk before any
+        name points at it."""
+        if held >= 0:
+            self._fsync(held)
 
     def after_move(self, parent_fd: int, rel_dir: str) -> None:
         """The file's directory (``rel_dir`` below the target, "" for the top) now holds

@@ -68,7 +68,7 @@ class TargetDir:
         """Open ``root``; with ``write`` False (a dry run) nothing is created, and a
         missing root reads as empty. ``create`` False: the root must exist (a synced
         folder is never recreated by a restore). ``sync_each`` False: a new file is not
-        fsynced before ``place`` returns (see the module's docstring)."""
+        fsynced before ``place`` returns (see ``restore_durable``)."""
         self.root = root
         self._fd = -1
         self._durable = Durability(sync_each=sync_each, fsync=fsync)
@@ -200,10 +200,12 @@ class TargetDir:
             mode = self._mode
             if old is not None and stat.S_ISREG(old.st_mode):
                 mode = stat.S_IMODE(old.st_mode) & 0o755
+            held = -1
             try:
+                held = self._durable.hold(name, staging_fd, replaces=old is not None)
                 os.chmod(name, mode, dir_fd=staging_fd)  # our own 0700 directory
                 os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=staging_fd, follow_symlinks=False)
-                self._durable.before_move(name, staging_fd, replaces=old is not None)
+                self._durable.before_move(held)
                 if was is None:
                     _move_no_replace(name, staging_fd, leaf, parent, rel_path)
                 else:
@@ -214,6 +216,9 @@ class TargetDir:
                 raise LocalAccessError(
                     f"cannot put the file in place: {exc.strerror}", rel_path=rel_path
                 ) from exc
+            finally:
+                if held >= 0:
+                    os.close(held)
         finally:
             os.close(parent)
 
