@@ -281,7 +281,12 @@ def restore(
                     remote.client, journal, sel.folder, remote.bucket(sel.folder)
                 )
             try:
-                opened = TargetDir(root, write=not request.dry_run, create=target is not None)
+                opened = TargetDir(
+                    root,
+                    write=not request.dry_run,
+                    create=target is not None,
+                    sync_each=target is None,  # in place, each file is indexed once placed
+                )
             except LocalAccessError as exc:
                 total.failed.append(Note(name=sel.folder.name, reason=str(exc)))
                 continue
@@ -294,6 +299,7 @@ def restore(
                     allow_unverified=request.allow_unverified,
                     after_place=after,
                     progress=progress,
+                    workers=config.sync.workers,
                 )
                 _merge(total, restorer.run(the_plan, dry_run=request.dry_run), sel.folder.name)
     return total, target

@@ -1,10 +1,11 @@
 """Downloads: verified, parallel byte ranges for big files, resumable after a crash.
 
 Bytes go into a hidden temporary file next to the destination (created ``O_NOFOLLOW``,
-mode 0600, sized up front and written in place with ``pwrite``); a small JSON sidecar
-records which ranges are finished, so an interrupted download resumes where it stopped.
-Only when the SHA-1 of the whole temporary file equals the version's SHA-1 is it fsynced
-and renamed over the destination (reliability.md S16).
+mode 0600, sized up front and written in place with ``pwrite``); for a download in
+several ranges a small JSON sidecar records which ranges are finished, so an interrupted
+download resumes where it stopped. Only when the SHA-1 of the whole temporary file equals
+the version's SHA-1 is it fsynced and renamed over the destination (reliability.md S16);
+into a restore's staging directory it is renamed without a sync (see ``_run``).
 
 Every file operation is relative to the destination directory's descriptor. A
 ``Path`` destination opens its parent once; a ``DirEntry`` destination (a restore's
@@ -84,6 +85,7 @@ class Download:
         self._lock = threading.Lock()
         self._done: set[int] = set()
         self._range_bytes = 0
+        self._resumable = True  # ranged: progress is kept in the sidecar
 
     def run(self) -> None:
         """Fetch every missing range, verify the SHA-1, then rename into place."""
@@ -106,6 +108,12 @@ class Download:
         size = self._version.size
         self._range_bytes = self._choose_range_bytes(self._session.authorization)
         count = max(1, math.ceil(size / self._range_bytes))
+        # The sidecar lists the finished ranges so that a download cut short resumes.
+        # A download of one range (every file up to the parallel threshold) has nothing
+        # to resume: its one range is either all there or fetched again, and whether it
+        # is all there is what the SHA-1 check decides anyway. It gets no sidecar (two
+        # writes, two renames and an unlink per file saved).
+        self._resumable = count > 1
         fd = self._open_part()
         try:
             todo = [i for i in range(count) if i not in self._done]
@@ -117,19 +125,26 @@ class Download:
                 for i in todo:
                     self._fetch(fd, i)
             self._verify(fd)
-            os.fsync(fd)
+            if not self._exclusive:
+                # A ``DirEntry`` destination is a restore's private staging directory:
+                # the file is moved on from there, and the code that moves it syncs it
+                # before it replaces anything (``restore_durable``). Syncing it here as
+                # well would cost a flush per file for a name nobody reads after a crash.
+                os.fsync(fd)
         finally:
             os.close(fd)
         d = self._dir_fd
         try:
             os.replace(self._part, self._name, src_dir_fd=d, dst_dir_fd=d)
-            os.fsync(d)
+            if not self._exclusive:  # the staging directory is swept after a crash
+                os.fsync(d)
         except OSError as exc:
             raise LocalAccessError(
                 f"{self._shown}: cannot rename into place: {exc.strerror}"
             ) from exc
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._sidecar, dir_fd=d)
+        if self._resumable or not self._exclusive:  # a fresh name never had a sidecar
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._sidecar, dir_fd=d)
         log.info("download_finished", file_id=self._version.file_id, size_bytes=size, ranges=count)
 
     def _choose_range_bytes(self, auth: Authorization) -> int:
@@ -157,12 +172,13 @@ class Download:
         if not stat.S_ISREG(st.st_mode):
             os.close(fd)
             raise LocalAccessError(f"{self._shown}: the partial file is not a regular file")
-        resumable = not self._exclusive and st.st_size == self._version.size
+        resumable = self._resumable and not self._exclusive and st.st_size == self._version.size
         self._done = self._load_done() if resumable else set()
         if not self._done:
             os.ftruncate(fd, 0)
             os.ftruncate(fd, self._version.size)  # sparse: ranges land in place
-            self._save_done()
+            if self._resumable:
+                self._save_done()
         else:
             log.info("download_resumed", file_id=self._version.file_id, ranges_done=len(self._done))
         return fd
@@ -237,7 +253,8 @@ class Download:
         self._session.call("download_file_by_id", attempt)
         with self._lock:
             self._done.add(index)
-            self._save_done()
+            if self._resumable:
+                self._save_done()
 
     def _report(self, reported: list[int], offset: int) -> None:
         if offset > reported[0]:

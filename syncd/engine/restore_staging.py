@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import stat
+import threading
 
 import structlog
 
@@ -32,6 +33,7 @@ class Staging:
         self.name = STAGING_PREFIX + secrets.token_hex(6)
         self.fd = -1
         self._count = 0
+        self._lock = threading.Lock()  # several downloads take names at once
         os.mkdir(self.name, 0o700, dir_fd=parent_fd)
         try:
             self.fd = os.open(self.name, DIR_FLAGS, dir_fd=parent_fd)
@@ -47,8 +49,9 @@ class Staging:
 
     def entry(self) -> DirEntry:
         """A fresh name in the directory, bound to its descriptor, for one download."""
-        self._count += 1
-        return DirEntry(self.fd, f"f{self._count}")
+        with self._lock:
+            self._count += 1
+            return DirEntry(self.fd, f"f{self._count}")
 
     def discard(self, staged: DirEntry) -> None:
         """Remove a staged file that will not be placed."""

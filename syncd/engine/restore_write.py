@@ -8,6 +8,8 @@ rather than followed. Bytes first land in a private staging directory inside the
 through its descriptor, never by path), get their mtime, and are then renamed into their
 final directory by descriptor: ``rename`` replaces a final symlink, never follows it.
 Permission bits are never taken from remote metadata.
+
+Durability: see ``restore_durable`` (what is fsynced, and when).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
 from syncd.domain import RelPath
+from syncd.engine.restore_durable import Durability
 from syncd.engine.restore_staging import DIR_FLAGS, Staging, sweep
 from syncd.errors import LocalAccessError, RestoreConflictError, UnsafePathError
 from syncd.localfile import OPEN_FLAGS
@@ -52,12 +56,22 @@ def _umask() -> int:
 class TargetDir:
     """A restore target held open by descriptor; a context manager."""
 
-    def __init__(self, root: Path, *, write: bool, create: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        write: bool,
+        create: bool = True,
+        sync_each: bool = True,
+        fsync: Callable[[int], None] = os.fsync,
+    ) -> None:
         """Open ``root``; with ``write`` False (a dry run) nothing is created, and a
         missing root reads as empty. ``create`` False: the root must exist (a synced
-        folder is never recreated by a restore)."""
+        folder is never recreated by a restore). ``sync_each`` False: a new file is not
+        fsynced before ``place`` returns (see ``restore_durable``)."""
         self.root = root
         self._fd = -1
+        self._durable = Durability(sync_each=sync_each, fsync=fsync)
         self._staging: Staging | None = None
         self._mode = 0o644 & ~_umask()
         if create:
@@ -120,7 +134,10 @@ class TargetDir:
         self.close()
 
     def close(self) -> None:
-        """Remove the staging directory and close the target's descriptor."""
+        """Sync the directories written to, remove the staging directory and close the
+        target's descriptor."""
+        if self._fd >= 0:
+            self.sync_dirs()
         if self._staging is not None:
             self._staging.close()
             self._staging = None
@@ -183,21 +200,32 @@ class TargetDir:
             mode = self._mode
             if old is not None and stat.S_ISREG(old.st_mode):
                 mode = stat.S_IMODE(old.st_mode) & 0o755
+            held = -1
             try:
+                held = self._durable.hold(name, staging_fd, replaces=old is not None)
                 os.chmod(name, mode, dir_fd=staging_fd)  # our own 0700 directory
                 os.utime(name, ns=(mtime_ns, mtime_ns), dir_fd=staging_fd, follow_symlinks=False)
+                self._durable.before_move(held)
                 if was is None:
                     _move_no_replace(name, staging_fd, leaf, parent, rel_path)
                 else:
                     os.rename(name, leaf, src_dir_fd=staging_fd, dst_dir_fd=parent)
-                os.fsync(parent)
+                self._durable.after_move(parent, rel_path.rpartition("/")[0])
                 return os.stat(leaf, dir_fd=parent, follow_symlinks=False)
             except OSError as exc:
                 raise LocalAccessError(
                     f"cannot put the file in place: {exc.strerror}", rel_path=rel_path
                 ) from exc
+            finally:
+                if held >= 0:
+                    os.close(held)
         finally:
             os.close(parent)
+
+    def sync_dirs(self) -> None:
+        """fsync, once each, the directories files were moved into since the last call
+        (and their parents up to the target)."""
+        self._durable.sync_dirs(lambda parts: self._open_dir(parts, RelPath("/".join(parts))))
 
     # --- what is there now -------------------------------------------------------------
 
@@ -259,8 +287,12 @@ class TargetDir:
     def _open_parent(self, rel_path: RelPath, *, create: bool) -> int:
         """A descriptor of the directory that holds ``rel_path``, opened component by
         component with O_NOFOLLOW (FileNotFoundError when absent and not ``create``)."""
+        return self._open_dir(rel_path.split("/")[:-1], rel_path, create=create)
+
+    def _open_dir(self, parts: list[str], rel_path: RelPath, *, create: bool = False) -> int:
+        """A descriptor of the directory ``parts`` below the target (as above)."""
         fd = os.dup(self._fd)
-        for part in rel_path.split("/")[:-1]:
+        for part in parts:
             try:
                 if create:
                     with contextlib.suppress(FileExistsError):

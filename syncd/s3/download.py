@@ -4,7 +4,8 @@ Imports ``syncd.s3.session``/``versions``, ``syncd.remote`` and ``syncd.errors``
 bytes go into a hidden ``.<name>.syncd-download`` file next to the destination (made
 ``O_EXCL | O_NOFOLLOW``, mode 0600, relative to the destination directory's
 descriptor, as the native client does), written with ``pwrite``; only when its SHA-1 is
-the version's is it fsynced and renamed over the destination. Unlike the native client
+the version's is it fsynced and renamed over the destination (into a restore's staging
+directory, a ``DirEntry``, without the fsyncs, as the native client). Unlike the native client
 it keeps no sidecar: an interrupted download starts over.
 """
 
@@ -79,7 +80,8 @@ def download(
                 on_progress=on_progress,
             )
             _verify(fd, version, key)
-            os.fsync(fd)
+            if owns_dir:  # a DirEntry is a restore's staging: its mover syncs what needs it
+                os.fsync(fd)
         except BaseException:
             os.close(fd)
             with contextlib.suppress(OSError):
@@ -87,7 +89,8 @@ def download(
             raise
         os.close(fd)
         os.replace(part, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        os.fsync(dir_fd)
+        if owns_dir:  # staging is private and swept after a crash (see restore_durable)
+            os.fsync(dir_fd)
     finally:
         if owns_dir:
             os.close(dir_fd)

@@ -9,8 +9,9 @@ import os
 import httpx
 import pytest
 
-from syncd.b2.download import temp_paths
+from syncd.b2.download import Download, temp_paths
 from syncd.errors import RemoteProtocolError, RemoteTransientError
+from syncd.remote import DirEntry
 from tests.unit.b2.conftest import local_file, make_client
 
 NEED = frozenset({"listFiles", "writeFiles", "readFiles"})
@@ -146,3 +147,56 @@ def test_empty_file_round_trip(fake, client, tmp_path):
     client.download(v, dest)
     assert dest.read_bytes() == b""
     assert "range" not in fake.requests[-1].headers
+
+
+def _counting(monkeypatch):
+    """Count sidecar saves and fsyncs during a download."""
+    seen = {"saves": 0, "fsyncs": 0}
+    save = Download._save_done
+
+    def counted_save(self):
+        seen["saves"] += 1
+        save(self)
+
+    def counted_fsync(fd):
+        seen["fsyncs"] += 1
+
+    monkeypatch.setattr(Download, "_save_done", counted_save)
+    monkeypatch.setattr(os, "fsync", counted_fsync)
+    return seen
+
+
+def test_one_range_download_writes_no_sidecar(fake, client, tmp_path, monkeypatch):
+    """A file that comes in one request has nothing to resume: no sidecar; file and dir synced."""
+    v = uploaded(client, tmp_path, b"hello world")
+    seen = _counting(monkeypatch)
+    dest = tmp_path / "out"
+    client.download(v, dest)
+    assert dest.read_bytes() == b"hello world"
+    assert seen == {"saves": 0, "fsyncs": 2}
+
+
+def test_download_into_staging_syncs_nothing(fake, client, tmp_path, monkeypatch):
+    """Into a restore's staging directory (a DirEntry) the download leaves syncing to the mover."""
+    v = uploaded(client, tmp_path, b"hello world")
+    seen = _counting(monkeypatch)
+    (tmp_path / "staging").mkdir()
+    fd = os.open(tmp_path / "staging", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        client.download(v, DirEntry(fd, "f1"))
+    finally:
+        os.close(fd)
+    assert (tmp_path / "staging" / "f1").read_bytes() == b"hello world"
+    assert os.listdir(tmp_path / "staging") == ["f1"]
+    assert seen == {"saves": 0, "fsyncs": 0}
+
+
+def test_ranged_download_still_keeps_its_sidecar(fake, clock, tmp_path, monkeypatch):
+    """A download in several ranges saves its progress after each range, for a resume."""
+    client = make_client(fake, clock, download_parallel_threshold_bytes=MIB, download_threads=1)
+    data = os.urandom(17 * MIB)
+    v = uploaded(client, tmp_path, data)
+    seen = _counting(monkeypatch)
+    client.download(v, tmp_path / "out")
+    assert (tmp_path / "out").read_bytes() == data
+    assert seen["saves"] == 1 + 3  # created, then once per 8 MiB range
