@@ -48,7 +48,12 @@ def idle_day(setup: Setup, emulator: EmulatorServer, files: int,
         runtime.start()
         try:
             assert wait_until(lambda: clock.now_ms() - start >= DAY_MS, 1800)
-            assert wait_until(lambda: not walking(app, folder), 1800)
+            # the day's walk may start as the day ends (an idle watcher sleeps 5 s a
+            # wait, so this clock runs fast): wait for it to have run to its end
+            assert wait_until(
+                lambda: walk_number(app, folder) > walks_before and not walking(app, folder),
+                1800,
+            )
         finally:
             runtime.shutdown(timeout_s=30)
         assert app.report.uploaded_files == files  # nothing more was sent all day
