@@ -43,7 +43,6 @@ class Outcome:
     index: IndexEntry | None = None
     remove_index: bool = False
     written: Written | None = None  # what this client wrote on B2, for the remote index
-    in_parts: bool = False  # sent in parts: the path's recorded large upload is finished
 
 
 def entry_for(
@@ -190,8 +189,8 @@ class Executor:
             file_id=result.version.file_id,
             uploaded_ms=result.version.upload_timestamp_ms,
         )
-        written = Written(versions=(result.version,))
-        return Outcome(index=entry, written=written, in_parts=result.in_parts)
+        written = Written(versions=(result.version,), in_parts=result.in_parts)
+        return Outcome(index=entry, written=written)
 
     def cancel_unfinished(self, folder: FolderConfig, bucket: Bucket, rel_path: RelPath) -> None:
         """Cancel the large upload recorded for a path whose job is done without it

@@ -105,7 +105,7 @@ class JobRunner:
         progress = self._lease_keeper(job, worker)
         steps.enter(worker, "send", self.remote_bound_s)
         outcome = self._send(action, folder, in_flight=in_flight, progress=progress)
-        if not outcome.in_parts:
+        if outcome.written is None or not outcome.written.in_parts:
             # Done without a large upload (deleted, moved, unchanged, sent small): one
             # this path's earlier content left unfinished is not needed any more.
             self.executor.cancel_unfinished(cfg, folder.bucket, job.rel_path)

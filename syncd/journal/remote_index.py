@@ -69,6 +69,7 @@ class Written:
     purged: str | None = None  # a name whose every version this client deleted
     conflict: ConflictRecord | None = None  # another writer met on the way
     detail: str = ""  # a short note for the history ("touch", "rename from a.txt")
+    in_parts: bool = False  # an upload sent in parts: the path's large-upload record is done
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -234,7 +234,7 @@ class Journal(IndexReads, IssueMethods):
                     index_rows.remove(conn, ids[job.folder], path)
                 if index is not None or remove_index:  # synced: any old issue is over
                     notes.clear(conn, ids[job.folder], path)
-                    if written is not None and any(v.is_large for v in written.versions):
+                    if written is not None and written.in_parts:
                         forget_row(conn, ids[job.folder], path)  # its large upload finished
             if written is not None:  # B2 holds it whatever became of the row
                 _record_written(conn, ids[job.folder], written)

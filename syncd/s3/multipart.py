@@ -28,6 +28,7 @@ from syncd.errors import (
     FileVanishedError,
     RemoteConflictError,
     RemoteError,
+    RemoteNotFoundError,
     RemoteProtocolError,
     SpecialFileError,
 )
@@ -55,6 +56,23 @@ def _hash(source: HeldFile, plan: list[tuple[int, int]]) -> tuple[str, list[str]
         md5s.append(md5.hexdigest())
     source.check()
     return whole.hexdigest(), md5s
+
+
+def abort_open(session: S3Session, bucket: Bucket, key: str) -> None:
+    """Abort every multipart upload in progress for exactly ``key`` (S3 does not say
+    which client started one); one already gone counts as aborted."""
+    raw, name = session.raw, bucket.bucket_name
+    for upload in session.call("list_multipart_uploads", lambda: raw.list_uploads(name, key)):
+        if upload.key != key:
+            continue
+        try:
+            session.call(
+                "abort_multipart_upload",
+                partial(raw.abort_multipart, name, key, upload.upload_id),
+            )
+        except RemoteNotFoundError:
+            continue
+        log.info("multipart_aborted", b2_name=key, upload_id=upload.upload_id)
 
 
 class LargeUpload:
@@ -122,13 +140,7 @@ class LargeUpload:
     def _abort_leftovers(self) -> None:
         """Abort what is still open for this key once it is finished (an upload whose
         CreateMultipartUpload answer was lost, and was made again, is one)."""
-        raw, name = self._session.raw, self._bucket.bucket_name
-        found = self._session.call(
-            "list_multipart_uploads", lambda: raw.list_uploads(name, self._key)
-        )
-        for upload in found:
-            if upload.key == self._key:
-                self._abort(upload.upload_id)
+        abort_open(self._session, self._bucket, self._key)
 
     def _abort(self, upload_id: str) -> None:
         raw, name = self._session.raw, self._bucket.bucket_name

@@ -28,7 +28,7 @@ from syncd.paths import name_problem
 from syncd.remote import Bucket, DirEntry, FileVersion, Resume, UploadResult, VersionsPage
 from syncd.s3 import versions
 from syncd.s3.download import download
-from syncd.s3.multipart import LargeUpload
+from syncd.s3.multipart import LargeUpload, abort_open
 from syncd.s3.session import S3Session
 from syncd.s3.upload import matches, upload_small
 
@@ -286,18 +286,9 @@ class S3Store:
         log.info("large_file_cancel_not_needed", file_id=file_id)
 
     def cancel_unfinished_of(self, bucket: Bucket, b2_name: str) -> None:
-        """Abort every multipart upload in progress for exactly ``b2_name`` (S3 does
-        not say which client started one: as a new upload of the key does)."""
-        raw, name = self.session.raw, bucket.bucket_name
-        found = self.session.call("list_multipart_uploads", lambda: raw.list_uploads(name, b2_name))
-        for upload in found:
-            if upload.key == b2_name:
-                abort = partial(raw.abort_multipart, name, b2_name, upload.upload_id)
-                try:
-                    self.session.call("abort_multipart_upload", abort)
-                except RemoteNotFoundError:
-                    continue
-                log.info("multipart_aborted", b2_name=b2_name, upload_id=upload.upload_id)
+        """Abort every multipart upload in progress for exactly ``b2_name``
+        (:func:`syncd.s3.multipart.abort_open`, as a finished upload of the key does)."""
+        abort_open(self.session, bucket, b2_name)
 
     def take_call_counts(self) -> dict[str, int]:
         """Requests sent since the last take, by B2 price class ("A", "B", "C")."""
